@@ -1,0 +1,176 @@
+package dev.tern.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Turns one command line (without its CRLF) into an {@link SmtpCommand}. Never throws. */
+public final class CommandParser {
+
+    /** RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including the CRLF. */
+    public static final int MAX_COMMAND_LINE = 510;
+
+    private static final Set<String> NOT_IMPLEMENTED = Set.of(
+            "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "BDAT", "VERB", "STARTTLS", "AUTH");
+    private static final Set<String> HTTP_VERBS = Set.of(
+            "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE");
+
+    private CommandParser() {
+    }
+
+    public static SmtpCommand parse(String line) {
+        if (line.length() > MAX_COMMAND_LINE) {
+            return new SmtpCommand.Invalid(Replies.LINE_TOO_LONG);
+        }
+        if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+            return new SmtpCommand.Invalid(Replies.BARE_NEWLINE_IN_COMMAND);
+        }
+        int space = line.indexOf(' ');
+        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        String argument = space < 0 ? "" : line.substring(space + 1).strip();
+        return switch (verb) {
+            case "EHLO" -> argument.isEmpty()
+                    ? new SmtpCommand.Invalid(Replies.syntax("EHLO hostname"))
+                    : new SmtpCommand.Ehlo(firstWord(argument));
+            case "HELO" -> argument.isEmpty()
+                    ? new SmtpCommand.Invalid(Replies.syntax("HELO hostname"))
+                    : new SmtpCommand.Helo(firstWord(argument));
+            case "MAIL" -> parseMail(argument);
+            case "RCPT" -> parseRcpt(argument);
+            case "DATA" -> noArgument(argument, "DATA", new SmtpCommand.Data());
+            case "RSET" -> noArgument(argument, "RSET", new SmtpCommand.Rset());
+            case "QUIT" -> noArgument(argument, "QUIT", new SmtpCommand.Quit());
+            case "NOOP" -> new SmtpCommand.Noop(); // RFC 5321 §4.1.1.9: a parameter is allowed and ignored
+            case "VRFY" -> argument.isEmpty()
+                    ? new SmtpCommand.Invalid(Replies.syntax("VRFY address"))
+                    : new SmtpCommand.Vrfy(argument);
+            case "HELP" -> new SmtpCommand.Help(argument);
+            default -> {
+                if (NOT_IMPLEMENTED.contains(verb)) {
+                    yield new SmtpCommand.NotImplemented(verb);
+                }
+                if (HTTP_VERBS.contains(verb)) {
+                    yield new SmtpCommand.HttpRequest(verb);
+                }
+                yield new SmtpCommand.Unknown(verb);
+            }
+        };
+    }
+
+    private static SmtpCommand noArgument(String argument, String verb, SmtpCommand command) {
+        return argument.isEmpty() ? command : new SmtpCommand.Invalid(Replies.syntax(verb));
+    }
+
+    private static String firstWord(String argument) {
+        int space = argument.indexOf(' ');
+        return space < 0 ? argument : argument.substring(0, space);
+    }
+
+    private static SmtpCommand parseMail(String argument) {
+        String rest = stripKeyword(argument, "FROM:");
+        if (rest == null) {
+            return new SmtpCommand.Invalid(Replies.syntax("MAIL FROM:<address>"));
+        }
+        PathAndParameters parsed = PathAndParameters.split(rest);
+        if (parsed == null) {
+            return new SmtpCommand.Invalid(Replies.syntax("MAIL FROM:<address>"));
+        }
+        Map<String, String> parameters = parseParameters(parsed.parameters());
+        if (parameters == null) {
+            return new SmtpCommand.Invalid(Replies.syntax("MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]"));
+        }
+        String path = stripSourceRoute(parsed.path());
+        if (path.isEmpty()) {
+            return new SmtpCommand.Mail(ReversePath.NULL, parameters);
+        }
+        String problem = MailAddress.problemWith(path);
+        if (problem != null) {
+            return new SmtpCommand.Invalid(Replies.badSender(problem));
+        }
+        return new SmtpCommand.Mail(new ReversePath.Sender(MailAddress.parse(path).orElseThrow()), parameters);
+    }
+
+    private static SmtpCommand parseRcpt(String argument) {
+        String rest = stripKeyword(argument, "TO:");
+        if (rest == null) {
+            return new SmtpCommand.Invalid(Replies.syntax("RCPT TO:<address>"));
+        }
+        PathAndParameters parsed = PathAndParameters.split(rest);
+        if (parsed == null) {
+            return new SmtpCommand.Invalid(Replies.syntax("RCPT TO:<address>"));
+        }
+        Map<String, String> parameters = parseParameters(parsed.parameters());
+        if (parameters == null) {
+            return new SmtpCommand.Invalid(Replies.syntax("RCPT TO:<address>"));
+        }
+        String path = stripSourceRoute(parsed.path());
+        if (path.equalsIgnoreCase("postmaster")) {
+            return new SmtpCommand.Rcpt(new Recipient.BarePostmaster(), parameters);
+        }
+        String problem = path.isEmpty() ? "empty address" : MailAddress.problemWith(path);
+        if (problem != null) {
+            return new SmtpCommand.Invalid(Replies.badRecipient(problem));
+        }
+        return new SmtpCommand.Rcpt(new Recipient.MailboxPath(MailAddress.parse(path).orElseThrow()), parameters);
+    }
+
+    /** "FROM:" case-insensitively, then optional spaces (a common client habit). */
+    private static String stripKeyword(String argument, String keyword) {
+        if (!argument.regionMatches(true, 0, keyword, 0, keyword.length())) {
+            return null;
+        }
+        return argument.substring(keyword.length()).stripLeading();
+    }
+
+    // RFC 5321 §4.1.1.3: a source route "@a,@b:" must be accepted and ignored
+    private static String stripSourceRoute(String path) {
+        if (path.startsWith("@")) {
+            int colon = path.indexOf(':');
+            return colon < 0 ? path : path.substring(colon + 1);
+        }
+        return path;
+    }
+
+    /** ESMTP parameters {@code KEY[=VALUE]} separated by spaces; null when one is malformed. */
+    private static Map<String, String> parseParameters(String text) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (text.isBlank()) {
+            return parameters;
+        }
+        for (String word : text.strip().split(" +")) {
+            int eq = word.indexOf('=');
+            String key = (eq < 0 ? word : word.substring(0, eq)).toUpperCase(Locale.ROOT);
+            if (key.isEmpty() || !key.matches("[A-Z0-9][A-Z0-9-]*")) {
+                return null;
+            }
+            parameters.put(key, eq < 0 ? null : word.substring(eq + 1));
+        }
+        return parameters;
+    }
+
+    /** The bracketed path and whatever follows it. Quotes may hide a '>' inside the local part. */
+    private record PathAndParameters(String path, String parameters) {
+        static PathAndParameters split(String text) {
+            if (!text.startsWith("<")) {
+                return null;
+            }
+            boolean quoted = false;
+            for (int i = 1; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '\\' && quoted) {
+                    i++;
+                } else if (c == '"') {
+                    quoted = !quoted;
+                } else if (c == '>' && !quoted) {
+                    String after = text.substring(i + 1);
+                    if (!after.isEmpty() && !after.startsWith(" ")) {
+                        return null;
+                    }
+                    return new PathAndParameters(text.substring(1, i), after);
+                }
+            }
+            return null;
+        }
+    }
+}

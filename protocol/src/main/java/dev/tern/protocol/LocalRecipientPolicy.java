@@ -1,0 +1,53 @@
+package dev.tern.protocol;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The relay rules of a listener: local domains deliver to existing users only; other
+ * domains are relayed only where the listener allows it (loopback, or later after AUTH).
+ */
+public final class LocalRecipientPolicy implements RecipientPolicy {
+
+    /** Whether a listener may relay to remote domains. */
+    public enum Relay { DENIED, ALLOWED }
+
+    private final Set<String> localDomains;
+    private final Predicate<String> userExists;
+    private final Relay relay;
+
+    public LocalRecipientPolicy(Set<String> localDomains, Predicate<String> userExists, Relay relay) {
+        this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        this.userExists = userExists;
+        this.relay = relay;
+    }
+
+    @Override
+    public Verdict check(Recipient.Path path) {
+        if (path instanceof Recipient.MailboxPath mailbox) {
+            MailAddress address = mailbox.address();
+            if (localDomains.contains(address.domain())) {
+                return local(address.mailboxName(), address);
+            }
+            return relay == Relay.ALLOWED
+                    // Relaying arrives with the outbound queue; until then the client should retry later.
+                    ? new Rejected(Replies.RELAY_UNAVAILABLE)
+                    : new Rejected(Replies.RELAY_DENIED);
+        }
+        // RFC 5321 §4.1.1.3: <postmaster> without a domain always means this server's postmaster
+        return local("postmaster", new MailAddress("postmaster", anyLocalDomain()));
+    }
+
+    private Verdict local(String user, MailAddress address) {
+        if (!userExists.test(user)) {
+            return new Rejected(Replies.USER_UNKNOWN);
+        }
+        return new Accepted(new Recipient(address, new Recipient.LocalMailbox(user)));
+    }
+
+    private String anyLocalDomain() {
+        return localDomains.stream().sorted().findFirst().orElse("localhost");
+    }
+}

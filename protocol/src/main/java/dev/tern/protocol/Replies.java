@@ -1,0 +1,64 @@
+package dev.tern.protocol;
+
+/** The replies Tern gives, in one place, so that wording and status codes stay consistent. */
+public final class Replies {
+    private Replies() {
+    }
+
+    public static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "Ok");
+    public static final SmtpReply SENDER_OK = SmtpReply.of(250, "2.1.0", "Ok");
+    public static final SmtpReply RECIPIENT_OK = SmtpReply.of(250, "2.1.5", "Ok");
+    public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
+    public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
+    public static final SmtpReply CANNOT_VRFY =
+            SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+
+    public static final SmtpReply COMMAND_UNRECOGNIZED = SmtpReply.of(500, "5.5.2", "Error: command not recognized");
+    public static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Error: line too long");
+    public static final SmtpReply BARE_NEWLINE_IN_COMMAND = SmtpReply.of(500, "5.5.2", "Error: bare <CR> or <LF> received");
+    public static final SmtpReply NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Error: command not implemented");
+    public static final SmtpReply SEND_HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
+    public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
+    public static final SmtpReply NEED_MAIL = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
+    public static final SmtpReply NEED_RCPT = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
+    public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
+    public static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Error: too many recipients");
+    public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
+    public static final SmtpReply BARE_NEWLINE_IN_DATA = SmtpReply.of(550, "5.5.2", "Error: bare <CR> or <LF> received");
+    public static final SmtpReply DATA_LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Error: message line too long");
+    public static final SmtpReply STORAGE_FAILED =
+            SmtpReply.of(451, "4.3.0", "Error: queue file write error, try again later");
+    public static final SmtpReply USER_UNKNOWN =
+            SmtpReply.of(550, "5.1.1", "Error: recipient address rejected: user unknown in local recipient table");
+    public static final SmtpReply RELAY_DENIED = SmtpReply.of(550, "5.7.1", "Error: relay access denied");
+    public static final SmtpReply RELAY_UNAVAILABLE =
+            SmtpReply.of(451, "4.4.0", "Error: relaying to remote domains is not available yet, try again later");
+    public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
+    public static final SmtpReply HTTP_REJECTED = SmtpReply.of(421, "4.7.0", "Error: this is an SMTP server, not HTTP; closing connection");
+    public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");
+    public static final SmtpReply SHUTTING_DOWN = SmtpReply.of(421, "4.3.2", "Service shutting down, closing connection");
+
+    public static SmtpReply syntax(String usage) {
+        return SmtpReply.of(501, "5.5.4", "Syntax: " + usage);
+    }
+
+    public static SmtpReply badSender(String why) {
+        return SmtpReply.of(501, "5.1.7", "Bad sender address syntax: " + why);
+    }
+
+    public static SmtpReply badRecipient(String why) {
+        return SmtpReply.of(501, "5.1.3", "Bad recipient address syntax: " + why);
+    }
+
+    public static SmtpReply unsupportedParameter(String name) {
+        return SmtpReply.of(555, "5.5.4", "Unsupported option: " + name);
+    }
+
+    public static SmtpReply queued(String messageId) {
+        return SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId);
+    }
+
+    public static SmtpReply greeting(String hostname) {
+        return SmtpReply.of(220, null, hostname + " ESMTP Tern");
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tern.protocol;
+
+import java.util.Map;
+
+/** A parsed command line. Parsing never throws: a bad line is an {@link Invalid} with its reply. */
+public sealed interface SmtpCommand {
+
+    record Ehlo(String domain) implements SmtpCommand {
+    }
+
+    record Helo(String domain) implements SmtpCommand {
+    }
+
+    /** @param parameters ESMTP parameters, keys upper-cased, value {@code null} for a bare keyword */
+    record Mail(ReversePath from, Map<String, String> parameters) implements SmtpCommand {
+        public Mail {
+            parameters = Map.copyOf(parameters);
+        }
+    }
+
+    /** @param to the forward path; {@code <postmaster>} without a domain has domain {@code null} */
+    record Rcpt(Recipient.Path to, Map<String, String> parameters) implements SmtpCommand {
+        public Rcpt {
+            parameters = Map.copyOf(parameters);
+        }
+    }
+
+    record Data() implements SmtpCommand {
+    }
+
+    record Rset() implements SmtpCommand {
+    }
+
+    record Noop() implements SmtpCommand {
+    }
+
+    record Vrfy(String argument) implements SmtpCommand {
+    }
+
+    record Help(String topic) implements SmtpCommand {
+    }
+
+    record Quit() implements SmtpCommand {
+    }
+
+    /** A verb RFC 5321 or a common extension defines that Tern does not implement (EXPN, TURN, …): 502. */
+    record NotImplemented(String verb) implements SmtpCommand {
+    }
+
+    /** A verb nobody defines: 500. */
+    record Unknown(String verb) implements SmtpCommand {
+    }
+
+    /** An HTTP request line sent to the SMTP port (cross-protocol attack or a lost browser): disconnect. */
+    record HttpRequest(String verb) implements SmtpCommand {
+    }
+
+    /** A line that could not be parsed; {@code reply} says why. */
+    record Invalid(SmtpReply reply) implements SmtpCommand {
+    }
+}
