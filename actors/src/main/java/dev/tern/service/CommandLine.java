@@ -1,0 +1,163 @@
+package dev.tern.service;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Tern's command line (shared/CLI.md is the contract): getopt-style short and long
+ * options, {@code --opt value} or {@code --opt=value}. Options that set configuration map
+ * to the {@code tern.*} key of the same name, so a HOCON file and the command line speak
+ * one language; the command line wins.
+ */
+final class CommandLine {
+
+    /** How an option is used. */
+    enum Kind { FLAG, VALUE, REPEATABLE }
+
+    /** Every option Tern knows, with its configuration key where it has one. */
+    enum Option {
+        CONFIG("-c", "--config", Kind.VALUE, null, "FILE", "HOCON file layered over the built-in defaults"),
+        DATA_DIR(null, "--data-dir", Kind.VALUE, "data-dir", "DIR", "base for the defaults below (default ./var)"),
+        MAIL_ROOT("-m", "--mail-root", Kind.VALUE, "mail-root", "DIR", "mailbox root (default DATA/mail)"),
+        STORE(null, "--store", Kind.VALUE, "store", "maildir|numbered", "mailbox format (default maildir)"),
+        DOMAIN("-d", "--domain", Kind.REPEATABLE, "domains", "DOMAIN", "a local domain (default localhost + host name)"),
+        USERS("-u", "--users", Kind.VALUE, "users", "FILE", "user db, name:{SCHEME}hash a line (default DATA/users)"),
+        INBOUND(null, "--inbound", Kind.REPEATABLE, "inbound", "ADDR:PORT", "local-users listener (default [::]:2525)"),
+        OUTBOUND(null, "--outbound", Kind.REPEATABLE, "outbound", "ADDR:PORT",
+                "loopback listener that may relay (default 127.0.0.1:2587, [::1]:2587)"),
+        SMTPS(null, "--smtps", Kind.REPEATABLE, null, "ADDR:PORT", "implicit-TLS listener (not available yet)"),
+        TLS_CERT(null, "--tls-cert", Kind.VALUE, null, "FILE", "PEM certificate chain (not available yet)"),
+        TLS_KEY(null, "--tls-key", Kind.VALUE, null, "FILE", "PEM private key (not available yet)"),
+        HOSTNAME(null, "--hostname", Kind.VALUE, "hostname", "NAME", "name in banner, EHLO and Received: (default: machine's name)"),
+        DNS(null, "--dns", Kind.REPEATABLE, null, "ADDR[:PORT]", "DNS resolver for relaying (not available yet)"),
+        REMOTE_PORT(null, "--remote-port", Kind.VALUE, null, "PORT", "TCP port of remote MX hosts (not available yet)"),
+        OUTBOUND_TLS(null, "--outbound-tls", Kind.VALUE, null, "opportunistic|required|off",
+                "STARTTLS toward remote MX (not available yet)"),
+        QUEUE_DIR(null, "--queue-dir", Kind.VALUE, null, "DIR", "outbound queue spool (not available yet)"),
+        RETRY_INITIAL(null, "--retry-initial", Kind.VALUE, null, "DUR", "first retry delay (not available yet)"),
+        RETRY_MAX(null, "--retry-max", Kind.VALUE, null, "DUR", "longest retry delay (not available yet)"),
+        QUEUE_LIFETIME(null, "--queue-lifetime", Kind.VALUE, null, "DUR", "give-up time (not available yet)"),
+        MAX_MESSAGE_SIZE(null, "--max-message-size", Kind.VALUE, "max-message-size", "BYTES",
+                "SIZE limit (default 36700160)"),
+        PASSWORD_STDIN(null, "--password-stdin", Kind.FLAG, null, null, "user add/passwd: read the password from stdin"),
+        HELP("-h", "--help", Kind.FLAG, null, null, "show this help"),
+        VERSION(null, "--version", Kind.FLAG, null, null, "print the version");
+
+        final String shortName;
+        final String longName;
+        final Kind kind;
+        final String configKey;
+        final String valueName;
+        final String description;
+
+        Option(String shortName, String longName, Kind kind, String configKey, String valueName, String description) {
+            this.shortName = shortName;
+            this.longName = longName;
+            this.kind = kind;
+            this.configKey = configKey;
+            this.valueName = valueName;
+            this.description = description;
+        }
+
+        /** Options accepted and validated now, whose feature a later version brings. */
+        boolean planned() {
+            return description.endsWith("(not available yet)");
+        }
+
+        static Optional<Option> named(String name) {
+            for (Option option : values()) {
+                if (name.equals(option.longName) || name.equals(option.shortName)) {
+                    return Optional.of(option);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** The command words (e.g. {@code user add alice}) and the options given, in order. */
+    record Parsed(List<String> words, Map<Option, List<String>> options) {
+        boolean has(Option option) {
+            return options.containsKey(option);
+        }
+
+        Optional<String> value(Option option) {
+            List<String> values = options.get(option);
+            return values == null ? Optional.empty() : Optional.of(values.get(values.size() - 1));
+        }
+    }
+
+    private CommandLine() {
+    }
+
+    static Parsed parse(String[] args) throws UsageException {
+        List<String> words = new ArrayList<>();
+        Map<Option, List<String>> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--")) {
+                words.addAll(List.of(args).subList(i + 1, args.length));
+                break;
+            }
+            if (!arg.startsWith("-") || arg.equals("-")) {
+                words.add(arg);
+                continue;
+            }
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            String given = name;
+            Option option = Option.named(name).orElseThrow(() -> new UsageException(
+                    "unknown option " + given + " (see ./tern --help)"));
+            if (option.kind == Kind.FLAG) {
+                if (value != null) {
+                    throw new UsageException(option.longName + " takes no value");
+                }
+                options.computeIfAbsent(option, o -> new ArrayList<>()).add("true");
+                continue;
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException(option.longName + " needs a value: " + option.valueName);
+                }
+                value = args[++i];
+            }
+            if (option.kind == Kind.VALUE && options.containsKey(option)) {
+                throw new UsageException(option.longName + " given twice");
+            }
+            options.computeIfAbsent(option, o -> new ArrayList<>()).add(value);
+        }
+        return new Parsed(List.copyOf(words), options);
+    }
+
+    static String help() {
+        StringBuilder text = new StringBuilder("""
+                Usage: ./tern [run] [OPTIONS]          run the mail server (foreground, SIGTERM stops)
+                       ./tern user add NAME [--password-stdin]
+                       ./tern user del NAME
+                       ./tern user list
+                       ./tern user passwd NAME --password-stdin
+                       ./tern queue list|flush|remove ID   (not available yet)
+
+                Options:
+                """);
+        for (Option option : Option.values()) {
+            String names = (option.shortName == null ? "    " : option.shortName + ", ") + option.longName
+                    + (option.valueName == null ? "" : " " + option.valueName);
+            text.append(String.format("  %-40s %s%s%n", names, option.description,
+                    option.kind == Kind.REPEATABLE ? "; repeatable" : ""));
+        }
+        text.append("""
+
+                Exit codes: 0 success, 1 runtime failure, 2 bad option or value.
+                A line 'ready' on stdout means every listener is bound.
+                """);
+        return text.toString();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tern.service;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+import dev.tern.protocol.LocalRecipientPolicy;
+import dev.tern.protocol.ServerDialogue;
+import dev.tern.protocol.SessionSettings;
+import dev.tern.router.Router;
+import dev.tern.session.SessionSetup;
+import dev.tern.session.SmtpListener;
+import dev.tern.store.MailboxStore;
+import dev.tern.users.UserDirectory;
+
+/** The root of Tern's actors: the router and one listener per bound address. */
+final class Guardian {
+
+    sealed interface Command {
+    }
+
+    /** Graceful stop: every listener drains its sessions; answered when all are gone. */
+    record Drain(ActorRef<Done> replyTo) implements Command {
+    }
+
+    /** A listener to start, and where to report its bound address. */
+    record ListenerSpec(InetSocketAddress address, LocalRecipientPolicy.Relay relay,
+                        CompletableFuture<InetSocketAddress> bound) {
+    }
+
+    private Guardian() {
+    }
+
+    static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
+                                    List<ListenerSpec> listeners) {
+        return Behaviors.setup(context -> {
+            ActorRef<Router.Command> router = context.spawn(Router.create(store), "router");
+            SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
+                    settings.maxRecipients(), settings.maxErrors());
+            List<ActorRef<SmtpListener.Command>> started = new ArrayList<>();
+            for (ListenerSpec spec : listeners) {
+                ServerDialogue dialogue = new ServerDialogue(session,
+                        new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()));
+                SessionSetup setup = new SessionSetup(dialogue, session, router, settings.incomingDir(),
+                        settings.idleTimeout(), Clock.systemUTC());
+                started.add(context.spawn(SmtpListener.create(setup, spec.address(), spec.bound()),
+                        "listener-" + started.size()));
+            }
+            return Behaviors.receive(Command.class)
+                    .onMessage(Drain.class, drain -> {
+                        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(started.size(), drain.replyTo()));
+                        started.forEach(listener -> listener.tell(new SmtpListener.Drain(countdown)));
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    /** Answers once it has heard {@code remaining} times. */
+    private static final class Countdown {
+        static Behavior<Done> create(int remaining, ActorRef<Done> replyTo) {
+            if (remaining <= 0) {
+                replyTo.tell(Done.getInstance());
+                return Behaviors.stopped();
+            }
+            return Behaviors.receiveMessage(done -> create(remaining - 1, replyTo));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.tern.service;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import sun.misc.Signal;
+
+/** {@code ./tern}: runs the service or an administration command. Exit 0 ok, 1 failure, 2 usage. */
+public final class Main {
+
+    static final int OK = 0;
+    static final int FAILURE = 1;
+    static final int USAGE = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            CommandLine.Parsed parsed = CommandLine.parse(args);
+            if (parsed.has(CommandLine.Option.HELP)) {
+                out.print(CommandLine.help());
+                return OK;
+            }
+            if (parsed.has(CommandLine.Option.VERSION)) {
+                out.println("tern " + version());
+                return OK;
+            }
+            rejectPlannedOptions(parsed);
+            List<String> words = parsed.words().isEmpty() ? List.of("run") : parsed.words();
+            String command = words.get(0);
+            return switch (command) {
+                case "run" -> {
+                    expectWords(words, 1, "run takes no arguments");
+                    yield runService(TernSettings.load(parsed), out, err);
+                }
+                case "user" -> new UserCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()),
+                        parsed.has(CommandLine.Option.PASSWORD_STDIN));
+                case "queue" -> throw new UsageException(
+                        "queue: this version of Tern has no outbound queue yet (relaying is not available)");
+                default -> throw new UsageException("unknown command '" + command + "' (see ./tern --help)");
+            };
+        } catch (UsageException e) {
+            err.println("tern: " + e.getMessage());
+            return USAGE;
+        }
+    }
+
+    /** Options whose features come later are validated now, then refused clearly, never ignored. */
+    private static void rejectPlannedOptions(CommandLine.Parsed parsed) throws UsageException {
+        for (CommandLine.Option option : parsed.options().keySet()) {
+            if (option.planned()) {
+                PlannedOptions.validate(option, parsed.options().get(option));
+                throw new UsageException(option.longName + ": not available in this version of Tern");
+            }
+        }
+    }
+
+    static void expectWords(List<String> words, int count, String usage) throws UsageException {
+        if (words.size() != count) {
+            throw new UsageException(usage);
+        }
+    }
+
+    private static int runService(TernSettings settings, PrintStream out, PrintStream err) {
+        TernService service;
+        try {
+            service = TernService.start(settings);
+        } catch (IOException | TernService.StartupException e) {
+            err.println("tern: " + e.getMessage());
+            return FAILURE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            service.stop();
+            stopped.countDown();
+        };
+        // SIGTERM and SIGINT stop gracefully and exit 0 (a JVM shutdown hook would exit 143).
+        for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), s -> new Thread(stop, "tern-stop").start());
+        }
+        out.println("ready");
+        out.flush();
+        try {
+            stopped.await();
+            service.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return OK;
+    }
+
+    static String version() {
+        Package pkg = Main.class.getPackage();
+        String version = pkg == null ? null : pkg.getImplementationVersion();
+        return version == null ? "0.1.0-SNAPSHOT" : version;
+    }
+
+    static String readPassword(java.io.InputStream in) throws IOException {
+        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+                : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+    }
+}

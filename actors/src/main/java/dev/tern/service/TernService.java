@@ -1,0 +1,115 @@
+package dev.tern.service;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tern.protocol.LocalRecipientPolicy;
+import dev.tern.store.MailboxStore;
+import dev.tern.store.MaildirStore;
+import dev.tern.store.NumberedStore;
+import dev.tern.users.UserDirectory;
+
+/** Starts the actor system and its listeners, and stops them gracefully. */
+final class TernService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TernService.class);
+
+    private final ActorSystem<Guardian.Command> system;
+
+    private TernService(ActorSystem<Guardian.Command> system) {
+        this.system = system;
+    }
+
+    static MailboxStore store(TernSettings settings) {
+        return settings.store() == TernSettings.StoreFormat.MAILDIR
+                ? new MaildirStore(settings.mailRoot(), settings.hostname(), Clock.systemUTC())
+                : new NumberedStore(settings.mailRoot());
+    }
+
+    /** Returns once every listener is bound; throws if one cannot be. */
+    static TernService start(TernSettings settings) throws IOException, StartupException {
+        Files.createDirectories(settings.mailRoot());
+        Files.createDirectories(settings.incomingDir());
+        sweepIncoming(settings.incomingDir());
+
+        List<Guardian.ListenerSpec> listeners = new ArrayList<>();
+        settings.inbound().forEach(address -> listeners.add(
+                new Guardian.ListenerSpec(address, LocalRecipientPolicy.Relay.DENIED, new CompletableFuture<>())));
+        settings.outbound().forEach(address -> listeners.add(
+                new Guardian.ListenerSpec(address, LocalRecipientPolicy.Relay.ALLOWED, new CompletableFuture<>())));
+
+        UserDirectory users = new UserDirectory(settings.usersFile());
+        ActorSystem<Guardian.Command> system = ActorSystem.create(
+                Guardian.create(settings, users, store(settings), listeners), "tern", settings.config());
+        TernService service = new TernService(system);
+        service.addDrainTask(settings);
+        for (Guardian.ListenerSpec listener : listeners) {
+            try {
+                listener.bound().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException | InterruptedException e) {
+                system.terminate();
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                throw new StartupException("cannot listen on " + ListenAddress.format(listener.address()) + ": "
+                        + cause.getMessage());
+            }
+        }
+        LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}", settings.hostname(),
+                settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(), settings.usersFile());
+        return service;
+    }
+
+    /** Staged files of messages that never got their 250 (the process died mid-transaction). */
+    private static void sweepIncoming(Path incoming) throws IOException {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(incoming)) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+            }
+        }
+    }
+
+    private void addDrainTask(TernSettings settings) {
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-sessions",
+                () -> {
+                    CompletionStage<Done> drained = AskPattern.ask(system, Guardian.Drain::new,
+                            settings.shutdownGrace(), system.scheduler());
+                    return drained.exceptionally(timeout -> {
+                        LOG.warn("sessions still running after {}; stopping anyway", settings.shutdownGrace());
+                        return Done.getInstance();
+                    });
+                });
+    }
+
+    /** Runs the coordinated shutdown: unbind, drain sessions, stop actors. */
+    void stop() {
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
+    }
+
+    void awaitTermination() throws InterruptedException {
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
+
+    /** A listener could not be started. */
+    static final class StartupException extends Exception {
+        StartupException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.tern.service;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+
+/**
+ * The service's settings, resolved once at start from three layers: built-in defaults
+ * (application.conf), the user's HOCON file ({@code -c}), the command line.
+ */
+record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat store, Set<String> domains,
+                    Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
+                    String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
+                    Duration idleTimeout, Duration shutdownGrace) {
+
+    enum StoreFormat { MAILDIR, NUMBERED }
+
+    Path incomingDir() {
+        return dataDir.resolve("spool").resolve("incoming");
+    }
+
+    static TernSettings load(CommandLine.Parsed parsed) throws UsageException {
+        Config config = layered(parsed);
+        try {
+            return fromConfig(config.resolve());
+        } catch (ConfigException e) {
+            throw new UsageException("configuration: " + e.getMessage());
+        }
+    }
+
+    private static Config layered(CommandLine.Parsed parsed) throws UsageException {
+        Map<String, Object> fromCommandLine = new HashMap<>();
+        for (Map.Entry<CommandLine.Option, List<String>> given : parsed.options().entrySet()) {
+            CommandLine.Option option = given.getKey();
+            if (option.configKey == null) {
+                continue;
+            }
+            Object value = option.kind == CommandLine.Kind.REPEATABLE ? given.getValue() : parsed.value(option).orElseThrow();
+            fromCommandLine.put("tern." + option.configKey, value);
+        }
+        Config file = ConfigFactory.empty();
+        if (parsed.value(CommandLine.Option.CONFIG).isPresent()) {
+            File path = new File(parsed.value(CommandLine.Option.CONFIG).get());
+            if (!path.isFile()) {
+                throw new UsageException("--config: no such file: " + path);
+            }
+            try {
+                file = ConfigFactory.parseFile(path, ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new UsageException("--config: " + e.getMessage());
+            }
+        }
+        return ConfigFactory.parseMap(fromCommandLine, "command line")
+                .withFallback(file)
+                .withFallback(ConfigFactory.load());
+    }
+
+    private static TernSettings fromConfig(Config config) throws UsageException {
+        Config tern = config.getConfig("tern");
+        Path dataDir = Path.of(tern.getString("data-dir"));
+        Path mailRoot = derivedPath(tern, "mail-root", dataDir.resolve("mail"));
+        Path users = derivedPath(tern, "users", dataDir.resolve("users"));
+        StoreFormat store = switch (tern.getString("store").toLowerCase(Locale.ROOT)) {
+            case "maildir" -> StoreFormat.MAILDIR;
+            case "numbered" -> StoreFormat.NUMBERED;
+            default -> throw new UsageException("--store: '" + tern.getString("store") + "' is not maildir or numbered");
+        };
+        String hostname = tern.getString("hostname").isBlank() ? machineName() : tern.getString("hostname");
+        if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")) {
+            throw new UsageException("--hostname: '" + hostname + "' is not a host name");
+        }
+        Set<String> domains = new LinkedHashSet<>();
+        for (String domain : tern.getStringList("domains")) {
+            if (!domain.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")) {
+                throw new UsageException("--domain: '" + domain + "' is not a domain name");
+            }
+            domains.add(domain.toLowerCase(Locale.ROOT));
+        }
+        if (domains.isEmpty()) {
+            domains.add("localhost");
+            domains.add(hostname.toLowerCase(Locale.ROOT));
+        }
+        boolean inboundDefault = isBuiltIn(config, "tern.inbound");
+        boolean outboundDefault = isBuiltIn(config, "tern.outbound");
+        List<InetSocketAddress> inbound = listeners("--inbound", tern.getStringList("inbound"), inboundDefault);
+        List<InetSocketAddress> outbound = listeners("--outbound", tern.getStringList("outbound"), outboundDefault);
+        for (InetSocketAddress address : outbound) {
+            if (!address.getAddress().isLoopbackAddress()) {
+                throw new UsageException("--outbound: " + ListenAddress.format(address)
+                        + " is not a loopback address; the relaying listener only binds 127.0.0.0/8 or ::1");
+            }
+        }
+        long maxSize = positive(tern, "max-message-size", "--max-message-size");
+        return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
+                hostname, maxSize, (int) positive(tern, "max-recipients", "tern.max-recipients"),
+                (int) positive(tern, "max-errors", "tern.max-errors"),
+                tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"));
+    }
+
+    private static boolean isBuiltIn(Config config, String key) {
+        String origin = config.getValue(key).origin().description();
+        return origin.contains("application.conf");
+    }
+
+    private static Path derivedPath(Config tern, String key, Path fallback) {
+        String value = tern.getString(key);
+        return value.isBlank() ? fallback : Path.of(value);
+    }
+
+    private static long positive(Config tern, String key, String option) throws UsageException {
+        try {
+            long value = tern.getLong(key);
+            if (value > 0) {
+                return value;
+            }
+        } catch (ConfigException.WrongType e) {
+            // reported below
+        }
+        throw new UsageException(option + ": '" + tern.getValue(key).unwrapped() + "' is not a positive number");
+    }
+
+    /**
+     * The built-in listeners include IPv6 addresses; on a host without IPv6 they fall back
+     * ([::] to 0.0.0.0) or are dropped ([::1]). Addresses the user chose are kept as given.
+     */
+    private static List<InetSocketAddress> listeners(String option, List<String> texts, boolean builtIn)
+            throws UsageException {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String text : texts) {
+            InetSocketAddress address = ListenAddress.parse(option, text);
+            if (builtIn && address.getAddress() instanceof java.net.Inet6Address && !Ipv6.available()) {
+                if (address.getAddress().isAnyLocalAddress()) {
+                    addresses.add(new InetSocketAddress("0.0.0.0", address.getPort()));
+                }
+                continue;
+            }
+            addresses.add(address);
+        }
+        return addresses;
+    }
+
+    private static String machineName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            if (name != null && !name.isBlank()) {
+                return name;
+            }
+        } catch (java.io.IOException ignored) {
+            // fall through
+        }
+        return "localhost";
+    }
+
+    /** Whether this host can bind IPv6 sockets at all. */
+    static final class Ipv6 {
+        private Ipv6() {
+        }
+
+        static boolean available() {
+            return Files.exists(Path.of("/proc/net/if_inet6"));
+        }
+    }
+}

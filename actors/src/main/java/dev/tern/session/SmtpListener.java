@@ -1,0 +1,158 @@
+package dev.tern.session;
+
+import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+
+import dev.tern.protocol.DataPhase;
+import dev.tern.streams.InputLine;
+import dev.tern.streams.ReplyChannel;
+import dev.tern.streams.SmtpServerConnection;
+
+/**
+ * One bound SMTP socket: binds with Pekko Streams TCP, and for every accepted connection
+ * spawns a {@link SmtpSession} child and wires the connection's stream to it.
+ */
+public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
+
+    public sealed interface Command {
+    }
+
+    private record Bound(Tcp.ServerBinding binding) implements Command {
+    }
+
+    private record BindFailed(Throwable cause) implements Command {
+    }
+
+    private record Accepted(Tcp.IncomingConnection connection) implements Command {
+    }
+
+    /** Stop accepting, let sessions finish their transactions, answer when none is left. */
+    public record Drain(ActorRef<Done> replyTo) implements Command {
+    }
+
+    /** Pending connections the kernel queues while sessions are being set up. */
+    private static final int BACKLOG = 1024;
+
+    private final ActorContext<Command> context;
+    private final SessionSetup setup;
+    private final InetSocketAddress address;
+    private final CompletableFuture<InetSocketAddress> bound;
+    private final Materializer materializer;
+    private final Set<ActorRef<SmtpSession.Command>> sessions = new HashSet<>();
+    private Tcp.ServerBinding binding;
+    private ActorRef<Done> drainedReplyTo;
+
+    private SmtpListener(ActorContext<Command> context, SessionSetup setup, InetSocketAddress address,
+                         CompletableFuture<InetSocketAddress> bound) {
+        super(context);
+        this.context = context;
+        this.setup = setup;
+        this.address = address;
+        this.bound = bound;
+        this.materializer = Materializer.matFromSystem(context.getSystem());
+    }
+
+    /** @param bound completed with the bound address, or failed if the bind fails */
+    public static Behavior<Command> create(SessionSetup setup, InetSocketAddress address,
+                                           CompletableFuture<InetSocketAddress> bound) {
+        return Behaviors.setup(context -> {
+            SmtpListener listener = new SmtpListener(context, setup, address, bound);
+            listener.bind();
+            return listener;
+        });
+    }
+
+    private void bind() {
+        ActorRef<Command> self = context.getSelf();
+        CompletionStage<Tcp.ServerBinding> binding = Tcp.get(context.getSystem())
+                .bind(address.getHostString(), address.getPort(), BACKLOG, List.of(), false,
+                        java.util.Optional.empty())
+                .to(Sink.foreach(connection -> self.tell(new Accepted(connection))))
+                .run(materializer);
+        context.pipeToSelf(binding, (ok, failure) -> ok != null ? new Bound(ok) : new BindFailed(failure));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Bound.class, this::onBound)
+                .onMessage(BindFailed.class, this::onBindFailed)
+                .onMessage(Accepted.class, this::onAccepted)
+                .onMessage(Drain.class, this::onDrain)
+                .onSignal(Terminated.class, this::onSessionEnded)
+                .build();
+    }
+
+    private Behavior<Command> onBound(Bound bound) {
+        binding = bound.binding();
+        context.getLog().info("listening on {}", binding.localAddress());
+        this.bound.complete(binding.localAddress());
+        return this;
+    }
+
+    private Behavior<Command> onBindFailed(BindFailed failed) {
+        bound.completeExceptionally(failed.cause());
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onAccepted(Accepted accepted) {
+        Tcp.IncomingConnection connection = accepted.connection();
+        if (drainedReplyTo != null) {
+            connection.handleWith(org.apache.pekko.stream.javadsl.Flow.fromSinkAndSource(Sink.cancelled(),
+                    Source.empty()), materializer);
+            return this;
+        }
+        Pair<ReplyChannel, Source<ByteString, ?>> replies = SmtpServerConnection.replyChannel(materializer);
+        ActorRef<SmtpSession.Command> session = context.spawnAnonymous(
+                SmtpSession.create(setup, replies.first(), connection.remoteAddress()));
+        context.watch(session);
+        sessions.add(session);
+        CompletionStage<Done> ended = connection.handleWith(SmtpServerConnection.flow(lines -> {
+            CompletableFuture<Done> handled = new CompletableFuture<>();
+            session.tell(new SmtpSession.Received(lines, handled));
+            return handled;
+        }, replies.second(), DataPhase.MAX_TEXT_LINE), materializer);
+        ended.whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
+        return this;
+    }
+
+    private Behavior<Command> onDrain(Drain drain) {
+        drainedReplyTo = drain.replyTo();
+        if (binding != null) {
+            binding.unbind();
+        }
+        sessions.forEach(session -> session.tell(new SmtpSession.Drain()));
+        return answerIfDrained();
+    }
+
+    private Behavior<Command> onSessionEnded(Terminated terminated) {
+        sessions.remove(terminated.getRef());
+        return answerIfDrained();
+    }
+
+    private Behavior<Command> answerIfDrained() {
+        if (drainedReplyTo != null && sessions.isEmpty()) {
+            drainedReplyTo.tell(Done.getInstance());
+        }
+        return this;
+    }
+}

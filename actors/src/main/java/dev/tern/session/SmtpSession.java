@@ -1,0 +1,367 @@
+package dev.tern.session;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+import dev.tern.protocol.CommandParser;
+import dev.tern.protocol.DataPhase;
+import dev.tern.protocol.Envelope;
+import dev.tern.protocol.ReceivedHeader;
+import dev.tern.protocol.Recipient;
+import dev.tern.protocol.Replies;
+import dev.tern.protocol.ServerDialogue;
+import dev.tern.protocol.SessionState;
+import dev.tern.protocol.SmtpCommand;
+import dev.tern.protocol.SmtpReply;
+import dev.tern.protocol.Transaction;
+import dev.tern.router.Router;
+import dev.tern.store.StagedMessage;
+import dev.tern.streams.InputLine;
+import dev.tern.streams.ReplyChannel;
+
+/**
+ * One SMTP connection. Lines arrive in batches from the connection's stream; the session
+ * runs them through the {@link ServerDialogue}, streams message content into a
+ * {@link StagingFile}, hands each complete message to the {@link Router}, and answers
+ * 250 only when the router says every copy is durable.
+ *
+ * <p>A batch is acknowledged only once all its lines are handled, so while a message is
+ * being stored nothing more is read: pipelined commands wait their turn and their
+ * replies stay in order.
+ */
+public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** Lines from the client; complete {@code handled} when they are all dealt with. */
+    public record Received(List<InputLine> lines, CompletableFuture<Done> handled) implements Command {
+    }
+
+    /** The client closed the connection, or it broke. */
+    public record InputEnded() implements Command {
+    }
+
+    /** The service is stopping: finish the transaction under way, then say 421 and close. */
+    public record Drain() implements Command {
+    }
+
+    private record StorageOutcome(Router.Outcome outcome) implements Command {
+    }
+
+    private enum IdleTimeout implements Command { INSTANCE }
+
+    private enum Mode { COMMANDS, DATA, STORING, CLOSED }
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final SessionSetup setup;
+    private final ServerDialogue dialogue;
+    private final ReplyChannel output;
+    private final String peerAddress;
+    private final ActorRef<Router.Outcome> storageOutcomes;
+    private final ArrayDeque<InputLine> pending = new ArrayDeque<>();
+    private final ByteStringBuilder replies = new ByteStringBuilder();
+
+    private SessionState state = SessionState.INITIAL;
+    private Mode mode = Mode.COMMANDS;
+    private CompletableFuture<Done> handled;
+    private boolean inputEnded;
+    private boolean draining;
+
+    // the message under way, between 354 and the outcome of storing it
+    private String messageId;
+    private DataPhase data;
+    private StagingFile staging;
+    private boolean stagingFailed;
+    private StagedMessage staged;
+
+    private SmtpSession(ActorContext<Command> context, TimerScheduler<Command> timers, SessionSetup setup,
+                        ReplyChannel output, InetSocketAddress peer) {
+        super(context);
+        this.context = context;
+        this.timers = timers;
+        this.setup = setup;
+        this.dialogue = setup.dialogue();
+        this.output = output;
+        this.peerAddress = addressLiteral(peer);
+        this.storageOutcomes = context.messageAdapter(Router.Outcome.class, StorageOutcome::new);
+    }
+
+    public static Behavior<Command> create(SessionSetup setup, ReplyChannel output, InetSocketAddress peer) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            SmtpSession session = new SmtpSession(context, timers, setup, output, peer);
+            session.reply(session.dialogue.greeting());
+            session.flushReplies();
+            session.restartIdleTimer();
+            return session;
+        }));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Received.class, this::onReceived)
+                .onMessage(StorageOutcome.class, this::onStorageOutcome)
+                .onMessage(InputEnded.class, this::onInputEnded)
+                .onMessage(Drain.class, this::onDrain)
+                .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
+                .onSignal(PostStop.class, signal -> onStop())
+                .build();
+    }
+
+    private Behavior<Command> onReceived(Received received) {
+        pending.addAll(received.lines());
+        handled = received.handled();
+        restartIdleTimer();
+        return processPending();
+    }
+
+    /** Handles queued lines until they run out, the session waits on storage, or it closes. */
+    private Behavior<Command> processPending() {
+        while (!pending.isEmpty() && (mode == Mode.COMMANDS || mode == Mode.DATA)) {
+            InputLine line = pending.poll();
+            if (mode == Mode.COMMANDS) {
+                onCommandLine(line);
+            } else {
+                onDataLine(line);
+            }
+        }
+        flushReplies();
+        if (mode == Mode.CLOSED) {
+            return Behaviors.stopped();
+        }
+        if (mode == Mode.STORING) {
+            return this;
+        }
+        if (inputEnded) {
+            return Behaviors.stopped();
+        }
+        if (pending.isEmpty() && handled != null) {
+            CompletableFuture<Done> done = handled;
+            handled = null;
+            done.complete(Done.getInstance());
+        }
+        return this;
+    }
+
+    private void onCommandLine(InputLine line) {
+        SmtpCommand command = line instanceof InputLine.Line text
+                ? CommandParser.parse(text.bytes().decodeString(StandardCharsets.ISO_8859_1))
+                : new SmtpCommand.Invalid(Replies.LINE_TOO_LONG);
+        ServerDialogue.Step step = dialogue.onCommand(state, command);
+        state = step.state();
+        switch (step.action()) {
+            case RECEIVE_DATA -> startData(step);
+            case CLOSE -> {
+                step.replies().forEach(this::reply);
+                close();
+            }
+            case CONTINUE -> {
+                step.replies().forEach(this::reply);
+                closeIfDrainedAndIdle();
+            }
+        }
+    }
+
+    private void startData(ServerDialogue.Step step) {
+        Transaction transaction = state.transaction();
+        messageId = MessageIds.next(setup.clock().millis());
+        try {
+            staging = StagingFile.create(setup.incomingDir(), messageId);
+            staging.writeText(ReceivedHeader.returnPath(transaction.sender()));
+            staging.writeText(ReceivedHeader.received(state.clientName(), peerAddress,
+                    setup.settings().hostname(), state.extended() ? "ESMTP" : "SMTP", messageId,
+                    transaction.recipients().stream().map(Recipient::address).toList(),
+                    ZonedDateTime.now(setup.clock())));
+        } catch (IOException e) {
+            context.getLog().error("id={} cannot stage message in {}: {}", messageId, setup.incomingDir(), e.toString());
+            abandonMessage();
+            state = state.afterMessage();
+            reply(Replies.STORAGE_FAILED);
+            return;
+        }
+        data = new DataPhase(setup.settings().maxMessageSize());
+        stagingFailed = false;
+        mode = Mode.DATA;
+        step.replies().forEach(this::reply);
+    }
+
+    private void onDataLine(InputLine line) {
+        ByteString bytes = line instanceof InputLine.Line text ? text.bytes() : null;
+        DataPhase.Line verdict = bytes == null ? data.accept(EMPTY, true) : data.accept(bytes.asByteBuffer(), false);
+        if (verdict instanceof DataPhase.Content content) {
+            if (!stagingFailed) {
+                try {
+                    staging.writeLine(bytes, content.offset());
+                } catch (IOException e) {
+                    context.getLog().error("id={} staging write failed: {}", messageId, e.toString());
+                    stagingFailed = true;
+                }
+            }
+        } else if (verdict instanceof DataPhase.End) {
+            endData();
+        }
+    }
+
+    private void endData() {
+        SmtpReply refusal = data.refusal();
+        if (refusal == null && !stagingFailed) {
+            try {
+                staged = staging.finish();
+                staging = null;
+                Transaction transaction = state.transaction();
+                Envelope envelope = new Envelope(messageId, transaction.sender(), transaction.recipients());
+                setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
+                mode = Mode.STORING;
+                timers.cancel(IdleTimeout.INSTANCE);
+                return;
+            } catch (IOException e) {
+                context.getLog().error("id={} staging failed: {}", messageId, e.toString());
+                refusal = Replies.STORAGE_FAILED;
+            }
+        }
+        SmtpReply reply = refusal != null ? refusal : Replies.STORAGE_FAILED;
+        context.getLog().info("id={} from={} rejected: {}", messageId, state.transaction().sender().bracketed(), reply);
+        abandonMessage();
+        finishMessage(reply);
+    }
+
+    private Behavior<Command> onStorageOutcome(StorageOutcome outcome) {
+        deleteStaged();
+        if (outcome.outcome() instanceof Router.Stored) {
+            finishMessage(Replies.queued(messageId));
+        } else {
+            finishMessage(Replies.STORAGE_FAILED);
+        }
+        restartIdleTimer();
+        return processPending();
+    }
+
+    private void finishMessage(SmtpReply reply) {
+        state = state.afterMessage();
+        mode = Mode.COMMANDS;
+        messageId = null;
+        data = null;
+        reply(reply);
+        closeIfDrainedAndIdle();
+    }
+
+    private Behavior<Command> onInputEnded(InputEnded ended) {
+        inputEnded = true;
+        if (mode == Mode.STORING) {
+            return this; // the message is complete: store it, then stop
+        }
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onDrain(Drain drain) {
+        draining = true;
+        closeIfDrainedAndIdle();
+        flushReplies();
+        return mode == Mode.CLOSED ? Behaviors.stopped() : this;
+    }
+
+    private Behavior<Command> onIdleTimeout() {
+        if (mode == Mode.STORING) {
+            return this;
+        }
+        reply(Replies.IDLE_TIMEOUT);
+        close();
+        flushReplies();
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onStop() {
+        abandonMessage();
+        if (mode != Mode.STORING) {
+            deleteStaged();
+        }
+        if (handled != null) {
+            handled.completeExceptionally(new IllegalStateException("session closed"));
+        }
+        output.close();
+        return this;
+    }
+
+    private void closeIfDrainedAndIdle() {
+        if (draining && mode == Mode.COMMANDS && state.transaction() == null) {
+            reply(Replies.SHUTTING_DOWN);
+            close();
+        }
+    }
+
+    private void close() {
+        mode = Mode.CLOSED;
+        pending.clear();
+    }
+
+    private void abandonMessage() {
+        if (staging != null) {
+            staging.abandon();
+            staging = null;
+        }
+    }
+
+    private void deleteStaged() {
+        if (staged != null) {
+            try {
+                Files.deleteIfExists(staged.file());
+            } catch (IOException e) {
+                context.getLog().warn("cannot remove staged {}: {}", staged.file(), e.toString());
+            }
+            staged = null;
+        }
+    }
+
+    private void reply(SmtpReply reply) {
+        replies.append(ByteString.fromArrayUnsafe(reply.toBytes()));
+    }
+
+    /** RFC 2920 §3.2: replies to a pipelined group go out together, before the server waits. */
+    private void flushReplies() {
+        if (replies.length() == 0) {
+            return;
+        }
+        ByteString bytes = replies.result();
+        replies.clear();
+        if (!output.send(bytes)) {
+            context.getLog().warn("client {} does not read its replies; closing", peerAddress);
+            close();
+        }
+    }
+
+    private void restartIdleTimer() {
+        timers.startSingleTimer(IdleTimeout.INSTANCE, IdleTimeout.INSTANCE, setup.idleTimeout());
+    }
+
+    /** RFC 5321 §4.1.3 address literal, as the Received: TCP-info shows it. */
+    private static String addressLiteral(InetSocketAddress peer) {
+        if (peer.getAddress() instanceof Inet6Address v6) {
+            return "IPv6:" + v6.getHostAddress().replaceFirst("%.*$", "");
+        }
+        return peer.getAddress() == null ? peer.getHostString() : peer.getAddress().getHostAddress();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.tern.session;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import org.apache.pekko.util.ByteString;
+
+import dev.tern.store.StagedMessage;
+
+/**
+ * The file a message is streamed into while DATA runs, so that no body is ever held
+ * whole in the heap. It is not fsync'd here: the mailbox writers fsync the copies they
+ * make (a hard link shares the data, so one fsync covers every mailbox).
+ */
+final class StagingFile {
+
+    private static final int BUFFER = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final Path path;
+    private final FileChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    private long size;
+
+    private StagingFile(Path path, FileChannel channel) {
+        this.path = path;
+        this.channel = channel;
+    }
+
+    static StagingFile create(Path directory, String messageId) throws IOException {
+        Path path = directory.resolve(messageId);
+        return new StagingFile(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    void writeText(String text) throws IOException {
+        write(ByteString.fromString(text, StandardCharsets.ISO_8859_1), 0);
+    }
+
+    /** Appends {@code line} from {@code offset} on, then CRLF. */
+    void writeLine(ByteString line, int offset) throws IOException {
+        write(line, offset);
+        write(CRLF);
+    }
+
+    private void write(ByteString bytes, int offset) throws IOException {
+        ByteString rest = offset == 0 ? bytes : bytes.drop(offset);
+        while (!rest.isEmpty()) {
+            if (!buffer.hasRemaining()) {
+                flush();
+            }
+            int copied = rest.copyToBuffer(buffer);
+            size += copied;
+            rest = rest.drop(copied);
+        }
+    }
+
+    private void write(byte[] bytes) throws IOException {
+        if (buffer.remaining() < bytes.length) {
+            flush();
+        }
+        buffer.put(bytes);
+        size += bytes.length;
+    }
+
+    private void flush() throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        buffer.clear();
+    }
+
+    /** Writes out what is buffered and closes: the message is complete. */
+    StagedMessage finish() throws IOException {
+        try {
+            flush();
+        } finally {
+            channel.close();
+        }
+        return new StagedMessage(path, size);
+    }
+
+    /** Drops the file: the message was refused or the client went away. */
+    void abandon() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // the file is deleted next; nothing in it matters
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // an undeleted file in the incoming spool is swept at the next start
+        }
+    }
+}

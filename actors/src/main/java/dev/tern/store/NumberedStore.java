@@ -1,0 +1,115 @@
+package dev.tern.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The numbered mailbox: messages {@code 1, 2, 3, …} in arrival order, each with an
+ * {@code <n>.status} file of IMAP flags. Numbers are chosen under an exclusive lock on
+ * the mailbox's lock file, so that concurrent deliveries — from this process or another
+ * Tern on the same mail root — never collide nor leave gaps.
+ */
+public final class NumberedStore implements MailboxStore {
+
+    static final String LOCK_FILE = ".tern-lock";
+    /** The last number handed out: a hint that saves a directory scan per delivery. */
+    static final String LAST_FILE = ".tern-last";
+    static final byte[] NEW_MESSAGE_FLAGS = "\\Recent\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final Path mailRoot;
+
+    public NumberedStore(Path mailRoot) {
+        this.mailRoot = mailRoot;
+    }
+
+    @Override
+    public Path deliver(String user, StagedMessage message) throws IOException {
+        Path mailbox = mailRoot.resolve(user);
+        create(user);
+        Durable.syncFile(message.file()); // the number becomes visible at once: the data must already be durable
+        try (FileChannel lockChannel = FileChannel.open(mailbox.resolve(LOCK_FILE),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockChannel.lock()) {
+            long n = nextNumber(mailbox);
+            Path target = mailbox.resolve(Long.toString(n));
+            writeStatus(mailbox, n);
+            SpoolLinks.place(message.file(), target);
+            writeAtomically(mailbox, LAST_FILE, Long.toString(n).getBytes(StandardCharsets.US_ASCII));
+            Durable.syncDirectory(mailbox);
+            return target;
+        }
+    }
+
+    /** The hint says n; trust it only if n exists and n+1 does not (a crash may have left either). */
+    private static long nextNumber(Path mailbox) throws IOException {
+        Path last = mailbox.resolve(LAST_FILE);
+        if (Files.exists(last)) {
+            try {
+                long hint = Long.parseLong(Files.readString(last, StandardCharsets.US_ASCII).strip());
+                boolean consistent = (hint == 0 || Files.exists(mailbox.resolve(Long.toString(hint))))
+                        && !Files.exists(mailbox.resolve(Long.toString(hint + 1)));
+                if (consistent) {
+                    return hint + 1;
+                }
+            } catch (NumberFormatException corrupt) {
+                // fall through to the scan
+            }
+        }
+        return highestNumber(mailbox) + 1;
+    }
+
+    private static long highestNumber(Path mailbox) throws IOException {
+        long highest = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(mailbox)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.isEmpty() && name.length() < 19 && name.chars().allMatch(Character::isDigit)) {
+                    highest = Math.max(highest, Long.parseLong(name));
+                }
+            }
+        }
+        return highest;
+    }
+
+    private static void writeStatus(Path mailbox, long n) throws IOException {
+        writeAtomically(mailbox, n + ".status", NEW_MESSAGE_FLAGS);
+    }
+
+    private static void writeAtomically(Path mailbox, String name, byte[] content) throws IOException {
+        Path temp = mailbox.resolve("." + name + ".tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(content));
+            channel.force(true);
+        }
+        SpoolLinks.replace(temp, mailbox.resolve(name));
+    }
+
+    @Override
+    public void retract(Path delivered) throws IOException {
+        Path mailbox = delivered.getParent();
+        try (FileChannel lockChannel = FileChannel.open(mailbox.resolve(LOCK_FILE),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockChannel.lock()) {
+            // Only the newest number can go without leaving a gap; an older one stays (a duplicate beats a hole).
+            long n = Long.parseLong(delivered.getFileName().toString());
+            if (highestNumber(mailbox) == n) {
+                Files.deleteIfExists(delivered);
+                Files.deleteIfExists(mailbox.resolve(n + ".status"));
+                writeAtomically(mailbox, LAST_FILE, Long.toString(n - 1).getBytes(StandardCharsets.US_ASCII));
+                Durable.syncDirectory(mailbox);
+            }
+        }
+    }
+
+    @Override
+    public void create(String user) throws IOException {
+        Files.createDirectories(mailRoot.resolve(user));
+    }
+}

@@ -1,0 +1,31 @@
+package dev.tern.store;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Puts a staged message under a new name: a hard link where the file system allows, else a copy. */
+final class SpoolLinks {
+    private SpoolLinks() {
+    }
+
+    /** Creates {@code target} with the staged content; fails if {@code target} exists. */
+    static void place(Path staged, Path target) throws IOException {
+        try {
+            Files.createLink(target, staged);
+        } catch (UnsupportedOperationException | FileSystemException linkRefused) {
+            if (Files.exists(target)) {
+                throw linkRefused;
+            }
+            // EXDEV (mail root on another file system than the spool) or no hard links: copy
+            Files.copy(staged, target);
+        }
+        Durable.syncFile(target);
+    }
+
+    static void replace(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

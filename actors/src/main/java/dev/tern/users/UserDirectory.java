@@ -1,0 +1,67 @@
+package dev.tern.users;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The user db as the running service sees it: re-read whenever the file changes, so that
+ * {@code tern user add} takes effect without a restart. A lookup costs one stat(2);
+ * the file itself is the only shared state.
+ */
+public final class UserDirectory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UserDirectory.class);
+
+    private final Path file;
+    private volatile Snapshot snapshot = new Snapshot(null, UserDb.empty());
+
+    private record Snapshot(Object version, UserDb db) {
+    }
+
+    public UserDirectory(Path file) {
+        this.file = file;
+    }
+
+    public boolean exists(String user) {
+        return current().contains(user);
+    }
+
+    public UserDb current() {
+        Object version = version();
+        Snapshot seen = snapshot;
+        if (Objects.equals(version, seen.version())) {
+            return seen.db();
+        }
+        try {
+            UserDb db = UserDb.read(file);
+            snapshot = new Snapshot(version, db);
+            LOG.info("user db {} loaded: {} users", file, db.names().size());
+            return db;
+        } catch (IOException e) {
+            LOG.error("cannot read user db {}: {}; keeping the previous {} users", file, e.getMessage(),
+                    seen.db().names().size());
+            return seen.db();
+        }
+    }
+
+    /** mtime, size and inode together: an atomic rewrite changes the inode even within one mtime tick. */
+    private Object version() {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return java.util.List.of(attributes.lastModifiedTime(), attributes.size(),
+                    String.valueOf(attributes.fileKey()));
+        } catch (NoSuchFileException missing) {
+            return "missing";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
