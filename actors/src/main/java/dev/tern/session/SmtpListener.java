@@ -104,7 +104,7 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
 
     private Behavior<Command> onBound(Bound bound) {
         binding = bound.binding();
-        context.getLog().info("listening on {}", binding.localAddress());
+        context.getLog().info("listening on {}", bound.binding().localAddress());
         this.bound.complete(binding.localAddress());
         return this;
     }

@@ -1,7 +1,6 @@
 package dev.tern.session;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
+import dev.tern.protocol.AddressLiteral;
 import dev.tern.protocol.CommandParser;
 import dev.tern.protocol.DataPhase;
 import dev.tern.protocol.Envelope;
@@ -299,10 +299,12 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         if (mode != Mode.STORING) {
             deleteStaged();
         }
-        if (handled != null) {
-            handled.completeExceptionally(new IllegalStateException("session closed"));
-        }
+        // Closing the reply side closes the connection once the last reply is written; failing
+        // the input side instead would abort it and could drop that reply (the 221 to QUIT).
         output.close();
+        if (handled != null) {
+            handled.complete(Done.getInstance());
+        }
         return this;
     }
 
@@ -357,11 +359,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         timers.startSingleTimer(IdleTimeout.INSTANCE, IdleTimeout.INSTANCE, setup.idleTimeout());
     }
 
-    /** RFC 5321 §4.1.3 address literal, as the Received: TCP-info shows it. */
     private static String addressLiteral(InetSocketAddress peer) {
-        if (peer.getAddress() instanceof Inet6Address v6) {
-            return "IPv6:" + v6.getHostAddress().replaceFirst("%.*$", "");
-        }
-        return peer.getAddress() == null ? peer.getHostString() : peer.getAddress().getHostAddress();
+        return peer.getAddress() == null ? peer.getHostString() : AddressLiteral.of(peer.getAddress());
     }
 }
