@@ -1,7 +1,6 @@
 package dev.tern.users;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -61,7 +60,8 @@ public final class UserDirectory {
         } catch (NoSuchFileException missing) {
             return "missing";
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            LOG.error("cannot stat user db {}: {}; keeping the users last read", file, e.getMessage());
+            return snapshot.version();
         }
     }
 }
