@@ -111,7 +111,7 @@ class CommandParserTest {
         }
 
         @Test
-        void parametersMaySeparatedBySeveralSpaces() {
+        void parametersMayBeSeparatedBySeveralSpaces() {
             assertThat(mail("MAIL FROM:<a@example.com>  SIZE=1   BODY=7BIT").parameters())
                     .containsExactlyInAnyOrderEntriesOf(Map.of("SIZE", "1", "BODY", "7BIT"));
         }

@@ -53,12 +53,20 @@ public final class SmtpServerConnection {
     private record QueueReplyChannel(BoundedSourceQueue<ByteString> queue) implements ReplyChannel {
         @Override
         public boolean send(ByteString bytes) {
-            return queue.offer(bytes) instanceof QueueOfferResult.Enqueued$;
+            try {
+                return queue.offer(bytes) instanceof QueueOfferResult.Enqueued$;
+            } catch (IllegalStateException connectionGone) {
+                return false; // the client closed the connection; nobody is left to read
+            }
         }
 
         @Override
         public void close() {
-            queue.complete();
+            try {
+                queue.complete();
+            } catch (IllegalStateException alreadyClosed) {
+                // the connection ended first: nothing to close
+            }
         }
     }
 }
