@@ -1,5 +1,7 @@
 package dev.tern.protocol;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A parsed command line. Parsing never throws: a bad line is an {@link Invalid} with its reply. */
@@ -14,14 +16,14 @@ public sealed interface SmtpCommand {
     /** @param parameters ESMTP parameters, keys upper-cased, value {@code null} for a bare keyword */
     record Mail(ReversePath from, Map<String, String> parameters) implements SmtpCommand {
         public Mail {
-            parameters = Map.copyOf(parameters);
+            parameters = copyOf(parameters);
         }
     }
 
-    /** @param to the forward path; {@code <postmaster>} without a domain has domain {@code null} */
+    /** @param to the forward path: a mailbox, or the bare {@code <postmaster>} of RFC 5321 §4.1.1.3 */
     record Rcpt(Recipient.Path to, Map<String, String> parameters) implements SmtpCommand {
         public Rcpt {
-            parameters = Map.copyOf(parameters);
+            parameters = copyOf(parameters);
         }
     }
 
@@ -57,5 +59,13 @@ public sealed interface SmtpCommand {
 
     /** A line that could not be parsed; {@code reply} says why. */
     record Invalid(SmtpReply reply) implements SmtpCommand {
+    }
+
+    /**
+     * An unmodifiable copy that keeps the client's order and allows the {@code null} value of a
+     * bare keyword ({@code Map.copyOf} allows neither).
+     */
+    private static Map<String, String> copyOf(Map<String, String> parameters) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 }
