@@ -71,7 +71,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private enum IdleTimeout implements Command { INSTANCE }
 
-    private enum Mode { COMMANDS, DATA, STORING, CLOSED }
+    private enum Mode { COMMANDS, DATA, STORING }
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -90,6 +90,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private CompletableFuture<Done> handled;
     private boolean inputEnded;
     private boolean draining;
+    /** No more input is handled; the session stops once a message being stored is answered. */
+    private boolean closing;
 
     // the message under way, between 354 and the outcome of storing it
     private String messageId;
@@ -141,7 +143,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     /** Handles queued lines until they run out, the session waits on storage, or it closes. */
     private Behavior<Command> processPending() {
-        while (!pending.isEmpty() && (mode == Mode.COMMANDS || mode == Mode.DATA)) {
+        while (!pending.isEmpty() && !closing && mode != Mode.STORING) {
             InputLine line = pending.poll();
             if (mode == Mode.COMMANDS) {
                 onCommandLine(line);
@@ -150,13 +152,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             }
         }
         flushReplies();
-        if (mode == Mode.CLOSED) {
-            return Behaviors.stopped();
-        }
         if (mode == Mode.STORING) {
-            return this;
+            return this; // even when closing: the staged file must outlive the storing
         }
-        if (inputEnded) {
+        if (closing || inputEnded) {
             return Behaviors.stopped();
         }
         if (pending.isEmpty() && handled != null) {
@@ -281,7 +280,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         draining = true;
         closeIfDrainedAndIdle();
         flushReplies();
-        return mode == Mode.CLOSED ? Behaviors.stopped() : this;
+        return closing && mode != Mode.STORING ? Behaviors.stopped() : this;
     }
 
     private Behavior<Command> onIdleTimeout() {
@@ -316,7 +315,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private void close() {
-        mode = Mode.CLOSED;
+        closing = true;
         pending.clear();
     }
 

@@ -8,6 +8,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The numbered mailbox: messages {@code 1, 2, 3, …} in arrival order, each with an
@@ -22,6 +24,13 @@ public final class NumberedStore implements MailboxStore {
     static final String LAST_FILE = ".tern-last";
     static final byte[] NEW_MESSAGE_FLAGS = "\\Recent\n".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * File locks belong to the whole JVM: a second thread asking for one it holds gets
+     * OverlappingFileLockException instead of waiting. Threads of this process therefore
+     * queue here first; the file lock then serialises against other processes.
+     */
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+
     private final Path mailRoot;
 
     public NumberedStore(Path mailRoot) {
@@ -33,6 +42,8 @@ public final class NumberedStore implements MailboxStore {
         Path mailbox = mailRoot.resolve(user);
         create(user);
         Durable.syncFile(message.file()); // the number becomes visible at once: the data must already be durable
+        ReentrantLock threads = IN_PROCESS.computeIfAbsent(mailbox.toAbsolutePath().normalize(), p -> new ReentrantLock());
+        threads.lock();
         try (FileChannel lockChannel = FileChannel.open(mailbox.resolve(LOCK_FILE),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
@@ -43,6 +54,8 @@ public final class NumberedStore implements MailboxStore {
             writeAtomically(mailbox, LAST_FILE, Long.toString(n).getBytes(StandardCharsets.US_ASCII));
             Durable.syncDirectory(mailbox);
             return target;
+        } finally {
+            threads.unlock();
         }
     }
 
@@ -94,6 +107,8 @@ public final class NumberedStore implements MailboxStore {
     @Override
     public void retract(Path delivered) throws IOException {
         Path mailbox = delivered.getParent();
+        ReentrantLock threads = IN_PROCESS.computeIfAbsent(mailbox.toAbsolutePath().normalize(), p -> new ReentrantLock());
+        threads.lock();
         try (FileChannel lockChannel = FileChannel.open(mailbox.resolve(LOCK_FILE),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
@@ -105,6 +120,8 @@ public final class NumberedStore implements MailboxStore {
                 writeAtomically(mailbox, LAST_FILE, Long.toString(n - 1).getBytes(StandardCharsets.US_ASCII));
                 Durable.syncDirectory(mailbox);
             }
+        } finally {
+            threads.unlock();
         }
     }
 

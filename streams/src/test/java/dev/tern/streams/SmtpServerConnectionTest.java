@@ -1,0 +1,214 @@
+package dev.tern.streams;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The connection pipeline over a real socket on 127.0.0.1, with a scripted stand-in for the session. */
+class SmtpServerConnectionTest {
+
+    private static final long TIMEOUT_SECONDS = 10;
+
+    private static ActorTestKit testKit;
+    private static Materializer materializer;
+
+    private Tcp.ServerBinding binding;
+    /** The end of each accepted connection's input, as the flow materializes it. */
+    private final BlockingQueue<CompletionStage<Done>> inputEnds = new LinkedBlockingQueue<>();
+
+    @BeforeAll
+    static void start() {
+        testKit = ActorTestKit.create();
+        materializer = Materializer.matFromSystem(testKit.system());
+    }
+
+    @AfterAll
+    static void stop() {
+        testKit.shutdownTestKit();
+    }
+
+    @AfterEach
+    void unbind() throws Exception {
+        if (binding != null) {
+            binding.unbind().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Binds a server whose session is {@code session(lines, replyChannel)}; returns its address. */
+    private InetSocketAddress serve(BiFunction<List<InputLine>, ReplyChannel, CompletionStage<?>> session)
+            throws Exception {
+        binding = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
+                .to(Sink.foreach(connection -> {
+                    Pair<ReplyChannel, Source<ByteString, ?>> replies = SmtpServerConnection.replyChannel(materializer);
+                    ReplyChannel channel = replies.first();
+                    CompletionStage<Done> ended = connection.handleWith(
+                            SmtpServerConnection.flow(lines -> session.apply(lines, channel), replies.second(), 998),
+                            materializer);
+                    inputEnds.add(ended);
+                }))
+                .run(materializer)
+                .toCompletableFuture()
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        return binding.localAddress();
+    }
+
+    private static Socket connect(InetSocketAddress address) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(address, 5000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    private static void write(Socket socket, String text) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(text.getBytes(ISO_8859_1));
+        out.flush();
+    }
+
+    /** Reads until {@code expected} octets arrived (or the read times out). */
+    private static String read(Socket socket, int expected) throws IOException {
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        while (received.size() < expected) {
+            int n = in.read(buffer, 0, Math.min(buffer.length, expected - received.size()));
+            if (n < 0) {
+                break;
+            }
+            received.write(buffer, 0, n);
+        }
+        return received.toString(ISO_8859_1);
+    }
+
+    private static String text(InputLine line) {
+        return line instanceof InputLine.Line text ? text.bytes().decodeString(ISO_8859_1) : "<overlong>";
+    }
+
+    private static CompletionStage<Done> echo(List<InputLine> lines, ReplyChannel channel) {
+        StringBuilder out = new StringBuilder();
+        for (InputLine line : lines) {
+            out.append("250 ").append(text(line)).append("\r\n");
+        }
+        channel.send(ByteString.fromString(out.toString(), ISO_8859_1));
+        if (lines.stream().anyMatch(line -> text(line).equals("QUIT"))) {
+            channel.close();
+        }
+        return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Test
+    void linesGoToTheSessionAndRepliesComeBackInOrder() throws Exception {
+        InetSocketAddress address = serve(SmtpServerConnectionTest::echo);
+        try (Socket client = connect(address)) {
+            write(client, "EHLO x\r\nNOOP\r\n");
+            String expected = "250 EHLO x\r\n250 NOOP\r\n";
+            assertThat(read(client, expected.length())).isEqualTo(expected);
+
+            write(client, "bare\nLF\r\n" + "y".repeat(2000) + "\r\nafter\r\n");
+            expected = "250 bare\nLF\r\n250 <overlong>\r\n250 after\r\n";
+            assertThat(read(client, expected.length())).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void closingTheReplyChannelSendsWhatIsQueuedThenClosesTheConnection() throws Exception {
+        InetSocketAddress address = serve(SmtpServerConnectionTest::echo);
+        try (Socket client = connect(address)) {
+            write(client, "NOOP\r\nQUIT\r\n");
+            String expected = "250 NOOP\r\n250 QUIT\r\n";
+            assertThat(read(client, expected.length())).isEqualTo(expected);
+            assertThat(client.getInputStream().read()).as("end of stream after the last reply").isEqualTo(-1);
+        }
+        CompletionStage<Done> ended = inputEnds.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ended).isNotNull();
+        ended.toCompletableFuture().handle((done, failure) -> "ended").get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theNextBatchWaitsUntilTheSessionHasHandledTheLastOne() throws Exception {
+        BlockingQueue<List<String>> calls = new LinkedBlockingQueue<>();
+        CompletableFuture<Done> firstHandled = new CompletableFuture<>();
+        InetSocketAddress address = serve((lines, channel) -> {
+            List<String> texts = lines.stream().map(SmtpServerConnectionTest::text).toList();
+            calls.add(texts);
+            echo(lines, channel);
+            return texts.contains("SLOW") ? firstHandled : CompletableFuture.completedFuture(Done.getInstance());
+        });
+        try (Socket client = connect(address)) {
+            write(client, "SLOW\r\n");
+            assertThat(calls.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS)).containsExactly("SLOW");
+            assertThat(read(client, "250 SLOW\r\n".length())).isEqualTo("250 SLOW\r\n");
+
+            write(client, "NEXT\r\n");
+            assertThat(calls.poll(500, TimeUnit.MILLISECONDS))
+                    .as("no batch reaches the session while the last one is unhandled")
+                    .isNull();
+
+            firstHandled.complete(Done.getInstance());
+            assertThat(calls.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS)).containsExactly("NEXT");
+            assertThat(read(client, "250 NEXT\r\n".length())).isEqualTo("250 NEXT\r\n");
+        }
+    }
+
+    @Test
+    void theMaterializedValueCompletesWhenTheClientCloses() throws Exception {
+        InetSocketAddress address = serve(SmtpServerConnectionTest::echo);
+        try (Socket client = connect(address)) {
+            write(client, "NOOP\r\n");
+            assertThat(read(client, "250 NOOP\r\n".length())).isEqualTo("250 NOOP\r\n");
+        }
+        CompletionStage<Done> ended = inputEnds.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ended).isNotNull();
+        String outcome = ended.toCompletableFuture()
+                .handle((done, failure) -> failure == null ? "done" : "failed")
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(outcome).isIn("done", "failed"); // either way it completes: the session learns the input ended
+    }
+
+    @Test
+    void theReplyChannelRefusesOnceItsBufferIsFullOrItIsClosed() throws Exception {
+        Pair<ReplyChannel, Source<ByteString, ?>> replies = SmtpServerConnection.replyChannel(materializer);
+        ReplyChannel channel = replies.first();
+        // nobody reads the source: the replies pile up, and the pile is bounded
+        int accepted = 0;
+        while (accepted < 10 * SmtpServerConnection.REPLY_BUFFER && channel.send(ByteString.fromString("250 Ok\r\n"))) {
+            accepted++;
+        }
+        // the queue holds REPLY_BUFFER; the stages behind it may hold a few more
+        assertThat(accepted).isBetween(SmtpServerConnection.REPLY_BUFFER, SmtpServerConnection.REPLY_BUFFER + 256);
+        assertThat(channel.send(ByteString.fromString("250 still full\r\n"))).isFalse();
+
+        channel.close();
+        assertThat(channel.send(ByteString.fromString("250 after close\r\n"))).isFalse();
+        // what was queued before close still comes out, then the source completes
+        List<ByteString> queued = replies.second().runWith(Sink.seq(), materializer)
+                .toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(queued).hasSize(accepted);
+    }
+}
