@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 import dev.tern.protocol.LocalRecipientPolicy;
@@ -44,19 +45,25 @@ final class Guardian {
             ActorRef<Router.Command> router = context.spawn(Router.create(store), "router");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors());
-            List<ActorRef<SmtpListener.Command>> started = new ArrayList<>();
+            List<ActorRef<SmtpListener.Command>> running = new ArrayList<>();
             for (ListenerSpec spec : listeners) {
                 ServerDialogue dialogue = new ServerDialogue(session,
                         new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()));
                 SessionSetup setup = new SessionSetup(dialogue, session, router, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC());
-                started.add(context.spawn(SmtpListener.create(setup, spec.address(), spec.bound()),
-                        "listener-" + started.size()));
+                ActorRef<SmtpListener.Command> listener = context.spawn(
+                        SmtpListener.create(setup, spec.address(), spec.bound()), "listener-" + running.size());
+                context.watch(listener); // one that failed to bind stops, and has nothing to drain
+                running.add(listener);
             }
             return Behaviors.receive(Command.class)
                     .onMessage(Drain.class, drain -> {
-                        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(started.size(), drain.replyTo()));
-                        started.forEach(listener -> listener.tell(new SmtpListener.Drain(countdown)));
+                        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(running.size(), drain.replyTo()));
+                        running.forEach(listener -> listener.tell(new SmtpListener.Drain(countdown)));
+                        return Behaviors.same();
+                    })
+                    .onSignal(Terminated.class, stopped -> {
+                        running.remove(stopped.getRef());
                         return Behaviors.same();
                     })
                     .build();

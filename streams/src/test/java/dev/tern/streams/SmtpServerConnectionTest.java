@@ -202,13 +202,15 @@ class SmtpServerConnectionTest {
         }
         // the queue holds REPLY_BUFFER; the stages behind it may hold a few more
         assertThat(accepted).isBetween(SmtpServerConnection.REPLY_BUFFER, SmtpServerConnection.REPLY_BUFFER + 256);
-        assertThat(channel.send(ByteString.fromString("250 still full\r\n"))).isFalse();
+        // the pre-materialized queue drains into the stages behind it in the background, so a
+        // later send may find room again; what matters is that it was refused once it was full
+        int late = channel.send(ByteString.fromString("250 late\r\n")) ? 1 : 0;
 
         channel.close();
         assertThat(channel.send(ByteString.fromString("250 after close\r\n"))).isFalse();
         // what was queued before close still comes out, then the source completes
         List<ByteString> queued = replies.second().runWith(Sink.seq(), materializer)
                 .toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        assertThat(queued).hasSize(accepted);
+        assertThat(queued).hasSize(accepted + late);
     }
 }

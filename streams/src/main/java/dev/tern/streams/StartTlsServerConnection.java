@@ -1,0 +1,95 @@
+package dev.tern.streams;
+
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLEngine;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * {@link SmtpServerConnection} with STARTTLS: the same one-batch-at-a-time pipeline, with
+ * {@link StartTlsStage} between it and the socket and {@link TlsPhaseFraming} as its framing.
+ *
+ * <p>Where cleartext sent after STARTTLS is discarded (CVE-2011-0411):
+ * <ul>
+ * <li>complete lines already framed — in the STARTTLS batch after the command, or in batches
+ *     handed over before {@link SessionInput.TlsStarted} — by the session, which ignores
+ *     every line between accepting STARTTLS and {@code TlsStarted};</li>
+ * <li>a partial line in the framing buffer — by {@link TlsPhaseFraming}, whose cleartext
+ *     framing stage completes, buffer and all, at the switch;</li>
+ * <li>octets not yet read from the socket when the stage takes the switch — they go into
+ *     the TLS handshake (where cleartext fails it) and never reach the session.</li>
+ * </ul>
+ */
+public final class StartTlsServerConnection {
+
+    private StartTlsServerConnection() {
+    }
+
+    /** The outgoing half, materialized before the connection so that the session can be created with it. */
+    public static Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replyChannel(Materializer materializer) {
+        Pair<BoundedSourceQueue<TlsOutbound>, Source<TlsOutbound, NotUsed>> queue =
+                Source.<TlsOutbound>queue(SmtpServerConnection.REPLY_BUFFER).preMaterialize(materializer);
+        return Pair.create(new QueueReplyChannel(queue.first()), queue.second());
+    }
+
+    /**
+     * @param session       receives each input; the returned stage completes when it is handled
+     * @param replies       the source half from {@link #replyChannel}
+     * @param maxLineLength longest line kept, without CRLF
+     * @param engines       server engines, e.g. {@link TlsEngines#server}
+     * @return a flow for {@code IncomingConnection.handleWith}, materializing to the end of the
+     *         input and to the handshake's outcome
+     */
+    public static Flow<ByteString, ByteString, Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>>>
+            flow(Function<SessionInput, CompletionStage<?>> session, Source<TlsOutbound, ?> replies,
+                 int maxLineLength, Supplier<SSLEngine> engines) {
+        Sink<TlsInbound, CompletionStage<Done>> input = TlsPhaseFraming.flow(maxLineLength)
+                .mapAsync(1, session::apply)
+                .toMat(Sink.ignore(), Keep.right());
+        Flow<TlsInbound, TlsOutbound, CompletionStage<Done>> app =
+                Flow.fromSinkAndSourceCoupledMat(input, replies, Keep.left());
+        return StartTlsStage.server(engines).join(app, (handshake, ended) -> Pair.create(ended, handshake));
+    }
+
+    private record QueueReplyChannel(BoundedSourceQueue<TlsOutbound> queue) implements TlsReplyChannel {
+        @Override
+        public boolean send(ByteString bytes) {
+            return offer(new TlsOutbound.Bytes(bytes));
+        }
+
+        @Override
+        public boolean startTls(ByteString reply) {
+            return offer(new TlsOutbound.StartTls(reply));
+        }
+
+        private boolean offer(TlsOutbound element) {
+            try {
+                return queue.offer(element) instanceof QueueOfferResult.Enqueued$;
+            } catch (IllegalStateException connectionGone) {
+                return false; // the client closed the connection; nobody is left to read
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                queue.complete();
+            } catch (IllegalStateException alreadyClosed) {
+                // the connection ended first: nothing to close
+            }
+        }
+    }
+}

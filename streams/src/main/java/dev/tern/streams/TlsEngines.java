@@ -1,0 +1,64 @@
+package dev.tern.streams;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+
+/** {@link SSLEngine} factories with Tern's settings, one fresh engine per connection. */
+public final class TlsEngines {
+
+    /** The only protocol versions offered or accepted. */
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    private TlsEngines() {
+    }
+
+    /**
+     * Server engines: TLSv1.2 and TLSv1.3 only, the server's cipher suite order wins, no
+     * client certificate asked for. The context's default suites are kept (the JDK's are
+     * already restricted to forward-secret AEAD and CBC suites it deems acceptable).
+     */
+    public static Supplier<SSLEngine> server(SSLContext context) {
+        return () -> {
+            SSLEngine engine = context.createSSLEngine();
+            engine.setUseClientMode(false); // first: switching modes resets default protocol lists
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setProtocols(supported(engine));
+            parameters.setUseCipherSuitesOrder(true);
+            parameters.setNeedClientAuth(false);
+            parameters.setWantClientAuth(false);
+            engine.setSSLParameters(parameters);
+            return engine;
+        };
+    }
+
+    /**
+     * Client engines for a connection to {@code host}: TLSv1.2 and TLSv1.3 only, the host
+     * sent as SNI. No hostname verification is switched on here: opportunistic SMTP TLS
+     * does not verify (RFC 7435), and DANE or MTA-STS checks belong to the caller.
+     */
+    public static Supplier<SSLEngine> client(SSLContext context, String host, int port) {
+        return () -> {
+            SSLEngine engine = context.createSSLEngine(host, port);
+            engine.setUseClientMode(true);
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setProtocols(supported(engine));
+            engine.setSSLParameters(parameters);
+            return engine;
+        };
+    }
+
+    /** {@link #PROTOCOLS} that the engine's provider supports, so a JDK without TLSv1.3 still works. */
+    private static String[] supported(SSLEngine engine) {
+        List<String> available = Arrays.asList(engine.getSupportedProtocols());
+        String[] protocols = PROTOCOLS.stream().filter(available::contains).toArray(String[]::new);
+        if (protocols.length == 0) {
+            throw new IllegalStateException("the TLS provider supports neither TLSv1.2 nor TLSv1.3");
+        }
+        return protocols;
+    }
+}
