@@ -5,6 +5,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -19,6 +22,7 @@ import dev.tern.router.Router;
 import dev.tern.session.SessionSetup;
 import dev.tern.session.SmtpListener;
 import dev.tern.store.MailboxStore;
+import dev.tern.users.Authenticator;
 import dev.tern.users.UserDirectory;
 
 /** The root of Tern's actors: the router and one listener per bound address. */
@@ -33,26 +37,27 @@ final class Guardian {
 
     /** A listener to start, and where to report its bound address. */
     record ListenerSpec(InetSocketAddress address, LocalRecipientPolicy.Relay relay,
-                        CompletableFuture<InetSocketAddress> bound) {
+                        SessionSetup.Encryption encryption, CompletableFuture<InetSocketAddress> bound) {
     }
 
     private Guardian() {
     }
 
     static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
-                                    List<ListenerSpec> listeners) {
+                                    Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners) {
         return Behaviors.setup(context -> {
             ActorRef<Router.Command> router = context.spawn(Router.create(store), "router");
+            ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
-                    settings.maxRecipients(), settings.maxErrors());
+                    settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             List<ActorRef<SmtpListener.Command>> running = new ArrayList<>();
             for (ListenerSpec spec : listeners) {
                 ServerDialogue dialogue = new ServerDialogue(session,
                         new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()));
-                SessionSetup setup = new SessionSetup(dialogue, session, router, settings.incomingDir(),
-                        settings.idleTimeout(), Clock.systemUTC());
+                SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
+                        settings.idleTimeout(), Clock.systemUTC(), spec.encryption());
                 ActorRef<SmtpListener.Command> listener = context.spawn(
-                        SmtpListener.create(setup, spec.address(), spec.bound()), "listener-" + running.size());
+                        SmtpListener.create(setup, spec.address(), tlsEngines, spec.bound()), "listener-" + running.size());
                 context.watch(listener); // one that failed to bind stops, and has nothing to drain
                 running.add(listener);
             }

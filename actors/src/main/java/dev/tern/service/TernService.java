@@ -13,6 +13,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -25,6 +29,12 @@ import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.NumberedStore;
+import dev.tern.session.SessionSetup;
+import dev.tern.streams.TlsEngines;
+import dev.tern.tls.PemCredentials;
+import dev.tern.tls.SelfSignedCertificate;
+import dev.tern.tls.TlsContexts;
+import dev.tern.tls.TlsCredentialsException;
 import dev.tern.users.UserDirectory;
 
 /** Starts the actor system and its listeners, and stops them gracefully. */
@@ -50,15 +60,18 @@ final class TernService {
         Files.createDirectories(settings.incomingDir());
         sweepIncoming(settings.incomingDir());
 
+        Supplier<SSLEngine> tlsEngines = TlsEngines.server(tlsContext(settings));
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();
-        settings.inbound().forEach(address -> listeners.add(
-                new Guardian.ListenerSpec(address, LocalRecipientPolicy.Relay.DENIED, new CompletableFuture<>())));
-        settings.outbound().forEach(address -> listeners.add(
-                new Guardian.ListenerSpec(address, LocalRecipientPolicy.Relay.ALLOWED, new CompletableFuture<>())));
+        settings.inbound().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+                LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.ON_STARTTLS, new CompletableFuture<>())));
+        settings.outbound().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+                LocalRecipientPolicy.Relay.ALLOWED, SessionSetup.Encryption.ON_STARTTLS, new CompletableFuture<>())));
+        settings.smtps().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+                LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.IMPLICIT, new CompletableFuture<>())));
 
         UserDirectory users = new UserDirectory(settings.usersFile());
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), listeners), "tern", settings.config());
+                Guardian.create(settings, users, store(settings), tlsEngines, listeners), "tern", settings.config());
         TernService service = new TernService(system);
         service.addDrainTask(settings);
         for (Guardian.ListenerSpec listener : listeners) {
@@ -74,6 +87,21 @@ final class TernService {
         LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}", settings.hostname(),
                 settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(), settings.usersFile());
         return service;
+    }
+
+    /** The configured certificate, or else the self-signed one in DATA/tls (made on first start). */
+    private static SSLContext tlsContext(TernSettings settings) throws StartupException {
+        try {
+            if (settings.tlsCert() != null) {
+                return TlsContexts.serverContext(PemCredentials.load(settings.tlsCert(), settings.tlsKey()));
+            }
+            SelfSignedCertificate selfSigned = SelfSignedCertificate.loadOrGenerate(settings.tlsDir(), settings.hostname());
+            LOG.warn("TLS uses a self-signed certificate ({}); clients cannot verify it: give --tls-cert and --tls-key",
+                    selfSigned.reason());
+            return TlsContexts.serverContext(selfSigned.credentials());
+        } catch (TlsCredentialsException e) {
+            throw new StartupException("TLS: " + e.getMessage());
+        }
     }
 
     /** Staged files of messages that never got their 250 (the process died mid-transaction). */

@@ -25,10 +25,15 @@ import com.typesafe.config.ConfigParseOptions;
  */
 record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat store, Set<String> domains,
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
-                    String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
+                    List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
                     Duration idleTimeout, Duration shutdownGrace) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
+
+    /** Where the self-signed certificate lives when no --tls-cert is given. */
+    Path tlsDir() {
+        return dataDir.resolve("tls");
+    }
 
     Path incomingDir() {
         return dataDir.resolve("spool").resolve("incoming");
@@ -99,6 +104,12 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         boolean outboundDefault = isBuiltIn(config, "tern.outbound");
         List<InetSocketAddress> inbound = listeners("--inbound", tern.getStringList("inbound"), inboundDefault);
         List<InetSocketAddress> outbound = listeners("--outbound", tern.getStringList("outbound"), outboundDefault);
+        List<InetSocketAddress> smtps = listeners("--smtps", tern.getStringList("smtps"), isBuiltIn(config, "tern.smtps"));
+        Path tlsCert = derivedPath(tern, "tls-cert", null);
+        Path tlsKey = derivedPath(tern, "tls-key", null);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new UsageException(tlsCert == null ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+        }
         for (InetSocketAddress address : outbound) {
             if (!address.getAddress().isLoopbackAddress()) {
                 throw new UsageException("--outbound: " + ListenAddress.format(address)
@@ -107,7 +118,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         }
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
-                hostname, maxSize, (int) positive(tern, "max-recipients", "tern.max-recipients"),
+                smtps, tlsCert, tlsKey, hostname, maxSize, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"));
     }

@@ -9,11 +9,21 @@ import org.apache.pekko.actor.typed.ActorRef;
 import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
 import dev.tern.router.Router;
+import dev.tern.users.Authenticator;
 
 /**
  * What every session of one listener shares: its dialogue (with the listener's relay
  * policy), limits, where messages are staged and where they go.
  */
 public record SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
-                           Path incomingDir, Duration idleTimeout, Clock clock) {
+                           ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
+                           Clock clock, Encryption encryption) {
+
+    /** When a session's connection gets encrypted. */
+    public enum Encryption {
+        /** in clear, until the client asks for STARTTLS (if offered) */
+        ON_STARTTLS,
+        /** from the first byte (implicit TLS, RFC 8314): the greeting waits for the handshake */
+        IMPLICIT
+    }
 }

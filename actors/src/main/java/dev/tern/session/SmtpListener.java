@@ -6,8 +6,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
@@ -20,12 +24,13 @@ import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
-import org.apache.pekko.util.ByteString;
 
 import dev.tern.protocol.DataPhase;
-import dev.tern.streams.InputLine;
-import dev.tern.streams.ReplyChannel;
-import dev.tern.streams.SmtpServerConnection;
+import dev.tern.streams.SessionInput;
+import dev.tern.streams.StartTlsServerConnection;
+import dev.tern.streams.TlsInbound;
+import dev.tern.streams.TlsOutbound;
+import dev.tern.streams.TlsReplyChannel;
 
 /**
  * One bound SMTP socket: binds with Pekko Streams TCP, and for every accepted connection
@@ -56,26 +61,31 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
     private final SessionSetup setup;
     private final InetSocketAddress address;
     private final CompletableFuture<InetSocketAddress> bound;
+    private final Supplier<SSLEngine> tlsEngines;
     private final Materializer materializer;
     private final Set<ActorRef<SmtpSession.Command>> sessions = new HashSet<>();
     private Tcp.ServerBinding binding;
     private ActorRef<Done> drainedReplyTo;
 
     private SmtpListener(ActorContext<Command> context, SessionSetup setup, InetSocketAddress address,
-                         CompletableFuture<InetSocketAddress> bound) {
+                         Supplier<SSLEngine> tlsEngines, CompletableFuture<InetSocketAddress> bound) {
         super(context);
         this.context = context;
         this.setup = setup;
         this.address = address;
+        this.tlsEngines = tlsEngines;
         this.bound = bound;
         this.materializer = Materializer.matFromSystem(context.getSystem());
     }
 
-    /** @param bound completed with the bound address, or failed if the bind fails */
+    /**
+     * @param tlsEngines server-mode engines for STARTTLS or implicit TLS, one per connection
+     * @param bound      completed with the bound address, or failed if the bind fails
+     */
     public static Behavior<Command> create(SessionSetup setup, InetSocketAddress address,
-                                           CompletableFuture<InetSocketAddress> bound) {
+                                           Supplier<SSLEngine> tlsEngines, CompletableFuture<InetSocketAddress> bound) {
         return Behaviors.setup(context -> {
-            SmtpListener listener = new SmtpListener(context, setup, address, bound);
+            SmtpListener listener = new SmtpListener(context, setup, address, tlsEngines, bound);
             listener.bind();
             return listener;
         });
@@ -121,17 +131,20 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
                     Source.empty()), materializer);
             return this;
         }
-        Pair<ReplyChannel, Source<ByteString, ?>> replies = SmtpServerConnection.replyChannel(materializer);
+        Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies = StartTlsServerConnection.replyChannel(materializer);
         ActorRef<SmtpSession.Command> session = context.spawnAnonymous(
                 SmtpSession.create(setup, replies.first(), connection.remoteAddress()));
         context.watch(session);
         sessions.add(session);
-        CompletionStage<Done> ended = connection.handleWith(SmtpServerConnection.flow(lines -> {
-            CompletableFuture<Done> handled = new CompletableFuture<>();
-            session.tell(new SmtpSession.Received(lines, handled));
-            return handled;
-        }, replies.second(), DataPhase.MAX_TEXT_LINE), materializer);
-        ended.whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
+        Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>> ended = connection.handleWith(
+                StartTlsServerConnection.flow(input -> {
+                    CompletableFuture<Done> handled = new CompletableFuture<>();
+                    session.tell(input instanceof SessionInput.Lines lines
+                            ? new SmtpSession.Received(lines.lines(), handled)
+                            : new SmtpSession.TlsStarted(((SessionInput.TlsStarted) input).tls(), handled));
+                    return handled;
+                }, replies.second(), DataPhase.MAX_TEXT_LINE, tlsEngines), materializer);
+        ended.first().whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
         return this;
     }
 

@@ -33,11 +33,14 @@ import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionState;
 import dev.tern.protocol.SmtpCommand;
 import dev.tern.protocol.SmtpReply;
+import dev.tern.protocol.TlsSession;
 import dev.tern.protocol.Transaction;
 import dev.tern.router.Router;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.InputLine;
-import dev.tern.streams.ReplyChannel;
+import dev.tern.streams.TlsInbound;
+import dev.tern.streams.TlsReplyChannel;
+import dev.tern.users.Authenticator;
 
 /**
  * One SMTP connection. Lines arrive in batches from the connection's stream; the session
@@ -58,6 +61,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     public record Received(List<InputLine> lines, CompletableFuture<Done> handled) implements Command {
     }
 
+    /** The TLS handshake completed; complete {@code handled} once the session has taken note. */
+    public record TlsStarted(TlsInbound.Established tls, CompletableFuture<Done> handled) implements Command {
+    }
+
     /** The client closed the connection, or it broke. */
     public record InputEnded() implements Command {
     }
@@ -69,9 +76,13 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private record StorageOutcome(Router.Outcome outcome) implements Command {
     }
 
+    private record AuthVerdict(Authenticator.Verdict verdict) implements Command {
+    }
+
     private enum IdleTimeout implements Command { INSTANCE }
 
-    private enum Mode { COMMANDS, DATA, STORING }
+    /** What the session waits for: commands, message lines, or an answer it must not talk over. */
+    private enum Mode { COMMANDS, DATA, STORING, AWAITING_TLS, AUTHENTICATING }
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -79,9 +90,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private final TimerScheduler<Command> timers;
     private final SessionSetup setup;
     private final ServerDialogue dialogue;
-    private final ReplyChannel output;
+    private final TlsReplyChannel output;
     private final String peerAddress;
     private final ActorRef<Router.Outcome> storageOutcomes;
+    private final ActorRef<Authenticator.Verdict> authVerdicts;
     private final ArrayDeque<InputLine> pending = new ArrayDeque<>();
     private final ByteStringBuilder replies = new ByteStringBuilder();
 
@@ -101,7 +113,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private StagedMessage staged;
 
     private SmtpSession(ActorContext<Command> context, TimerScheduler<Command> timers, SessionSetup setup,
-                        ReplyChannel output, InetSocketAddress peer) {
+                        TlsReplyChannel output, InetSocketAddress peer) {
         super(context);
         this.context = context;
         this.timers = timers;
@@ -110,14 +122,20 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         this.output = output;
         this.peerAddress = addressLiteral(peer);
         this.storageOutcomes = context.messageAdapter(Router.Outcome.class, StorageOutcome::new);
+        this.authVerdicts = context.messageAdapter(Authenticator.Verdict.class, AuthVerdict::new);
     }
 
-    public static Behavior<Command> create(SessionSetup setup, ReplyChannel output, InetSocketAddress peer) {
+    public static Behavior<Command> create(SessionSetup setup, TlsReplyChannel output, InetSocketAddress peer) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             SmtpSession session = new SmtpSession(context, timers, setup, output, peer);
-            session.reply(session.dialogue.greeting());
-            session.flushReplies();
-            session.restartIdleTimer();
+            if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
+                session.mode = Mode.AWAITING_TLS; // RFC 8314: the greeting comes inside TLS
+                output.startTls(ByteString.emptyByteString());
+            } else {
+                session.reply(session.dialogue.greeting());
+                session.flushReplies();
+            }
+            session.restartIdleTimer(); // also bounds the TLS handshake
             return session;
         }));
     }
@@ -126,7 +144,9 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Received.class, this::onReceived)
+                .onMessage(TlsStarted.class, this::onTlsStarted)
                 .onMessage(StorageOutcome.class, this::onStorageOutcome)
+                .onMessage(AuthVerdict.class, this::onAuthVerdict)
                 .onMessage(InputEnded.class, this::onInputEnded)
                 .onMessage(Drain.class, this::onDrain)
                 .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
@@ -135,6 +155,11 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private Behavior<Command> onReceived(Received received) {
+        if (mode == Mode.AWAITING_TLS) {
+            // RFC 3207 §4.2 / CVE-2011-0411: what the client sent in clear after STARTTLS is dropped
+            received.handled().complete(Done.getInstance());
+            return this;
+        }
         pending.addAll(received.lines());
         handled = received.handled();
         restartIdleTimer();
@@ -143,7 +168,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     /** Handles queued lines until they run out, the session waits on storage, or it closes. */
     private Behavior<Command> processPending() {
-        while (!pending.isEmpty() && !closing && mode != Mode.STORING) {
+        while (!pending.isEmpty() && !closing && (mode == Mode.COMMANDS || mode == Mode.DATA)) {
             InputLine line = pending.poll();
             if (mode == Mode.COMMANDS) {
                 onCommandLine(line);
@@ -154,6 +179,12 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         flushReplies();
         if (mode == Mode.STORING) {
             return this; // even when closing: the staged file must outlive the storing
+        }
+        if (mode == Mode.AWAITING_TLS) {
+            pending.clear(); // pipelined after STARTTLS, in clear: never executed inside TLS
+        }
+        if (mode == Mode.AUTHENTICATING) {
+            return this; // the rest of the batch waits for the verdict
         }
         if (closing || inputEnded) {
             return Behaviors.stopped();
@@ -167,12 +198,26 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private void onCommandLine(InputLine line) {
-        SmtpCommand command = line instanceof InputLine.Line text
-                ? CommandParser.parse(text.bytes().decodeString(StandardCharsets.ISO_8859_1))
-                : new SmtpCommand.Invalid(Replies.LINE_TOO_LONG);
-        ServerDialogue.Step step = dialogue.onCommand(state, command);
+        String text = line instanceof InputLine.Line l ? l.bytes().decodeString(StandardCharsets.ISO_8859_1) : null;
+        ServerDialogue.Step step;
+        if (state.auth() != null) {
+            step = dialogue.onAuthResponse(state, text == null ? "*" : text);
+        } else {
+            step = dialogue.onCommand(state, text == null
+                    ? new SmtpCommand.Invalid(Replies.LINE_TOO_LONG) : CommandParser.parse(text));
+        }
         state = step.state();
         switch (step.action()) {
+            case START_TLS -> {
+                flushReplies();
+                output.startTls(ByteString.fromArrayUnsafe(step.reply().toBytes()));
+                mode = Mode.AWAITING_TLS;
+            }
+            case AUTHENTICATE -> {
+                mode = Mode.AUTHENTICATING;
+                setup.authenticator().tell(new Authenticator.Verify(step.credentials().username(),
+                        step.credentials().password(), peerAddress, authVerdicts));
+            }
             case RECEIVE_DATA -> startData(step);
             case CLOSE -> {
                 step.replies().forEach(this::reply);
@@ -192,7 +237,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             staging = StagingFile.create(setup.incomingDir(), messageId);
             staging.writeText(ReceivedHeader.returnPath(transaction.sender()));
             staging.writeText(ReceivedHeader.received(state.clientName(), peerAddress,
-                    setup.settings().hostname(), state.extended() ? "ESMTP" : "SMTP", messageId,
+                    setup.settings().hostname(), state.withProtocol(), state.tls(), state.user(), messageId,
                     transaction.recipients().stream().map(Recipient::address).toList(),
                     ZonedDateTime.now(setup.clock())));
         } catch (IOException e) {
@@ -246,6 +291,30 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         context.getLog().info("id={} from={} rejected: {}", messageId, state.transaction().sender().bracketed(), reply);
         abandonMessage();
         finishMessage(reply);
+    }
+
+    private Behavior<Command> onTlsStarted(TlsStarted started) {
+        TlsInbound.Established tls = started.tls();
+        state = SessionState.afterTlsHandshake(new TlsSession(tls.protocol(), tls.cipherSuite()));
+        mode = Mode.COMMANDS;
+        pending.clear();
+        context.getLog().debug("client {} TLS {} {}", peerAddress, tls.protocol(), tls.cipherSuite());
+        if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
+            reply(dialogue.greeting());
+        }
+        restartIdleTimer();
+        flushReplies();
+        started.handled().complete(Done.getInstance());
+        return this;
+    }
+
+    private Behavior<Command> onAuthVerdict(AuthVerdict verdict) {
+        ServerDialogue.Step step = dialogue.authenticated(state, verdict.verdict().user(), verdict.verdict().valid());
+        state = step.state();
+        step.replies().forEach(this::reply);
+        mode = Mode.COMMANDS;
+        restartIdleTimer();
+        return processPending();
     }
 
     private Behavior<Command> onStorageOutcome(StorageOutcome outcome) {

@@ -12,7 +12,7 @@ public final class CommandParser {
     public static final int MAX_COMMAND_LINE = 510;
 
     private static final Set<String> NOT_IMPLEMENTED = Set.of(
-            "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "BDAT", "VERB", "STARTTLS", "AUTH");
+            "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "BDAT", "VERB");
     private static final Set<String> HTTP_VERBS = Set.of(
             "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE");
 
@@ -46,6 +46,8 @@ public final class CommandParser {
                     ? new SmtpCommand.Invalid(Replies.syntax("VRFY address"))
                     : new SmtpCommand.Vrfy(argument);
             case "HELP" -> new SmtpCommand.Help(argument);
+            case "STARTTLS" -> noArgument(argument, "STARTTLS", new SmtpCommand.StartTls());
+            case "AUTH" -> parseAuth(argument);
             default -> {
                 if (NOT_IMPLEMENTED.contains(verb)) {
                     yield new SmtpCommand.NotImplemented(verb);
@@ -56,6 +58,14 @@ public final class CommandParser {
                 yield new SmtpCommand.Unknown(verb);
             }
         };
+    }
+
+    private static SmtpCommand parseAuth(String argument) {
+        String[] words = argument.split(" +");
+        if (argument.isEmpty() || words.length > 2) {
+            return new SmtpCommand.Invalid(Replies.syntax("AUTH mechanism [initial-response]"));
+        }
+        return new SmtpCommand.Auth(words[0].toUpperCase(Locale.ROOT), words.length == 2 ? words[1] : null);
     }
 
     private static SmtpCommand noArgument(String argument, String verb, SmtpCommand command) {

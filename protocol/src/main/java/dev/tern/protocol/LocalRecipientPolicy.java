@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * The relay rules of a listener: local domains deliver to existing users only; other
- * domains are relayed only where the listener allows it (loopback, or later after AUTH).
+ * domains are relayed only where the listener allows it (loopback) or after AUTH.
  */
 public final class LocalRecipientPolicy implements RecipientPolicy {
 
@@ -25,13 +25,13 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
     }
 
     @Override
-    public Verdict check(Recipient.Path path) {
+    public Verdict check(Recipient.Path path, boolean authenticated) {
         if (path instanceof Recipient.MailboxPath mailbox) {
             MailAddress address = mailbox.address();
             if (localDomains.contains(address.domain())) {
                 return local(address.mailboxName(), address);
             }
-            return relay == Relay.ALLOWED
+            return relay == Relay.ALLOWED || authenticated
                     // Relaying arrives with the outbound queue; until then the client should retry later.
                     ? new Rejected(Replies.RELAY_UNAVAILABLE)
                     : new Rejected(Replies.RELAY_DENIED);

@@ -24,10 +24,27 @@ public final class ReceivedHeader {
      */
     public static String received(String clientName, String peerAddress, String hostname, String protocol,
                                   String messageId, List<MailAddress> recipients, ZonedDateTime when) {
+        return received(clientName, peerAddress, hostname, protocol, null, null, messageId, recipients, when);
+    }
+
+    /**
+     * @param tls  the session's TLS layer, named in a comment, or {@code null}
+     * @param user the authenticated user, named in a comment, or {@code null}
+     */
+    public static String received(String clientName, String peerAddress, String hostname, String protocol,
+                                  TlsSession tls, String user, String messageId, List<MailAddress> recipients,
+                                  ZonedDateTime when) {
         StringBuilder header = new StringBuilder(256)
                 .append("Received: from ").append(sanitize(clientName))
-                .append(" ([").append(peerAddress).append("])\r\n")
-                .append("\tby ").append(hostname).append(" (Tern) with ").append(protocol)
+                .append(" ([").append(peerAddress).append("])\r\n");
+        if (tls != null) {
+            header.append("\t(using ").append(tls.protocol()).append(" with cipher ").append(tls.cipherSuite())
+                    .append(")\r\n");
+        }
+        if (user != null) {
+            header.append("\t(authenticated as ").append(sanitize(user)).append(")\r\n");
+        }
+        header.append("\tby ").append(hostname).append(" (Tern) with ").append(protocol)
                 .append(" id ").append(messageId);
         if (recipients.size() == 1) {
             header.append("\r\n\tfor <").append(recipients.get(0)).append('>');

@@ -4,7 +4,12 @@ package dev.tern.protocol;
 @FunctionalInterface
 public interface RecipientPolicy {
 
-    Verdict check(Recipient.Path path);
+    /** @param authenticated whether the session authenticated (RFC 4954), which permits relaying */
+    Verdict check(Recipient.Path path, boolean authenticated);
+
+    default Verdict check(Recipient.Path path) {
+        return check(path, false);
+    }
 
     sealed interface Verdict {
     }

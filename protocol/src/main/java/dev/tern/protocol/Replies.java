@@ -36,6 +36,18 @@ public final class Replies {
     public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
     public static final SmtpReply HTTP_REJECTED = SmtpReply.of(421, "4.7.0", "Error: this is an SMTP server, not HTTP; closing connection");
     public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");
+    public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
+    public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
+    public static final SmtpReply TLS_UNAVAILABLE = SmtpReply.of(454, "4.7.0", "TLS not available due to temporary reason");
+    public static final SmtpReply ENCRYPTION_REQUIRED =
+            SmtpReply.of(538, "5.7.11", "Error: authentication requires an encrypted connection (STARTTLS)");
+    public static final SmtpReply AUTH_SUCCEEDED = SmtpReply.of(235, "2.7.0", "Authentication successful");
+    public static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Error: authentication failed");
+    public static final SmtpReply AUTH_CANCELLED = SmtpReply.of(501, "5.0.0", "Authentication cancelled");
+    public static final SmtpReply AUTH_BAD_BASE64 = SmtpReply.of(501, "5.5.2", "Error: invalid base64 in response");
+    public static final SmtpReply AUTH_UNSUPPORTED = SmtpReply.of(504, "5.5.4", "Error: unsupported authentication mechanism");
+    public static final SmtpReply ALREADY_AUTHENTICATED = SmtpReply.of(503, "5.5.1", "Error: already authenticated");
+    public static final SmtpReply AUTH_DURING_MAIL = SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
     public static final SmtpReply SHUTTING_DOWN = SmtpReply.of(421, "4.3.2", "Service shutting down, closing connection");
 
     public static SmtpReply syntax(String usage) {
@@ -52,6 +64,11 @@ public final class Replies {
 
     public static SmtpReply unsupportedParameter(String name) {
         return SmtpReply.of(555, "5.5.4", "Unsupported option: " + name);
+    }
+
+    /** RFC 4954 §4: a server challenge, base64 (may be empty). */
+    public static SmtpReply challenge(String base64) {
+        return new SmtpReply(334, null, java.util.List.of(base64));
     }
 
     public static SmtpReply queued(String messageId) {

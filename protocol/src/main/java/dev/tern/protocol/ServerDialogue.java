@@ -1,5 +1,6 @@
 package dev.tern.protocol;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,19 +18,35 @@ public final class ServerDialogue {
         /** the 354 was sent: what follows is message content */
         RECEIVE_DATA,
         /** close the connection */
-        CLOSE
+        CLOSE,
+        /** the 220 to STARTTLS: switch the connection to TLS (RFC 3207) */
+        START_TLS,
+        /** verify the step's credentials, then call {@link #authenticated} */
+        AUTHENTICATE
     }
 
-    /** The outcome of one command. */
-    public record Step(SessionState state, List<SmtpReply> replies, Action action) {
+    /**
+     * The outcome of one command.
+     *
+     * @param credentials what to verify when the action is {@link Action#AUTHENTICATE}, else {@code null}
+     */
+    public record Step(SessionState state, List<SmtpReply> replies, Action action,
+                       AuthExchange.Credentials credentials) {
         public Step {
             replies = List.copyOf(replies);
+        }
+
+        public Step(SessionState state, List<SmtpReply> replies, Action action) {
+            this(state, replies, action, null);
         }
 
         public SmtpReply reply() {
             return replies.get(replies.size() - 1);
         }
     }
+
+    private static final String USERNAME_PROMPT = "VXNlcm5hbWU6"; // base64 "Username:"
+    private static final String PASSWORD_PROMPT = "UGFzc3dvcmQ6"; // base64 "Password:"
 
     private final SessionSettings settings;
     private final RecipientPolicy recipients;
@@ -54,13 +71,51 @@ public final class ServerDialogue {
         return countErrors(step);
     }
 
+    /** A line sent while an AUTH exchange is open: the client's response, not a command. */
+    public Step onAuthResponse(SessionState state, String line) {
+        AuthExchange exchange = state.auth();
+        SessionState closed = state.withAuth(null);
+        if (AuthExchange.isCancel(line)) {
+            return countErrors(reply(closed, Replies.AUTH_CANCELLED));
+        }
+        byte[] decoded = AuthExchange.decode(line);
+        if (decoded == null) {
+            return countErrors(reply(closed, Replies.AUTH_BAD_BASE64));
+        }
+        if (exchange.mechanism() == AuthExchange.Mechanism.LOGIN && exchange.username() == null) {
+            return reply(state.withAuth(new AuthExchange(AuthExchange.Mechanism.LOGIN,
+                    new String(decoded, StandardCharsets.UTF_8))), Replies.challenge(PASSWORD_PROMPT));
+        }
+        AuthExchange.Credentials credentials = exchange.mechanism() == AuthExchange.Mechanism.PLAIN
+                ? AuthExchange.plain(decoded)
+                : new AuthExchange.Credentials(exchange.username(), decoded);
+        return verify(closed, credentials);
+    }
+
+    /** The verdict on credentials an {@link Action#AUTHENTICATE} step asked to verify. */
+    public Step authenticated(SessionState state, String user, boolean valid) {
+        return valid
+                ? reply(state.authenticatedAs(user), Replies.AUTH_SUCCEEDED)
+                : reply(state, Replies.AUTH_FAILED);
+    }
+
+    private static Step verify(SessionState state, AuthExchange.Credentials credentials) {
+        if (credentials == null || credentials.username().isEmpty()) {
+            return reply(state, Replies.AUTH_FAILED);
+        }
+        return new Step(state, List.of(), Action.AUTHENTICATE, credentials);
+    }
+
     /** RFC 5321 has no limit, but a client that keeps making protocol errors is not a mail client. */
     private Step countErrors(Step step) {
+        if (step.replies().isEmpty()) {
+            return step;
+        }
         int code = step.reply().code();
         boolean protocolError = (code >= 500 && code <= 504) || code == 555;
         if (!protocolError) {
             return step.state().errorsInARow() == 0 ? step
-                    : new Step(step.state().withErrors(0), step.replies(), step.action());
+                    : new Step(step.state().withErrors(0), step.replies(), step.action(), step.credentials());
         }
         int errors = step.state().errorsInARow() + 1;
         if (errors >= settings.maxErrors()) {
@@ -68,16 +123,21 @@ public final class ServerDialogue {
             replies.add(Replies.TOO_MANY_ERRORS);
             return new Step(step.state().withErrors(errors), replies, Action.CLOSE);
         }
-        return new Step(step.state().withErrors(errors), step.replies(), step.action());
+        return new Step(step.state().withErrors(errors), step.replies(), step.action(), step.credentials());
     }
 
     private Step answer(SessionState state, SmtpCommand command) {
         if (command instanceof SmtpCommand.Ehlo ehlo) {
-            return reply(new SessionState(ehlo.domain(), true, null, state.errorsInARow()), ehloReply());
+            return reply(state.greeted(ehlo.domain(), true), ehloReply(state));
         }
         if (command instanceof SmtpCommand.Helo helo) {
-            return reply(new SessionState(helo.domain(), false, null, state.errorsInARow()),
-                    SmtpReply.of(250, null, settings.hostname()));
+            return reply(state.greeted(helo.domain(), false), SmtpReply.of(250, null, settings.hostname()));
+        }
+        if (command instanceof SmtpCommand.StartTls) {
+            return onStartTls(state);
+        }
+        if (command instanceof SmtpCommand.Auth auth) {
+            return onAuth(state, auth);
         }
         if (command instanceof SmtpCommand.Mail mail) {
             return onMail(state, mail);
@@ -100,7 +160,7 @@ public final class ServerDialogue {
         }
         if (command instanceof SmtpCommand.Help) {
             return reply(state, new SmtpReply(214, "2.0.0", List.of(
-                    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
+                    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS AUTH",
                     "See RFC 5321")));
         }
         if (command instanceof SmtpCommand.NotImplemented) {
@@ -112,13 +172,59 @@ public final class ServerDialogue {
         return reply(state, Replies.COMMAND_UNRECOGNIZED);
     }
 
-    private SmtpReply ehloReply() {
-        return new SmtpReply(250, null, List.of(
+    private SmtpReply ehloReply(SessionState state) {
+        List<String> lines = new ArrayList<>(List.of(
                 settings.hostname(),
                 "PIPELINING",
                 "SIZE " + settings.maxMessageSize(),
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES"));
+        if (!state.encrypted() && settings.startTls() == SessionSettings.StartTls.OFFERED) {
+            lines.add("STARTTLS");
+        }
+        if (state.encrypted()) {
+            lines.add("AUTH PLAIN LOGIN"); // RFC 4954 §4: plaintext mechanisms only where encrypted
+        }
+        return new SmtpReply(250, null, lines);
+    }
+
+    private Step onStartTls(SessionState state) {
+        if (state.encrypted()) {
+            return reply(state, Replies.TLS_ALREADY_ACTIVE);
+        }
+        if (settings.startTls() != SessionSettings.StartTls.OFFERED) {
+            return reply(state, Replies.NOT_IMPLEMENTED);
+        }
+        if (!state.greeted()) {
+            return reply(state, Replies.SEND_HELO_FIRST);
+        }
+        return new Step(state, List.of(Replies.READY_TO_START_TLS), Action.START_TLS);
+    }
+
+    private Step onAuth(SessionState state, SmtpCommand.Auth auth) {
+        if (!state.greeted()) {
+            return reply(state, Replies.SEND_HELO_FIRST);
+        }
+        if (!state.encrypted()) {
+            return reply(state, Replies.ENCRYPTION_REQUIRED);
+        }
+        if (state.authenticated()) {
+            return reply(state, Replies.ALREADY_AUTHENTICATED);
+        }
+        if (state.transaction() != null) {
+            return reply(state, Replies.AUTH_DURING_MAIL);
+        }
+        AuthExchange.Mechanism mechanism;
+        try {
+            mechanism = AuthExchange.Mechanism.valueOf(auth.mechanism());
+        } catch (IllegalArgumentException unknown) {
+            return reply(state, Replies.AUTH_UNSUPPORTED);
+        }
+        SessionState open = state.withAuth(new AuthExchange(mechanism, null));
+        if (auth.initialResponse() != null) {
+            return onAuthResponse(open, auth.initialResponse());
+        }
+        return reply(open, Replies.challenge(mechanism == AuthExchange.Mechanism.PLAIN ? "" : USERNAME_PROMPT));
     }
 
     private Step onMail(SessionState state, SmtpCommand.Mail mail) {
@@ -169,7 +275,7 @@ public final class ServerDialogue {
         if (transaction.recipients().size() >= settings.maxRecipients()) {
             return reply(state, Replies.TOO_MANY_RECIPIENTS);
         }
-        RecipientPolicy.Verdict verdict = recipients.check(rcpt.to());
+        RecipientPolicy.Verdict verdict = recipients.check(rcpt.to(), state.authenticated());
         if (verdict instanceof RecipientPolicy.Accepted accepted) {
             return reply(state.withTransaction(transaction.with(accepted.recipient())), Replies.RECIPIENT_OK);
         }

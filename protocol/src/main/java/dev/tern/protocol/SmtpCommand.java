@@ -45,6 +45,23 @@ public sealed interface SmtpCommand {
     record Quit() implements SmtpCommand {
     }
 
+    /** RFC 3207. */
+    record StartTls() implements SmtpCommand {
+    }
+
+    /**
+     * RFC 4954 AUTH.
+     *
+     * @param mechanism       upper-cased SASL mechanism name
+     * @param initialResponse base64 initial response, {@code null} if none was given
+     */
+    record Auth(String mechanism, String initialResponse) implements SmtpCommand {
+        @Override
+        public String toString() {
+            return "Auth[" + mechanism + (initialResponse == null ? "" : ", initial response redacted") + "]";
+        }
+    }
+
     /** A verb RFC 5321 or a common extension defines that Tern does not implement (EXPN, TURN, …): 502. */
     record NotImplemented(String verb) implements SmtpCommand {
     }
