@@ -44,7 +44,8 @@ import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.InputLine;
-import dev.tern.streams.ReplyChannel;
+import dev.tern.streams.TlsReplyChannel;
+import dev.tern.users.Authenticator;
 
 class SmtpSessionTest {
 
@@ -70,6 +71,7 @@ class SmtpSessionTest {
     private Path incoming;
     private FakeReplyChannel channel;
     private TestProbe<Router.Command> router;
+    private TestProbe<Authenticator.Command> authenticator;
     private TestProbe<Object> watcher;
 
     @BeforeAll
@@ -87,16 +89,31 @@ class SmtpSessionTest {
         incoming = Files.createDirectories(temp.resolve("incoming"));
         channel = new FakeReplyChannel();
         router = testKit.createTestProbe();
+        authenticator = testKit.createTestProbe();
         watcher = testKit.createTestProbe();
     }
 
     // ---------------------------------------------------------------- the fake connection
 
     /** Collects what the session sends and whether it closed the connection. */
-    static final class FakeReplyChannel implements ReplyChannel {
+    static final class FakeReplyChannel implements TlsReplyChannel {
         private final StringBuilder sent = new StringBuilder();
         private int sends;
         private int closes;
+        private int tlsSwitches;
+
+        /** The switch to TLS: the last cleartext reply is recorded like any other, then marked. */
+        @Override
+        public synchronized boolean startTls(ByteString reply) {
+            sent.append(reply.decodeString(ISO_8859_1)).append("<TLS>");
+            tlsSwitches++;
+            notifyAll();
+            return accepting;
+        }
+
+        synchronized int tlsSwitches() {
+            return tlsSwitches;
+        }
         private volatile boolean accepting = true;
 
         @Override
@@ -157,8 +174,9 @@ class SmtpSessionTest {
         Set<String> users = Set.of("alice", "bob", "postmaster");
         LocalRecipientPolicy policy = new LocalRecipientPolicy(Set.of("example.org"), users::contains,
                 LocalRecipientPolicy.Relay.DENIED);
-        SessionSetup setup = new SessionSetup(new ServerDialogue(SETTINGS, policy), SETTINGS, routerRef, incoming,
-                idleTimeout, Clock.fixed(NOW, ZoneOffset.UTC));
+        SessionSetup setup = new SessionSetup(new ServerDialogue(SETTINGS, policy), SETTINGS, routerRef,
+                authenticator.getRef(), incoming, idleTimeout, Clock.fixed(NOW, ZoneOffset.UTC),
+                SessionSetup.Encryption.ON_STARTTLS);
         ActorRef<SmtpSession.Command> session = testKit.spawn(SmtpSession.create(setup, channel, PEER));
         channel.awaitEndsWith(GREETING, TIMEOUT);
         return session;
@@ -479,8 +497,9 @@ class SmtpSessionTest {
         LocalRecipientPolicy policy = new LocalRecipientPolicy(Set.of("example.org"), Set.of("alice")::contains,
                 LocalRecipientPolicy.Relay.DENIED);
         ActorRef<SmtpSession.Command> session = testKit.spawn(SmtpSession.create(new SessionSetup(
-                new ServerDialogue(small, policy), small, router.getRef(), incoming, Duration.ofMinutes(5),
-                Clock.fixed(NOW, ZoneOffset.UTC)), channel, PEER));
+                new ServerDialogue(small, policy), small, router.getRef(), authenticator.getRef(), incoming,
+                Duration.ofMinutes(5), Clock.fixed(NOW, ZoneOffset.UTC), SessionSetup.Encryption.ON_STARTTLS),
+                channel, PEER));
         channel.awaitEndsWith(GREETING, TIMEOUT);
         handled(session, ENVELOPE_TO_ALICE);
 
