@@ -19,8 +19,12 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * {@link SmtpServerConnection} with STARTTLS: the same one-batch-at-a-time pipeline, with
- * {@link StartTlsStage} between it and the socket and {@link TlsPhaseFraming} as its framing.
+ * The byte pipeline of one server-side SMTP connection. Inbound octets are framed into
+ * lines ({@link TlsPhaseFraming}) and handed to the session one batch at a time — the next
+ * batch only once the session has handled the last, which keeps pipelined replies in
+ * order and a flooding client from filling memory — and the session's replies flow back
+ * out. {@link StartTlsStage} sits between it and the socket, so the session can switch the
+ * connection to TLS (STARTTLS) or start in TLS (implicit TLS).
  *
  * <p>Where cleartext sent after STARTTLS is discarded (CVE-2011-0411):
  * <ul>
@@ -35,13 +39,16 @@ import org.apache.pekko.util.ByteString;
  */
 public final class StartTlsServerConnection {
 
+    /** Replies a client may leave unread before the connection is dropped. */
+    static final int REPLY_BUFFER = 1024;
+
     private StartTlsServerConnection() {
     }
 
     /** The outgoing half, materialized before the connection so that the session can be created with it. */
     public static Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replyChannel(Materializer materializer) {
         Pair<BoundedSourceQueue<TlsOutbound>, Source<TlsOutbound, NotUsed>> queue =
-                Source.<TlsOutbound>queue(SmtpServerConnection.REPLY_BUFFER).preMaterialize(materializer);
+                Source.<TlsOutbound>queue(REPLY_BUFFER).preMaterialize(materializer);
         return Pair.create(new QueueReplyChannel(queue.first()), queue.second());
     }
 

@@ -17,7 +17,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLEngine;
+
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
@@ -31,7 +36,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The connection pipeline over a real socket on 127.0.0.1, with a scripted stand-in for the session. */
-class SmtpServerConnectionTest {
+class StartTlsServerConnectionTest {
+
+    /** The connection under test always can switch to TLS; these tests stay in clear. */
+    private static final Supplier<SSLEngine> ENGINES = engines();
+
+    private static Supplier<SSLEngine> engines() {
+        try {
+            return TlsEngines.server(TestTls.serverContext());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private static final long TIMEOUT_SECONDS = 10;
 
@@ -65,11 +81,14 @@ class SmtpServerConnectionTest {
             throws Exception {
         binding = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
                 .to(Sink.foreach(connection -> {
-                    Pair<ReplyChannel, Source<ByteString, ?>> replies = SmtpServerConnection.replyChannel(materializer);
+                    Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies =
+                            StartTlsServerConnection.replyChannel(materializer);
                     ReplyChannel channel = replies.first();
                     CompletionStage<Done> ended = connection.handleWith(
-                            SmtpServerConnection.flow(lines -> session.apply(lines, channel), replies.second(), 998),
-                            materializer);
+                            StartTlsServerConnection.flow(input -> input instanceof SessionInput.Lines lines
+                                    ? session.apply(lines.lines(), channel)
+                                    : CompletableFuture.completedFuture(Done.getInstance()),
+                                    replies.second(), 998, ENGINES), materializer).first();
                     inputEnds.add(ended);
                 }))
                 .run(materializer)
@@ -193,15 +212,15 @@ class SmtpServerConnectionTest {
 
     @Test
     void theReplyChannelRefusesOnceItsBufferIsFullOrItIsClosed() throws Exception {
-        Pair<ReplyChannel, Source<ByteString, ?>> replies = SmtpServerConnection.replyChannel(materializer);
+        Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies = StartTlsServerConnection.replyChannel(materializer);
         ReplyChannel channel = replies.first();
         // nobody reads the source: the replies pile up, and the pile is bounded
         int accepted = 0;
-        while (accepted < 10 * SmtpServerConnection.REPLY_BUFFER && channel.send(ByteString.fromString("250 Ok\r\n"))) {
+        while (accepted < 10 * StartTlsServerConnection.REPLY_BUFFER && channel.send(ByteString.fromString("250 Ok\r\n"))) {
             accepted++;
         }
         // the queue holds REPLY_BUFFER; the stages behind it may hold a few more
-        assertThat(accepted).isBetween(SmtpServerConnection.REPLY_BUFFER, SmtpServerConnection.REPLY_BUFFER + 256);
+        assertThat(accepted).isBetween(StartTlsServerConnection.REPLY_BUFFER, StartTlsServerConnection.REPLY_BUFFER + 256);
         // the pre-materialized queue drains into the stages behind it in the background, so a
         // later send may find room again; what matters is that it was refused once it was full
         int late = channel.send(ByteString.fromString("250 late\r\n")) ? 1 : 0;
@@ -209,7 +228,7 @@ class SmtpServerConnectionTest {
         channel.close();
         assertThat(channel.send(ByteString.fromString("250 after close\r\n"))).isFalse();
         // what was queued before close still comes out, then the source completes
-        List<ByteString> queued = replies.second().runWith(Sink.seq(), materializer)
+        List<TlsOutbound> queued = replies.second().runWith(Sink.seq(), materializer)
                 .toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         assertThat(queued).hasSize(accepted + late);
     }
