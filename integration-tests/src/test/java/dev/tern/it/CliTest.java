@@ -41,7 +41,8 @@ class CliTest {
             Exec.Result result = main(flag);
             assertThat(result.exitCode()).as(result.describe()).isZero();
             assertThat(result.stdout()).contains("--config", "--data-dir", "--mail-root", "--store", "--domain", "--users",
-                    "--inbound", "--outbound", "--hostname", "--max-message-size", "--help", "user add");
+                    "--inbound", "--outbound", "--smtps", "--tls-cert", "--tls-key", "--hostname", "--max-message-size",
+                    "--help", "user add");
         }
     }
 
@@ -66,9 +67,15 @@ class CliTest {
                     new Case("--inbound", List.of("--inbound", "localhost")),
                     new Case("--inbound", List.of("--inbound", "127.0.0.1:99999")),
                     new Case("--max-message-size", List.of("--max-message-size=-5")),
-                    new Case("--hostname", List.of("--hostname", "bad host!")));
+                    new Case("--hostname", List.of("--hostname", "bad host!")),
+                    new Case("--smtps", List.of("--smtps", "nonsense")),
+                    new Case("--smtps", List.of("--smtps", "127.0.0.1:99999")),
+                    new Case("--tls-key", List.of("--tls-cert", dir.resolve("cert.pem").toString())),
+                    new Case("--tls-cert", List.of("--tls-key", dir.resolve("key.pem").toString())));
             for (Case c : cases) {
-                List<String> args = new ArrayList<>(List.of("run", "--data-dir", dir.toString()));
+                List<String> args = new ArrayList<>(List.of("run", "--data-dir", dir.toString(),
+                        "--inbound", "127.0.0.1:" + TestDirs.freePort(), "--outbound", "127.0.0.1:" + TestDirs.freePort(),
+                        "--smtps", "127.0.0.1:" + TestDirs.freePort()));
                 args.addAll(c.args());
                 Exec.Result result = main(args.toArray(String[]::new));
                 assertThat(result.exitCode()).as(result.describe()).isEqualTo(2);
@@ -86,7 +93,8 @@ class CliTest {
         TernProcess refused = TernProcess.unstarted(new TernProcess.Options());
         try {
             List<String> args = new ArrayList<>(List.of("run", "--data-dir", refused.dataDir().toString(),
-                    "--inbound", "127.0.0.1:" + TestDirs.freePort(), "--outbound", "192.0.2.1:25"));
+                    "--inbound", "127.0.0.1:" + TestDirs.freePort(), "--smtps", "127.0.0.1:" + TestDirs.freePort(),
+                    "--outbound", "192.0.2.1:25"));
             long started = System.nanoTime();
             Exec.Result result = main(args.toArray(String[]::new));
             assertThat(result.exitCode()).as(result.describe()).isEqualTo(2);
@@ -207,12 +215,31 @@ class CliTest {
             Path dir = TestDirs.create("busy");
             try {
                 Exec.Result result = main("run", "--data-dir", dir.toString(), "--inbound",
-                        "127.0.0.1:" + taken.getLocalPort(), "--outbound", "127.0.0.1:" + TestDirs.freePort());
+                        "127.0.0.1:" + taken.getLocalPort(), "--outbound", "127.0.0.1:" + TestDirs.freePort(),
+                        "--smtps", "127.0.0.1:" + TestDirs.freePort());
                 assertThat(result.exitCode()).as(result.describe()).isEqualTo(1);
                 assertThat(result.stdout().lines()).as("stdout lines").doesNotContain("ready");
             } finally {
                 TestDirs.deleteQuietly(dir);
             }
+        }
+    }
+
+    @Test
+    void aMissingCertificateFileExitsOneWithOneLineWithoutReady() {
+        Path dir = TestDirs.create("nocert");
+        try {
+            Path cert = dir.resolve("no-such-cert.pem");
+            Path key = dir.resolve("no-such-key.pem");
+            Exec.Result result = main("run", "--data-dir", dir.toString(), "--inbound", "127.0.0.1:" + TestDirs.freePort(),
+                    "--outbound", "127.0.0.1:" + TestDirs.freePort(), "--smtps", "127.0.0.1:" + TestDirs.freePort(),
+                    "--tls-cert", cert.toString(), "--tls-key", key.toString());
+            assertThat(result.exitCode()).as(result.describe()).isEqualTo(1);
+            assertThat(result.stderrLines()).as(result.describe()).hasSize(1);
+            assertThat(result.stderrLines().get(0)).as(result.describe()).contains("no-such-cert.pem");
+            assertThat(result.stdout().lines()).as("stdout lines").doesNotContain("ready");
+        } finally {
+            TestDirs.deleteQuietly(dir);
         }
     }
 

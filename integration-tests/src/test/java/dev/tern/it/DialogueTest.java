@@ -36,8 +36,9 @@ class DialogueTest {
             assertThat(smtp.greeting().lastLine()).isEqualTo("220 tern.test ESMTP Tern");
             SmtpTranscript.Reply ehlo = smtp.ehlo("client.test");
             assertThat(ehlo.lines().get(0)).startsWith("tern.test");
-            assertThat(ehlo.lines()).contains("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES")
-                    .anyMatch(line -> line.matches("SIZE \\d+"));
+            assertThat(ehlo.lines()).contains("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS")
+                    .anyMatch(line -> line.matches("SIZE \\d+"))
+                    .as("AUTH is offered only inside TLS").noneMatch(line -> line.startsWith("AUTH"));
             smtp.quit();
             smtp.expectClosed();
         }

@@ -73,6 +73,7 @@ public final class TernProcess implements AutoCloseable {
     private final Path log;
     private int inboundPort;
     private int outboundPort;
+    private int smtpsPort;
     private Process process;
     private int starts;
 
@@ -123,6 +124,19 @@ public final class TernProcess implements AutoCloseable {
         return outboundPort;
     }
 
+    /**
+     * The implicit-TLS listener's port ({@code --smtps 127.0.0.1:PORT}): always given, since
+     * its default {@code [::]:4465} would make every Tern of the run collide on one port.
+     */
+    public int smtpsPort() {
+        return smtpsPort;
+    }
+
+    /** The self-signed certificate Tern generates when no --tls-cert is given. */
+    public Path generatedCertificate() {
+        return dataDir.resolve("tls").resolve("cert.pem");
+    }
+
     /** The address tests connect to: the inbound listener's host. */
     public String host() {
         return options.inboundHost;
@@ -157,7 +171,7 @@ public final class TernProcess implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("run"));
         args.addAll(fileOptions());
         args.addAll(List.of("--inbound", inbound + ":" + inboundPort, "--outbound", "127.0.0.1:" + outboundPort,
-                "-d", DOMAIN, "--hostname", HOSTNAME));
+                "--smtps", "127.0.0.1:" + smtpsPort, "-d", DOMAIN, "--hostname", HOSTNAME));
         if (options.maxMessageSize != null) {
             args.add("--max-message-size");
             args.add(Long.toString(options.maxMessageSize));
@@ -173,6 +187,7 @@ public final class TernProcess implements AutoCloseable {
         }
         inboundPort = TestDirs.freePort(options.inboundHost);
         outboundPort = TestDirs.freePort();
+        smtpsPort = TestDirs.freePort();
         starts++;
         try {
             appendLog("\n===== test harness: start #" + starts + " " + runArguments() + "\n");
@@ -309,6 +324,16 @@ public final class TernProcess implements AutoCloseable {
         Exec.Result result = admin(null, "user", "add", name);
         if (result.exitCode() != 0) {
             throw new AssertionError("user add " + name + " failed: " + result.describe());
+        }
+        return name;
+    }
+
+    /** {@code user add NAME --password-stdin}, the password given on stdin. */
+    public String addUser(String name, String password) {
+        Exec.Result result = admin((password + "\n").getBytes(StandardCharsets.UTF_8), "user", "add", name,
+                "--password-stdin");
+        if (result.exitCode() != 0) {
+            throw new AssertionError("user add " + name + " --password-stdin failed: " + result.describe());
         }
         return name;
     }

@@ -143,7 +143,7 @@ class StartTlsServerConnectionTest {
 
     @Test
     void linesGoToTheSessionAndRepliesComeBackInOrder() throws Exception {
-        InetSocketAddress address = serve(SmtpServerConnectionTest::echo);
+        InetSocketAddress address = serve(StartTlsServerConnectionTest::echo);
         try (Socket client = connect(address)) {
             write(client, "EHLO x\r\nNOOP\r\n");
             String expected = "250 EHLO x\r\n250 NOOP\r\n";
@@ -157,7 +157,7 @@ class StartTlsServerConnectionTest {
 
     @Test
     void closingTheReplyChannelSendsWhatIsQueuedThenClosesTheConnection() throws Exception {
-        InetSocketAddress address = serve(SmtpServerConnectionTest::echo);
+        InetSocketAddress address = serve(StartTlsServerConnectionTest::echo);
         try (Socket client = connect(address)) {
             write(client, "NOOP\r\nQUIT\r\n");
             String expected = "250 NOOP\r\n250 QUIT\r\n";
@@ -174,7 +174,7 @@ class StartTlsServerConnectionTest {
         BlockingQueue<List<String>> calls = new LinkedBlockingQueue<>();
         CompletableFuture<Done> firstHandled = new CompletableFuture<>();
         InetSocketAddress address = serve((lines, channel) -> {
-            List<String> texts = lines.stream().map(SmtpServerConnectionTest::text).toList();
+            List<String> texts = lines.stream().map(StartTlsServerConnectionTest::text).toList();
             calls.add(texts);
             echo(lines, channel);
             return texts.contains("SLOW") ? firstHandled : CompletableFuture.completedFuture(Done.getInstance());
@@ -197,7 +197,7 @@ class StartTlsServerConnectionTest {
 
     @Test
     void theMaterializedValueCompletesWhenTheClientCloses() throws Exception {
-        InetSocketAddress address = serve(SmtpServerConnectionTest::echo);
+        InetSocketAddress address = serve(StartTlsServerConnectionTest::echo);
         try (Socket client = connect(address)) {
             write(client, "NOOP\r\n");
             assertThat(read(client, "250 NOOP\r\n".length())).isEqualTo("250 NOOP\r\n");
