@@ -50,9 +50,9 @@ public final class SmtpTranscript implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private final StringBuilder transcript = new StringBuilder();
 
     private SmtpTranscript(Socket socket) throws IOException {
@@ -80,6 +80,25 @@ public final class SmtpTranscript implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects to an implicit-TLS (smtps) listener: the TLS handshake comes first, with a
+     * client that trusts any certificate; the greeting is then read by the test as usual.
+     */
+    public static SmtpTranscript connectTls(String host, int port) {
+        SmtpTranscript session = connect(host, port);
+        try {
+            session.upgrade(host, port);
+            return session;
+        } catch (RuntimeException | Error e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    public static SmtpTranscript connectSmtps(TernProcess tern) {
+        return connectTls("127.0.0.1", tern.smtpsPort());
+    }
+
     public static SmtpTranscript connect(TernProcess tern) {
         return connect(tern.host(), tern.inboundPort());
     }
@@ -90,6 +109,51 @@ public final class SmtpTranscript implements AutoCloseable {
 
     public Socket socket() {
         return socket;
+    }
+
+    /** The TLS session once {@link #startTls()} or {@link #connectTls} has run, else null. */
+    public javax.net.ssl.SSLSession tlsSession() {
+        return socket instanceof javax.net.ssl.SSLSocket tls ? tls.getSession() : null;
+    }
+
+    /**
+     * STARTTLS, its 220, then the TLS handshake on the same connection (trusting any
+     * certificate). The client must EHLO again afterwards. Fails if the server sent anything
+     * in clear after the 220: nothing may follow it before the handshake.
+     */
+    public SmtpTranscript startTls() {
+        send("STARTTLS");
+        expect("220 2.0.0");
+        return handshakeNow();
+    }
+
+    /** The TLS handshake right now, e.g. after a 220 to STARTTLS read by the test itself. */
+    public SmtpTranscript handshakeNow() {
+        try {
+            if (in.available() > 0) {
+                throw fail("the server sent " + in.available() + " byte(s) in clear after its 220 to STARTTLS");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        java.net.InetSocketAddress peer = (java.net.InetSocketAddress) socket.getRemoteSocketAddress();
+        upgrade(peer.getHostString(), peer.getPort());
+        return this;
+    }
+
+    private void upgrade(String host, int port) {
+        try {
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) TlsClient.trustAll().getSocketFactory()
+                    .createSocket(socket, host, port, true);
+            tls.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            tls.startHandshake();
+            socket = tls;
+            in = new BufferedInputStream(tls.getInputStream());
+            out = tls.getOutputStream();
+            note("* TLS handshake done: " + tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite());
+        } catch (IOException e) {
+            throw fail("TLS handshake failed: " + e);
+        }
     }
 
     public String transcript() {
