@@ -6,24 +6,16 @@ import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
-import java.util.function.Supplier;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 
 /**
- * The JDK TLS objects a server needs: an {@link SSLContext} holding the server's certificate chain and key, and
- * server-mode {@link SSLEngine}s that speak only TLS 1.3 and 1.2, prefer the server's cipher suite order and ask
- * no client for a certificate.
+ * The server's {@link SSLContext}: its certificate chain and key in a key manager. The
+ * engines' policy (TLS 1.3 and 1.2 only, server cipher order, no client certificates) is
+ * {@code dev.tern.streams.TlsEngines}.
  */
 public final class TlsContexts {
-
-    /** The protocols a server engine enables, best first (those the JDK lacks are left out). */
-    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     private static final String KEY_ALIAS = "server";
 
@@ -50,44 +42,6 @@ public final class TlsContexts {
         } finally {
             Arrays.fill(password, '\0');
         }
-    }
-
-    /**
-     * A new engine for one server connection: server mode, TLS 1.3 and 1.2 only, the server's cipher suite order,
-     * no client certificates.
-     */
-    public static SSLEngine serverEngine(SSLContext context) {
-        SSLEngine engine = context.createSSLEngine();
-        engine.setUseClientMode(false);
-        engine.setSSLParameters(serverParameters(context));
-        return engine;
-    }
-
-    /** {@link #serverEngine} as a factory, e.g. for Pekko's {@code Tcp.bindWithTls}. */
-    public static Supplier<SSLEngine> serverEngines(SSLContext context) {
-        return () -> serverEngine(context);
-    }
-
-    /**
-     * The context's default parameters with the server policy applied: protocols {@link #PROTOCOLS} (as far as
-     * the context supports them), server cipher suite order, no client authentication. Also usable for an
-     * {@code SSLServerSocket}.
-     *
-     * @throws IllegalStateException if the JDK supports neither TLS 1.3 nor 1.2
-     */
-    public static SSLParameters serverParameters(SSLContext context) {
-        Set<String> supported = Set.of(context.getSupportedSSLParameters().getProtocols());
-        String[] protocols = PROTOCOLS.stream().filter(supported::contains).toArray(String[]::new);
-        if (protocols.length == 0) {
-            throw new IllegalStateException("this JDK supports neither TLS 1.3 nor TLS 1.2 (it supports "
-                    + supported + ")");
-        }
-        SSLParameters parameters = context.getDefaultSSLParameters();
-        parameters.setProtocols(protocols);
-        parameters.setUseCipherSuitesOrder(true);
-        parameters.setWantClientAuth(false);
-        parameters.setNeedClientAuth(false);
-        return parameters;
     }
 
     private static char[] randomPassword() {

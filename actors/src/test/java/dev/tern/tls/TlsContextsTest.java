@@ -1,5 +1,7 @@
 package dev.tern.tls;
 
+import dev.tern.streams.TlsEngines;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,7 +53,7 @@ class TlsContextsTest {
     void serverEnginesSpeakTls13And12OnlyPreferTheServersSuitesAndWantNoClientCertificate() throws Exception {
         SSLContext context = TlsContexts.serverContext(SelfSignedCertificate.generate("mail.example.org"));
 
-        SSLEngine engine = TlsContexts.serverEngine(context);
+        SSLEngine engine = TlsEngines.server(context).get();
 
         assertThat(engine.getUseClientMode()).isFalse();
         assertThat(engine.getEnabledProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
@@ -64,7 +66,7 @@ class TlsContextsTest {
     @Test
     void theSupplierMakesAFreshEngineEachTime() throws Exception {
         SSLContext context = TlsContexts.serverContext(SelfSignedCertificate.generate("mail.example.org"));
-        Supplier<SSLEngine> engines = TlsContexts.serverEngines(context);
+        Supplier<SSLEngine> engines = TlsEngines.server(context);
 
         SSLEngine first = engines.get();
         SSLEngine second = engines.get();
@@ -197,7 +199,7 @@ class TlsContextsTest {
     private static SSLServerSocket serverSocket(SSLContext context) throws IOException {
         SSLServerSocket listener = (SSLServerSocket) context.getServerSocketFactory()
                 .createServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
-        listener.setSSLParameters(TlsContexts.serverParameters(context));
+        listener.setSSLParameters(TlsEngines.serverParameters(context));
         listener.setSoTimeout(TIMEOUT_MILLIS);
         return listener;
     }

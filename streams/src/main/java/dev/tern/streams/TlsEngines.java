@@ -23,17 +23,23 @@ public final class TlsEngines {
      * already restricted to forward-secret AEAD and CBC suites it deems acceptable).
      */
     public static Supplier<SSLEngine> server(SSLContext context) {
+        SSLParameters parameters = serverParameters(context);
         return () -> {
             SSLEngine engine = context.createSSLEngine();
             engine.setUseClientMode(false); // first: switching modes resets default protocol lists
-            SSLParameters parameters = engine.getSSLParameters();
-            parameters.setProtocols(supported(engine));
-            parameters.setUseCipherSuitesOrder(true);
-            parameters.setNeedClientAuth(false);
-            parameters.setWantClientAuth(false);
             engine.setSSLParameters(parameters);
             return engine;
         };
+    }
+
+    /** The server policy as parameters, also for an {@code SSLServerSocket}. */
+    public static SSLParameters serverParameters(SSLContext context) {
+        SSLParameters parameters = context.getDefaultSSLParameters();
+        parameters.setProtocols(supported(context.getSupportedSSLParameters().getProtocols()));
+        parameters.setUseCipherSuitesOrder(true);
+        parameters.setNeedClientAuth(false);
+        parameters.setWantClientAuth(false);
+        return parameters;
     }
 
     /**
@@ -46,15 +52,15 @@ public final class TlsEngines {
             SSLEngine engine = context.createSSLEngine(host, port);
             engine.setUseClientMode(true);
             SSLParameters parameters = engine.getSSLParameters();
-            parameters.setProtocols(supported(engine));
+            parameters.setProtocols(supported(engine.getSupportedProtocols()));
             engine.setSSLParameters(parameters);
             return engine;
         };
     }
 
     /** {@link #PROTOCOLS} that the engine's provider supports, so a JDK without TLSv1.3 still works. */
-    private static String[] supported(SSLEngine engine) {
-        List<String> available = Arrays.asList(engine.getSupportedProtocols());
+    private static String[] supported(String[] supportedProtocols) {
+        List<String> available = Arrays.asList(supportedProtocols);
         String[] protocols = PROTOCOLS.stream().filter(available::contains).toArray(String[]::new);
         if (protocols.length == 0) {
             throw new IllegalStateException("the TLS provider supports neither TLSv1.2 nor TLSv1.3");
