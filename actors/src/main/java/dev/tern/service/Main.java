@@ -19,6 +19,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // TLS 1.2 renegotiation started by a client is a CPU-exhaustion lever and nothing SMTP needs.
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
         System.exit(run(args, System.out, System.err));
     }
 
