@@ -28,6 +28,7 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import dev.tern.protocol.DataPhase;
 import dev.tern.streams.SessionInput;
 import dev.tern.streams.StartTlsServerConnection;
+import dev.tern.streams.StartTlsStage;
 import dev.tern.streams.TlsInbound;
 import dev.tern.streams.TlsOutbound;
 import dev.tern.streams.TlsReplyChannel;
@@ -143,7 +144,9 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
                             ? new SmtpSession.Received(lines.lines(), handled)
                             : new SmtpSession.TlsStarted(((SessionInput.TlsStarted) input).tls(), handled));
                     return handled;
-                }, replies.second(), DataPhase.MAX_TEXT_LINE, tlsEngines), materializer);
+                }, replies.second(), DataPhase.MAX_TEXT_LINE, tlsEngines,
+                        setup.encryption() == SessionSetup.Encryption.IMPLICIT
+                                ? StartTlsStage.Start.IN_TLS : StartTlsStage.Start.IN_CLEAR), materializer);
         ended.first().whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
         return this;
     }

@@ -129,8 +129,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             SmtpSession session = new SmtpSession(context, timers, setup, output, peer);
             if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
-                session.mode = Mode.AWAITING_TLS; // RFC 8314: the greeting comes inside TLS
-                output.startTls(ByteString.emptyByteString());
+                session.mode = Mode.AWAITING_TLS; // RFC 8314: the connection starts in TLS; greet inside it
             } else {
                 session.reply(session.dialogue.greeting());
                 session.flushReplies();

@@ -145,8 +145,9 @@ public final class SmtpTranscript implements AutoCloseable {
         try {
             javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) TlsClient.trustAll().getSocketFactory()
                     .createSocket(socket, host, port, true);
-            tls.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            tls.setSoTimeout((int) TlsClient.HANDSHAKE_TIMEOUT.toMillis());
             tls.startHandshake();
+            tls.setSoTimeout((int) READ_TIMEOUT.toMillis());
             socket = tls;
             in = new BufferedInputStream(tls.getInputStream());
             out = tls.getOutputStream();

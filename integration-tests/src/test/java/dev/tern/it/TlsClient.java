@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -55,9 +56,17 @@ public final class TlsClient {
 
     /** Implicit TLS straight to host:port with only the given protocols enabled; handshake done. */
     public static SSLSocket handshake(String host, int port, String... protocols) throws IOException {
+        return handshake(host, port, HANDSHAKE_TIMEOUT, protocols);
+    }
+
+    /** How long a handshake may take on loopback before a test calls it hung. */
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    /** As {@link #handshake(String, int, String...)}, every read bounded by the timeout. */
+    public static SSLSocket handshake(String host, int port, Duration timeout, String... protocols) throws IOException {
         java.net.Socket plain = new java.net.Socket();
         plain.connect(new InetSocketAddress(host, port), 10_000);
-        plain.setSoTimeout(20_000);
+        plain.setSoTimeout((int) timeout.toMillis());
         SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(plain, host, port, true);
         if (protocols.length > 0) {
             tls.setEnabledProtocols(protocols);

@@ -198,6 +198,43 @@ class TlsTest {
         assertThat(Maildirs.newFiles(tern.mailRoot(), user)).isEmpty();
     }
 
+    /**
+     * Clients send their ClientHello the moment the connection is up; every such handshake
+     * on the smtps port must complete (each attempt bounded by 3 s on loopback).
+     */
+    @Test
+    void everyImplicitTlsHandshakeCompletes() {
+        List<String> hung = new java.util.ArrayList<>();
+        int attempts = 25;
+        for (int i = 1; i <= attempts; i++) {
+            long started = System.nanoTime();
+            try (SSLSocket tls = TlsClient.handshake("127.0.0.1", tern.smtpsPort(), Duration.ofSeconds(3))) {
+                java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(tls.getInputStream(), StandardCharsets.ISO_8859_1));
+                String greeting = in.readLine();
+                if (greeting == null || !greeting.startsWith("220 ")) {
+                    hung.add("attempt " + i + ": greeting " + greeting);
+                }
+            } catch (java.io.IOException e) {
+                hung.add("attempt " + i + ": " + e + " after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            }
+        }
+        assertThat(hung).as("implicit-TLS connections (ClientHello sent at once) that got no handshake and greeting,"
+                + " out of " + attempts).isEmpty();
+    }
+
+    /** The same for STARTTLS: EHLO, STARTTLS, handshake at once after the 220, EHLO again. */
+    @Test
+    void everyStartTlsHandshakeCompletes() {
+        for (int i = 1; i <= 15; i++) {
+            try (SmtpTranscript smtp = SmtpTranscript.connect(tern).hello()) {
+                smtp.startTls();
+                smtp.ehlo("client.test");
+                smtp.quit();
+            }
+        }
+    }
+
     @Test
     void tls12AndTls13AreAccepted() throws Exception {
         for (String protocol : List.of("TLSv1.2", "TLSv1.3")) {
@@ -247,26 +284,19 @@ class TlsTest {
         assertThat(tern.log()).as("a WARN about the self-signed certificate").containsPattern("WARN.*self-signed");
 
         X509Certificate onDisk = TlsClient.readPem(certFile).get(0);
-        X509Certificate served = TlsClient.servedCertificate("127.0.0.1", tern.smtpsPort());
+        X509Certificate served = startTlsCertificate(tern.inboundPort());
         assertThat(served).isEqualTo(onDisk);
         assertThat(TlsClient.subjectAlternativeNames(served)).contains("127.0.0.1", "localhost");
         assertThat(TlsClient.subjectAlternativeNames(served)).anyMatch(n -> n.equals("0:0:0:0:0:0:0:1") || n.equals("::1"));
-
-        // STARTTLS serves the same one
-        try (SmtpTranscript smtp = SmtpTranscript.connect(tern).hello()) {
-            smtp.startTls();
-            try {
-                assertThat(smtp.tlsSession().getPeerCertificates()[0]).isEqualTo(onDisk);
-            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        assertThat(TlsClient.servedCertificate("127.0.0.1", tern.smtpsPort())).as("the smtps port serves it too")
+                .isEqualTo(onDisk);
 
         assertThat(tern.stop()).as(tern.logTail()).isZero();
         tern.start();
-        X509Certificate afterRestart = TlsClient.servedCertificate("127.0.0.1", tern.smtpsPort());
-        assertThat(afterRestart).as("the same certificate after a restart").isEqualTo(served);
+        assertThat(startTlsCertificate(tern.inboundPort())).as("the same certificate after a restart").isEqualTo(served);
         assertThat(TlsClient.readPem(certFile).get(0)).isEqualTo(onDisk);
+        assertThat(TlsClient.servedCertificate("127.0.0.1", tern.smtpsPort())).as("smtps after a restart")
+                .isEqualTo(onDisk);
     }
 
     @Test
@@ -280,20 +310,14 @@ class TlsTest {
             Files.writeString(key, PemEncoding.pkcs8(credentials.privateKey()), StandardCharsets.US_ASCII);
             try (TernProcess own = TernProcess.launch(new TernProcess.Options()
                     .extra("--tls-cert", cert.toString(), "--tls-key", key.toString()))) {
-                X509Certificate served = TlsClient.servedCertificate("127.0.0.1", own.smtpsPort());
-                assertThat(served.getEncoded()).isEqualTo(credentials.certificate().getEncoded());
-                assertThat(served.getSubjectX500Principal().getName()).isEqualTo("CN=mail.test");
-
                 for (int port : new int[] {own.inboundPort(), own.outboundPort()}) {
-                    try (SmtpTranscript smtp = SmtpTranscript.connect("127.0.0.1", port).hello()) {
-                        smtp.startTls();
-                        assertThat(smtp.tlsSession().getPeerCertificates()[0].getEncoded())
-                                .isEqualTo(credentials.certificate().getEncoded());
-                        smtp.ehlo("client.test");
-                        smtp.quit();
-                    }
+                    X509Certificate served = startTlsCertificate(port);
+                    assertThat(served.getEncoded()).isEqualTo(credentials.certificate().getEncoded());
+                    assertThat(served.getSubjectX500Principal().getName()).isEqualTo("CN=mail.test");
                 }
                 assertThat(own.generatedCertificate()).as("nothing generated when files are given").doesNotExist();
+                assertThat(TlsClient.servedCertificate("127.0.0.1", own.smtpsPort()).getEncoded())
+                        .as("the smtps port serves it too").isEqualTo(credentials.certificate().getEncoded());
                 String user = own.newUser("owncert");
                 try (SmtpTranscript smtp = SmtpTranscript.connectSmtps(own).hello()) {
                     smtp.deliver("a@client.test", List.of(address(user)), "Subject: own\r\n\r\nx\r\n");
@@ -303,6 +327,19 @@ class TlsTest {
             }
         } finally {
             TestDirs.deleteQuietly(dir);
+        }
+    }
+
+    /** The certificate a STARTTLS listener presents (EHLO, STARTTLS, handshake). */
+    private static X509Certificate startTlsCertificate(int port) {
+        try (SmtpTranscript smtp = SmtpTranscript.connect("127.0.0.1", port).hello()) {
+            smtp.startTls();
+            X509Certificate certificate = (X509Certificate) smtp.tlsSession().getPeerCertificates()[0];
+            smtp.ehlo("client.test");
+            smtp.quit();
+            return certificate;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            throw new AssertionError(e);
         }
     }
 }

@@ -57,18 +57,19 @@ public final class StartTlsServerConnection {
      * @param replies       the source half from {@link #replyChannel}
      * @param maxLineLength longest line kept, without CRLF
      * @param engines       server engines, e.g. {@link TlsEngines#server}
+     * @param start         in clear (STARTTLS may follow) or in TLS from the first octet
      * @return a flow for {@code IncomingConnection.handleWith}, materializing to the end of the
      *         input and to the handshake's outcome
      */
     public static Flow<ByteString, ByteString, Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>>>
             flow(Function<SessionInput, CompletionStage<?>> session, Source<TlsOutbound, ?> replies,
-                 int maxLineLength, Supplier<SSLEngine> engines) {
+                 int maxLineLength, Supplier<SSLEngine> engines, StartTlsStage.Start start) {
         Sink<TlsInbound, CompletionStage<Done>> input = TlsPhaseFraming.flow(maxLineLength)
                 .mapAsync(1, session::apply)
                 .toMat(Sink.ignore(), Keep.right());
         Flow<TlsInbound, TlsOutbound, CompletionStage<Done>> app =
                 Flow.fromSinkAndSourceCoupledMat(input, replies, Keep.left());
-        return StartTlsStage.server(engines).join(app, (handshake, ended) -> Pair.create(ended, handshake));
+        return StartTlsStage.server(engines, start).join(app, (handshake, ended) -> Pair.create(ended, handshake));
     }
 
     private record QueueReplyChannel(BoundedSourceQueue<TlsOutbound> queue) implements TlsReplyChannel {

@@ -93,6 +93,10 @@ public final class StartTlsStage extends AbstractGraphStageWithMaterializedValue
     private final Supplier<SSLEngine> engines;
     private final Consumer<SSLSession> verifier;
     private final TLSClosing closing;
+    private final Start start;
+
+    /** Whether a connection begins in clear (STARTTLS may follow) or in TLS (implicit TLS, RFC 8314). */
+    public enum Start { IN_CLEAR, IN_TLS }
 
     private final Inlet<TlsOutbound> appOut = Inlet.create("StartTls.appOut");
     private final Outlet<ByteString> netOut = Outlet.create("StartTls.netOut");
@@ -112,6 +116,15 @@ public final class StartTlsStage extends AbstractGraphStageWithMaterializedValue
      */
     public StartTlsStage(TLSRole role, Supplier<SSLEngine> engines, Consumer<SSLSession> verifier,
                          TLSClosing closing) {
+        this(role, engines, verifier, closing, Start.IN_CLEAR);
+    }
+
+    /**
+     * @param start {@link Start#IN_TLS} switches before a single octet is read, so a client's
+     *              ClientHello can never be taken for cleartext
+     */
+    public StartTlsStage(TLSRole role, Supplier<SSLEngine> engines, Consumer<SSLSession> verifier,
+                         TLSClosing closing, Start start) {
         if (!role.equals(TLSRole.server()) && !role.equals(TLSRole.client())) {
             throw new IllegalArgumentException("unknown role " + role);
         }
@@ -119,6 +132,7 @@ public final class StartTlsStage extends AbstractGraphStageWithMaterializedValue
         this.engines = engines;
         this.verifier = verifier;
         this.closing = closing;
+        this.start = start;
     }
 
     /**
@@ -136,7 +150,14 @@ public final class StartTlsStage extends AbstractGraphStageWithMaterializedValue
      */
     public static BidiFlow<ByteString, TlsInbound, TlsOutbound, ByteString, CompletionStage<TlsInbound.Established>>
             server(Supplier<SSLEngine> engines) {
-        return create(TLSRole.server(), engines).reversed();
+        return server(engines, Start.IN_CLEAR);
+    }
+
+    /** As {@link #server(Supplier)}, beginning in clear or in TLS. */
+    public static BidiFlow<ByteString, TlsInbound, TlsOutbound, ByteString, CompletionStage<TlsInbound.Established>>
+            server(Supplier<SSLEngine> engines, Start start) {
+        return BidiFlow.fromGraph(new StartTlsStage(TLSRole.server(), engines, session -> { }, CLOSING, start))
+                .reversed();
     }
 
     @Override
@@ -287,6 +308,13 @@ public final class StartTlsStage extends AbstractGraphStageWithMaterializedValue
                     }
                 }
             });
+        }
+
+        @Override
+        public void preStart() {
+            if (start == Start.IN_TLS) {
+                switchToTls(ByteString.emptyByteString());
+            }
         }
 
         private void switchToTls(ByteString lastPlaintext) {

@@ -88,7 +88,7 @@ class StartTlsServerConnectionTest {
                             StartTlsServerConnection.flow(input -> input instanceof SessionInput.Lines lines
                                     ? session.apply(lines.lines(), channel)
                                     : CompletableFuture.completedFuture(Done.getInstance()),
-                                    replies.second(), 998, ENGINES), materializer).first();
+                                    replies.second(), 998, ENGINES, StartTlsStage.Start.IN_CLEAR), materializer).first();
                     inputEnds.add(ended);
                 }))
                 .run(materializer)

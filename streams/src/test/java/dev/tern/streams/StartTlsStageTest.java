@@ -341,7 +341,7 @@ class StartTlsStageTest {
                     ScriptedSession session = new ScriptedSession(replies.first());
                     Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>> ends = connection.handleWith(
                             StartTlsServerConnection.flow(session::handle, replies.second(), 998,
-                                    TlsEngines.server(serverContext)),
+                                    TlsEngines.server(serverContext), StartTlsStage.Start.IN_CLEAR),
                             materializer);
                     ends.second().whenComplete((established, failure) -> {
                         if (failure != null) {
