@@ -1,5 +1,7 @@
 package dev.tern.tls;
 
+import dev.tern.store.AtomicFiles;
+
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;

@@ -5,9 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+
+import dev.tern.store.AtomicFiles;
 
 /**
  * The user db: a Dovecot passwd-file, one {@code name:{SCHEME}hash} a line (further
@@ -100,17 +99,9 @@ public final class UserDb {
 
     /** Writes the db atomically (temp file, fsync, rename) with mode 0600: it holds password hashes. */
     public void write(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path temp = parent.resolve("." + file.getFileName() + ".tmp");
+        Files.createDirectories(file.toAbsolutePath().getParent());
         StringBuilder text = new StringBuilder();
         lines.forEach((name, rest) -> text.append(name).append(':').append(rest).append('\n'));
-        Files.deleteIfExists(temp);
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(temp, text, StandardCharsets.UTF_8, StandardOpenOption.WRITE);
-        try (var channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(file, text.toString(), AtomicFiles.OWNER_ONLY);
     }
 }

@@ -1,4 +1,4 @@
-package dev.tern.tls;
+package dev.tern.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,17 +21,17 @@ import java.util.Set;
  * final permissions from the start (so a private key is never readable by others, not even for a moment), flushed
  * to disk, then renamed over the target. Readers see the old file or the new one, never half of one.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
-    static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-    static final Set<PosixFilePermission> WORLD_READABLE = PosixFilePermissions.fromString("rw-r--r--");
-    static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> WORLD_READABLE = PosixFilePermissions.fromString("rw-r--r--");
+    public static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
     private AtomicFiles() {
     }
 
     /** Creates {@code directory} (owner-only if it is new) and any missing parents. */
-    static void createDirectories(Path directory) throws IOException {
+    public static void createDirectories(Path directory) throws IOException {
         if (Files.isDirectory(directory)) {
             return;
         }
@@ -53,10 +53,10 @@ final class AtomicFiles {
     }
 
     /**
-     * Replaces {@code target} with {@code text} (US-ASCII). {@code permissions} apply on POSIX file systems (the
+     * Replaces {@code target} with {@code text} (UTF-8). {@code permissions} apply on POSIX file systems (the
      * process umask may remove more); elsewhere the file gets the directory's defaults.
      */
-    static void write(Path target, String text, Set<PosixFilePermission> permissions) throws IOException {
+    public static void write(Path target, String text, Set<PosixFilePermission> permissions) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         FileAttribute<?>[] attributes = supportsPosix(directory)
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
@@ -64,7 +64,7 @@ final class AtomicFiles {
         Path temporary = Files.createTempFile(directory, "." + target.getFileName() + ".", ".tmp", attributes);
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }
