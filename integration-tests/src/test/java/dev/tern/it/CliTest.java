@@ -10,26 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The command line of shared/CLI.md: help, usage errors, user administration, signals. */
-class CliTest {
-
-    static TernProcess tern;
-
-    @BeforeAll
-    static void startTern() {
-        tern = TernProcess.launch();
-    }
-
-    @AfterAll
-    static void stopTern() {
-        if (tern != null) {
-            tern.close();
-        }
-    }
+class CliTest extends SharedTern {
 
     private static Exec.Result main(String... args) {
         return Exec.run(TernProcess.ADMIN_TIMEOUT, null, Exec.java(TernProcess.ADMIN_JVM, TernProcess.MAIN, List.of(args)));

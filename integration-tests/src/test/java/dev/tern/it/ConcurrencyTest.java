@@ -16,26 +16,10 @@ import java.util.concurrent.TimeUnit;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Many sessions at once: every one gets its 250, every message is stored once under its own name. */
-class ConcurrencyTest {
-
-    static TernProcess tern;
-
-    @BeforeAll
-    static void startTern() {
-        tern = TernProcess.launch();
-    }
-
-    @AfterAll
-    static void stopTern() {
-        if (tern != null) {
-            tern.close();
-        }
-    }
+class ConcurrencyTest extends SharedTern {
 
     @Test
     void threeHundredParallelSessionsAllDeliver() throws Exception {

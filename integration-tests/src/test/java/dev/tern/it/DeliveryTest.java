@@ -13,26 +13,10 @@ import java.util.List;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Real clients deliver to local users; what lands in the Maildir is checked byte for byte. */
-class DeliveryTest {
-
-    static TernProcess tern;
-
-    @BeforeAll
-    static void startTern() {
-        tern = TernProcess.launch();
-    }
-
-    @AfterAll
-    static void stopTern() {
-        if (tern != null) {
-            tern.close();
-        }
-    }
+class DeliveryTest extends SharedTern {
 
     @Test
     void angusMailDeliversToALocalUserByteExact() throws Exception {

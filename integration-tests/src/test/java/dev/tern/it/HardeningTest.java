@@ -16,29 +16,13 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Hostile and broken clients: nothing bogus is stored, the server keeps serving everyone else. */
-class HardeningTest {
-
-    static TernProcess tern;
-
-    @BeforeAll
-    static void startTern() {
-        tern = TernProcess.launch();
-    }
-
-    @AfterAll
-    static void stopTern() {
-        if (tern != null) {
-            tern.close();
-        }
-    }
+class HardeningTest extends SharedTern {
 
     @AfterEach
     void serverStillAlive() {

@@ -17,8 +17,6 @@ import dev.tern.tls.PemEncoding;
 import dev.tern.tls.SelfSignedCertificate;
 import dev.tern.tls.TlsCredentials;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,21 +24,7 @@ import org.junit.jupiter.api.Test;
  * EHLO keywords before and after, protocol versions, the STARTTLS command-injection
  * hole (CVE-2011-0411), and the certificates served (own PEM files, the generated one).
  */
-class TlsTest {
-
-    static TernProcess tern;
-
-    @BeforeAll
-    static void startTern() {
-        tern = TernProcess.launch();
-    }
-
-    @AfterAll
-    static void stopTern() {
-        if (tern != null) {
-            tern.close();
-        }
-    }
+class TlsTest extends SharedTern {
 
     @Test
     void startTlsIsOfferedInClearThenEhloAgainOffersAuthButNoStartTls() {
