@@ -3,11 +3,14 @@ package dev.tern.router;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -16,17 +19,23 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.Routers;
 
 import dev.tern.protocol.Envelope;
+import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
+import dev.tern.queue.QueueEntry;
+import dev.tern.relay.Relays;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.StagedMessage;
 
 /**
- * Takes completed messages from sessions and sees every recipient's copy stored. It
- * answers {@link Stored} only when all copies are durable; if any copy fails, the copies
- * already stored are retracted and the answer is {@link NotStored}, so the client's retry
- * after 451 does not duplicate mail.
+ * Takes completed messages from sessions (and bounces from relays) and sees every
+ * recipient's copy stored: local mailboxes through {@link MailboxWriter}s, remote domains
+ * into the outbound spool through {@link QueueWriter}s. It answers {@link Stored} only when
+ * all copies are durable; if any copy fails, the copies already stored are retracted and
+ * the answer is {@link NotStored}, so the client's retry after 451 does not duplicate mail.
+ * Queued entries are then handed to the per-domain relays.
  */
 public final class Router extends AbstractBehavior<Router.Command> {
 
@@ -36,7 +45,22 @@ public final class Router extends AbstractBehavior<Router.Command> {
     public record Deliver(Envelope envelope, StagedMessage message, ActorRef<Outcome> replyTo) implements Command {
     }
 
+    /** An administration request for the relays, passed on. */
+    public record ToRelays(Relays.Command command) implements Command {
+    }
+
     private record WriterReport(MailboxWriter.Result result) implements Command {
+    }
+
+    private record QueueReport(QueueWriter.Result result) implements Command {
+    }
+
+    /**
+     * Relaying: the spool writers, and the relays that take queued entries on. The relays
+     * are the router's children and get its reference, since bounces come back through it.
+     */
+    public record Remote(Behavior<QueueWriter.Command> queueWriters,
+                         Function<ActorRef<Command>, Behavior<Relays.Command>> relays) {
     }
 
     public sealed interface Outcome {
@@ -49,8 +73,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
     public record NotStored(String messageId, String reason) implements Outcome {
     }
 
-    /** A message whose copies are being written: who waits, which mailboxes are still out. */
-    private record InFlight(Deliver request, Set<String> waitingFor, Map<String, Path> stored, String failure) {
+    /** A message whose copies are being written: who waits, which copies are still out. */
+    private record InFlight(Deliver request, Set<String> waitingFor, boolean queueing, Map<String, Path> stored,
+                            List<QueueEntry> queued, String failure) {
+
+        boolean complete() {
+            return waitingFor.isEmpty() && !queueing;
+        }
+
         InFlight report(MailboxWriter.Result result) {
             Set<String> waiting = new LinkedHashSet<>(waitingFor);
             waiting.remove(result.user());
@@ -61,32 +91,70 @@ public final class Router extends AbstractBehavior<Router.Command> {
             } else if (failed == null) {
                 failed = ((MailboxWriter.Failed) result).reason();
             }
-            return new InFlight(request, waiting, done, failed);
+            return new InFlight(request, waiting, queueing, done, queued, failed);
+        }
+
+        InFlight report(QueueWriter.Result result) {
+            if (result instanceof QueueWriter.Queued ok) {
+                return new InFlight(request, waitingFor, false, stored, ok.entries(), failure);
+            }
+            return new InFlight(request, waitingFor, false, stored, queued,
+                    failure == null ? ((QueueWriter.Failed) result).reason() : failure);
         }
     }
+
+    /** Spool writers in parallel: each enqueue waits on its own fsyncs. */
+    private static final int QUEUE_WRITERS = 4;
 
     private final ActorContext<Command> context;
     private final MailboxStore store;
     private final ActorRef<MailboxWriter.Result> writerReports;
+    private final ActorRef<QueueWriter.Result> queueReports;
+    private final ActorRef<QueueWriter.Command> queueWriters;
+    private final ActorRef<Relays.Command> relays;
     private final Map<String, ActorRef<MailboxWriter.Command>> writers = new HashMap<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
 
-    private Router(ActorContext<Command> context, MailboxStore store) {
+    private Router(ActorContext<Command> context, MailboxStore store, Remote remote) {
         super(context);
         this.context = context;
         this.store = store;
         this.writerReports = context.messageAdapter(MailboxWriter.Result.class, WriterReport::new);
+        this.queueReports = context.messageAdapter(QueueWriter.Result.class, QueueReport::new);
+        if (remote == null) {
+            this.queueWriters = null;
+            this.relays = null;
+        } else {
+            this.queueWriters = context.spawn(Routers.pool(QUEUE_WRITERS, remote.queueWriters())
+                            .withRouteeProps(DispatcherSelector.blocking()), "queue-writers");
+            // the relays read the spool when they start: blocking I/O
+            this.relays = context.spawn(remote.relays().apply(context.getSelf()), "relays", DispatcherSelector.blocking());
+        }
     }
 
+    /** A router for local mailboxes only: remote recipients are refused (tests, and a relay-less setup). */
     public static Behavior<Command> create(MailboxStore store) {
-        return Behaviors.setup(context -> new Router(context, store));
+        return Behaviors.setup(context -> new Router(context, store, null));
+    }
+
+    public static Behavior<Command> create(MailboxStore store, Remote remote) {
+        return Behaviors.setup(context -> new Router(context, store, remote));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Deliver.class, this::onDeliver)
-                .onMessage(WriterReport.class, this::onWriterReport)
+                .onMessage(ToRelays.class, request -> {
+                    if (relays != null) {
+                        relays.tell(request.command());
+                    }
+                    return this;
+                })
+                .onMessage(WriterReport.class, report -> onReport(report.result().messageId(),
+                        flight -> flight.report(report.result()), report.result()))
+                .onMessage(QueueReport.class, report -> onReport(report.result().messageId(),
+                        flight -> flight.report(report.result()), null))
                 .build();
     }
 
@@ -94,45 +162,68 @@ public final class Router extends AbstractBehavior<Router.Command> {
         String id = deliver.envelope().messageId();
         // One copy per mailbox, however many addresses lead to it (as Postfix's duplicate filter).
         Set<String> mailboxes = new LinkedHashSet<>();
+        List<MailAddress> remote = new ArrayList<>();
         for (Recipient recipient : deliver.envelope().recipients()) {
             if (recipient.route() instanceof Recipient.LocalMailbox local) {
                 mailboxes.add(local.user());
-            } else {
-                // Sessions accept remote recipients only once relaying exists; reaching here is a bug.
-                context.getLog().error("id={} to=<{}> has no route: remote delivery is not available",
-                        id, recipient.address());
-                deliver.replyTo().tell(new NotStored(id, "no route for " + recipient.address()));
-                return this;
+            } else if (!remote.contains(recipient.address())) {
+                remote.add(recipient.address());
             }
         }
-        inFlight.put(id, new InFlight(deliver, mailboxes, Map.of(), null));
+        if (!remote.isEmpty() && queueWriters == null) {
+            context.getLog().error("id={} to=<{}> has no route: this router does not relay", id, remote.get(0));
+            deliver.replyTo().tell(new NotStored(id, "no route for " + remote.get(0)));
+            return this;
+        }
+        inFlight.put(id, new InFlight(deliver, mailboxes, !remote.isEmpty(), Map.of(), List.of(), null));
         for (String user : mailboxes) {
             writerFor(user).tell(new MailboxWriter.Store(id, user, deliver.message(), writerReports));
+        }
+        if (!remote.isEmpty()) {
+            queueWriters.tell(new QueueWriter.Enqueue(id, deliver.envelope().sender(), remote, deliver.message(),
+                    queueReports));
         }
         return this;
     }
 
-    private Behavior<Command> onWriterReport(WriterReport report) {
-        MailboxWriter.Result result = report.result();
-        InFlight before = inFlight.get(result.messageId());
+    private Behavior<Command> onReport(String messageId, Function<InFlight, InFlight> report,
+                                       MailboxWriter.Result copy) {
+        InFlight before = inFlight.get(messageId);
         if (before == null) {
             return this;
         }
-        InFlight now = before.report(result);
-        logCopy(now.request().envelope(), result);
-        if (!now.waitingFor().isEmpty()) {
-            inFlight.put(result.messageId(), now);
+        InFlight now = report.apply(before);
+        if (copy != null) {
+            logCopy(now.request().envelope(), copy);
+        }
+        if (!now.complete()) {
+            inFlight.put(messageId, now);
             return this;
         }
-        inFlight.remove(result.messageId());
+        inFlight.remove(messageId);
         ActorRef<Outcome> replyTo = now.request().replyTo();
         if (now.failure() == null) {
-            replyTo.tell(new Stored(result.messageId()));
+            logQueued(now.request().envelope(), now.queued());
+            replyTo.tell(new Stored(messageId));
+            if (!now.queued().isEmpty()) {
+                relays.tell(new Relays.Enqueued(now.queued()));
+            }
         } else {
-            now.stored().forEach((user, file) -> writerFor(user).tell(new MailboxWriter.Retract(result.messageId(), file)));
-            replyTo.tell(new NotStored(result.messageId(), now.failure()));
+            now.stored().forEach((user, file) -> writerFor(user).tell(new MailboxWriter.Retract(messageId, file)));
+            if (!now.queued().isEmpty()) {
+                queueWriters.tell(new QueueWriter.Retract(now.queued()));
+            }
+            replyTo.tell(new NotStored(messageId, now.failure()));
         }
         return this;
+    }
+
+    private void logQueued(Envelope envelope, List<QueueEntry> entries) {
+        for (QueueEntry entry : entries) {
+            context.getLog().info("id={} from={} to={} status=queued entry={} domain={}", envelope.messageId(),
+                    envelope.sender().bracketed(), entry.recipients().stream()
+                            .map(r -> "<" + r.address() + ">").toList(), entry.id(), entry.domain());
+        }
     }
 
     private void logCopy(Envelope envelope, MailboxWriter.Result result) {

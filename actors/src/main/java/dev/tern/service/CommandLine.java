@@ -33,14 +33,15 @@ final class CommandLine {
         TLS_CERT(null, "--tls-cert", Kind.VALUE, "tls-cert", "FILE", "PEM certificate chain (default: self-signed in DATA/tls)"),
         TLS_KEY(null, "--tls-key", Kind.VALUE, "tls-key", "FILE", "PEM private key, PKCS#8 or PKCS#1"),
         HOSTNAME(null, "--hostname", Kind.VALUE, "hostname", "NAME", "name in banner, EHLO and Received: (default: machine's name)"),
-        DNS(null, "--dns", Kind.REPEATABLE, null, "ADDR[:PORT]", "DNS resolver for relaying (not available yet)"),
-        REMOTE_PORT(null, "--remote-port", Kind.VALUE, null, "PORT", "TCP port of remote MX hosts (not available yet)"),
-        OUTBOUND_TLS(null, "--outbound-tls", Kind.VALUE, null, "opportunistic|required|off",
-                "STARTTLS toward remote MX (not available yet)"),
-        QUEUE_DIR(null, "--queue-dir", Kind.VALUE, null, "DIR", "outbound queue spool (not available yet)"),
-        RETRY_INITIAL(null, "--retry-initial", Kind.VALUE, null, "DUR", "first retry delay (not available yet)"),
-        RETRY_MAX(null, "--retry-max", Kind.VALUE, null, "DUR", "longest retry delay (not available yet)"),
-        QUEUE_LIFETIME(null, "--queue-lifetime", Kind.VALUE, null, "DUR", "give-up time (not available yet)"),
+        DNS(null, "--dns", Kind.REPEATABLE, "dns", "ADDR[:PORT]", "DNS resolver to query for relaying (default: system resolvers)"),
+        REMOTE_PORT(null, "--remote-port", Kind.VALUE, "remote-port", "PORT", "TCP port of remote MX hosts (default 25)"),
+        OUTBOUND_TLS(null, "--outbound-tls", Kind.VALUE, "outbound-tls", "opportunistic|required|off",
+                "STARTTLS toward remote MX (default opportunistic)"),
+        QUEUE_DIR(null, "--queue-dir", Kind.VALUE, "queue-dir", "DIR", "outbound queue spool (default DATA/queue)"),
+        RETRY_INITIAL(null, "--retry-initial", Kind.VALUE, "retry-initial", "DUR", "first retry delay (default 1m)"),
+        RETRY_MAX(null, "--retry-max", Kind.VALUE, "retry-max", "DUR", "longest retry delay (default 1h)"),
+        QUEUE_LIFETIME(null, "--queue-lifetime", Kind.VALUE, "queue-lifetime", "DUR",
+                "give up and bounce after this long in the queue (default 5d)"),
         MAX_MESSAGE_SIZE(null, "--max-message-size", Kind.VALUE, "max-message-size", "BYTES",
                 "SIZE limit (default 36700160)"),
         PASSWORD_STDIN(null, "--password-stdin", Kind.FLAG, null, null, "user add/passwd: read the password from stdin"),
@@ -61,11 +62,6 @@ final class CommandLine {
             this.configKey = configKey;
             this.valueName = valueName;
             this.description = description;
-        }
-
-        /** Options accepted and validated now, whose feature a later version brings. */
-        boolean planned() {
-            return description.endsWith("(not available yet)");
         }
 
         static Optional<Option> named(String name) {
@@ -144,7 +140,9 @@ final class CommandLine {
                        ./tern user del NAME
                        ./tern user list
                        ./tern user passwd NAME --password-stdin
-                       ./tern queue list|flush|remove ID   (not available yet)
+                       ./tern queue list                  queued mail: recipients, attempts, next try, last error
+                       ./tern queue flush                 retry all queued mail now (running service)
+                       ./tern queue remove ID             delete one queue entry without a bounce
 
                 Options:
                 """);

@@ -35,7 +35,6 @@ public final class Main {
                 out.println("tern " + version());
                 return OK;
             }
-            rejectPlannedOptions(parsed);
             List<String> words = parsed.words().isEmpty() ? List.of("run") : parsed.words();
             String command = words.get(0);
             return switch (command) {
@@ -45,23 +44,12 @@ public final class Main {
                 }
                 case "user" -> new UserCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()),
                         parsed.has(CommandLine.Option.PASSWORD_STDIN));
-                case "queue" -> throw new UsageException(
-                        "queue: this version of Tern has no outbound queue yet (relaying is not available)");
+                case "queue" -> new QueueCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()));
                 default -> throw new UsageException("unknown command '" + command + "' (see ./tern --help)");
             };
         } catch (UsageException e) {
             err.println("tern: " + e.getMessage());
             return USAGE;
-        }
-    }
-
-    /** Options whose features come later are validated now, then refused clearly, never ignored. */
-    private static void rejectPlannedOptions(CommandLine.Parsed parsed) throws UsageException {
-        for (CommandLine.Option option : parsed.options().keySet()) {
-            if (option.planned()) {
-                PlannedOptions.validate(option, parsed.options().get(option));
-                throw new UsageException(option.longName + ": not available in this version of Tern");
-            }
         }
     }
 

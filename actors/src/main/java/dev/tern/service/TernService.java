@@ -26,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tern.protocol.LocalRecipientPolicy;
+import dev.tern.store.AtomicFiles;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.NumberedStore;
@@ -43,6 +44,7 @@ final class TernService {
     private static final Logger LOG = LoggerFactory.getLogger(TernService.class);
 
     private final ActorSystem<Guardian.Command> system;
+    private ControlSocket control;
 
     private TernService(ActorSystem<Guardian.Command> system) {
         this.system = system;
@@ -59,6 +61,7 @@ final class TernService {
         Files.createDirectories(settings.mailRoot());
         Files.createDirectories(settings.incomingDir());
         sweepIncoming(settings.incomingDir());
+        AtomicFiles.createDirectories(settings.relay().queueDir());
 
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tlsContext(settings));
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();
@@ -84,8 +87,20 @@ final class TernService {
                         + cause.getMessage());
             }
         }
-        LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}", settings.hostname(),
-                settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(), settings.usersFile());
+        try {
+            service.control = ControlSocket.open(settings.relay().queueDir(), system, system.scheduler());
+        } catch (IOException e) {
+            system.terminate();
+            throw new StartupException("control socket: " + e.getMessage());
+        }
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "control-socket",
+                () -> {
+                    service.control.close();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
+        LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}, queue {}", settings.hostname(),
+                settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(), settings.usersFile(),
+                settings.relay().queueDir());
         return service;
     }
 

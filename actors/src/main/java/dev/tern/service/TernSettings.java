@@ -19,6 +19,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
+import dev.tern.relay.RelaySettings;
+
 /**
  * The service's settings, resolved once at start from three layers: built-in defaults
  * (application.conf), the user's HOCON file ({@code -c}), the command line.
@@ -26,7 +28,7 @@ import com.typesafe.config.ConfigParseOptions;
 record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat store, Set<String> domains,
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
                     List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
-                    Duration idleTimeout, Duration shutdownGrace) {
+                    Duration idleTimeout, Duration shutdownGrace, RelaySettings relay) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
 
@@ -120,7 +122,8 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
                 smtps, tlsCert, tlsKey, hostname, maxSize, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
-                tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"));
+                tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
+                RelaySettingsParser.parse(tern, dataDir, hostname));
     }
 
     private static boolean isBuiltIn(Config config, String key) {

@@ -234,7 +234,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         messageId = MessageIds.next(setup.clock().millis());
         try {
             staging = StagingFile.create(setup.incomingDir(), messageId);
-            staging.writeText(ReceivedHeader.returnPath(transaction.sender()));
+            staging.writeDeliveryOnlyText(ReceivedHeader.returnPath(transaction.sender()));
             staging.writeText(ReceivedHeader.received(state.clientName(), peerAddress,
                     setup.settings().hostname(), state.withProtocol(), state.tls(), state.user(), messageId,
                     transaction.recipients().stream().map(Recipient::address).toList(),

@@ -26,6 +26,7 @@ final class StagingFile {
     private final FileChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     private long size;
+    private long relayOffset;
 
     private StagingFile(Path path, FileChannel channel) {
         this.path = path;
@@ -35,6 +36,15 @@ final class StagingFile {
     static StagingFile create(Path directory, String messageId) throws IOException {
         Path path = directory.resolve(messageId);
         return new StagingFile(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    /** Writes what only final delivery keeps (the Return-Path: line); relays skip it. */
+    void writeDeliveryOnlyText(String text) throws IOException {
+        if (size != 0) {
+            throw new IllegalStateException("delivery-only text must come first");
+        }
+        writeText(text);
+        relayOffset = size;
     }
 
     void writeText(String text) throws IOException {
@@ -82,7 +92,7 @@ final class StagingFile {
         } finally {
             channel.close();
         }
-        return new StagedMessage(path, size);
+        return new StagedMessage(path, size, relayOffset);
     }
 
     /** Drops the file: the message was refused or the client went away. */

@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Puts a staged message under a new name: a hard link where the file system allows, else a copy. */
-final class SpoolLinks {
+public final class SpoolLinks {
     private SpoolLinks() {
     }
 
-    /** Creates {@code target} with the staged content; fails if {@code target} exists. */
-    static void place(Path staged, Path target) throws IOException {
+    /** Creates {@code target} with the staged content, fsync'd; fails if {@code target} exists. */
+    public static void place(Path staged, Path target) throws IOException {
         try {
             Files.createLink(target, staged);
         } catch (UnsupportedOperationException | FileSystemException linkRefused) {

@@ -32,8 +32,7 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
                 return local(address.mailboxName(), address);
             }
             return relay == Relay.ALLOWED || authenticated
-                    // Relaying arrives with the outbound queue; until then the client should retry later.
-                    ? new Rejected(Replies.RELAY_UNAVAILABLE)
+                    ? new Accepted(new Recipient(address, new Recipient.RemoteDomain(address.domain())))
                     : new Rejected(Replies.RELAY_DENIED);
         }
         // RFC 5321 §4.1.1.3: <postmaster> without a domain always means this server's postmaster

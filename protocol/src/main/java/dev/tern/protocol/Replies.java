@@ -30,8 +30,6 @@ public final class Replies {
     public static final SmtpReply USER_UNKNOWN =
             SmtpReply.of(550, "5.1.1", "Error: recipient address rejected: user unknown in local recipient table");
     public static final SmtpReply RELAY_DENIED = SmtpReply.of(550, "5.7.1", "Error: relay access denied");
-    public static final SmtpReply RELAY_UNAVAILABLE =
-            SmtpReply.of(451, "4.4.0", "Error: relaying to remote domains is not available yet, try again later");
     public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
     public static final SmtpReply HTTP_REJECTED = SmtpReply.of(421, "4.7.0", "Error: this is an SMTP server, not HTTP; closing connection");
     public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");

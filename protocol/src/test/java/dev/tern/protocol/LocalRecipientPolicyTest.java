@@ -82,11 +82,17 @@ class LocalRecipientPolicyTest {
     }
 
     @Test
-    void remoteDomainWithRelayIsDeferredUntilRelayingExists() {
-        SmtpReply reply = rejected(policy(Relay.ALLOWED).check(mailbox("alice@elsewhere.example")));
-        assertThat(reply.code()).isEqualTo(451);
-        assertThat(reply.enhancedCode()).isEqualTo("4.4.0");
-        assertThat(reply).isEqualTo(Replies.RELAY_UNAVAILABLE);
+    void remoteDomainWithRelayIsRoutedToThatDomain() {
+        Recipient recipient = accepted(policy(Relay.ALLOWED).check(mailbox("Alice@Elsewhere.Example")));
+        assertThat(recipient.route()).isEqualTo(new Recipient.RemoteDomain("elsewhere.example"));
+        assertThat(recipient.address()).isEqualTo(new MailAddress("Alice", "elsewhere.example"));
+    }
+
+    @Test
+    void authenticatedSessionMayRelayOnADeniedListener() {
+        Recipient recipient = accepted(policy(Relay.DENIED).check(
+                new Recipient.MailboxPath(new MailAddress("bob", "[127.0.0.1]")), true));
+        assertThat(recipient.route()).isEqualTo(new Recipient.RemoteDomain("[127.0.0.1]"));
     }
 
     @Test

@@ -1,0 +1,176 @@
+package dev.tern.queue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.ReversePath;
+
+/**
+ * One message waiting for one remote domain: the envelope, where its body starts in the {@code .msg} file, and each
+ * recipient's state. Immutable: every transition returns a new entry, which the owning Relay then persists with
+ * {@link QueueSpool#update}.
+ *
+ * @param id         {@code messageId + "-" + n}: letters, digits and dashes only (it names files)
+ * @param bodyOffset octets at the start of the body file that are not relayed (the Return-Path: line)
+ * @param bodySize   octets to relay, from {@code bodyOffset}
+ * @param recipients in RCPT order, each address at most once
+ */
+public record QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                         long bodyOffset, long bodySize, List<RecipientState> recipients) {
+
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9-]+");
+
+    public QueueEntry {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("invalid queue id " + id);
+        }
+        Objects.requireNonNull(domain, "domain");
+        Objects.requireNonNull(messageId, "messageId");
+        Objects.requireNonNull(sender, "sender");
+        Objects.requireNonNull(arrival, "arrival");
+        if (bodyOffset < 0 || bodySize < 0) {
+            throw new IllegalArgumentException("invalid body region " + bodyOffset + "+" + bodySize);
+        }
+        recipients = List.copyOf(recipients);
+        if (recipients.isEmpty()) {
+            throw new IllegalArgumentException("queue entry " + id + " without recipients");
+        }
+        Set<MailAddress> seen = new HashSet<>();
+        for (RecipientState r : recipients) {
+            if (!seen.add(r.address())) {
+                throw new IllegalArgumentException("recipient " + r.address() + " twice in " + id);
+            }
+        }
+    }
+
+    /** A new entry whose recipients are all PENDING. */
+    public static QueueEntry create(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                                    long bodyOffset, long bodySize, List<MailAddress> recipients) {
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize,
+                recipients.stream().map(RecipientState::pending).toList());
+    }
+
+    // ---- transitions (each counts an attempt; a final recipient cannot change: IllegalStateException)
+
+    public QueueEntry delivered(MailAddress address, String remoteMta, Instant now) {
+        return with(address, r -> r.delivered(remoteMta, now));
+    }
+
+    public QueueEntry deferred(MailAddress address, String status, String diagnostic, String remoteMta, Instant now,
+                               Instant next) {
+        return with(address, r -> r.deferred(status, diagnostic, remoteMta, now, next));
+    }
+
+    public QueueEntry failed(MailAddress address, String status, String diagnostic, String remoteMta, Instant now) {
+        return with(address, r -> r.failed(status, diagnostic, remoteMta, now));
+    }
+
+    /** Defers every recipient still pending: the whole domain failed (no MX answered, connection refused...). */
+    public QueueEntry deferPending(String status, String diagnostic, String remoteMta, Instant now, Instant next) {
+        return withPending(r -> r.deferred(status, diagnostic, remoteMta, now, next));
+    }
+
+    /** Fails every recipient still pending: the domain is unroutable, or the entry's lifetime is over. */
+    public QueueEntry failPending(String status, String diagnostic, String remoteMta, Instant now) {
+        return withPending(r -> r.failed(status, diagnostic, remoteMta, now));
+    }
+
+    private QueueEntry with(MailAddress address, UnaryOperator<RecipientState> change) {
+        List<RecipientState> next = new ArrayList<>(recipients);
+        for (int i = 0; i < next.size(); i++) {
+            if (next.get(i).address().equals(address)) {
+                next.set(i, change.apply(next.get(i)));
+                return withRecipients(next);
+            }
+        }
+        throw new IllegalArgumentException(address + " is not a recipient of " + id);
+    }
+
+    private QueueEntry withPending(UnaryOperator<RecipientState> change) {
+        return withRecipients(recipients.stream().map(r -> r.isFinal() ? r : change.apply(r)).toList());
+    }
+
+    private QueueEntry withRecipients(List<RecipientState> next) {
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next);
+    }
+
+    // ---- queries
+
+    /** Every recipient delivered or failed: the entry can go (after any bounce for {@link #failures()}). */
+    public boolean isComplete() {
+        return recipients.stream().allMatch(RecipientState::isFinal);
+    }
+
+    /** Recipients still to deliver (PENDING or DEFERRED), in RCPT order. */
+    public List<RecipientState> pending() {
+        return recipients.stream().filter(r -> !r.isFinal()).toList();
+    }
+
+    /** The addresses of {@link #pending()}: what the next attempt sends to. */
+    public List<MailAddress> pendingAddresses() {
+        return pending().stream().map(RecipientState::address).toList();
+    }
+
+    /** Recipients that failed for good. */
+    public List<RecipientState> failures() {
+        return recipients.stream().filter(r -> r.status() == RecipientStatus.FAILED).toList();
+    }
+
+    /** The state of one recipient; IllegalArgumentException if it is not one of this entry's. */
+    public RecipientState recipient(MailAddress address) {
+        return recipients.stream().filter(r -> r.address().equals(address)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(address + " is not a recipient of " + id));
+    }
+
+    /**
+     * Whether an attempt is due: some recipient was never tried, a deferred one's time has come, or a flush was
+     * requested (at {@code flushRequestedAt}, nullable) after a pending recipient's last attempt.
+     */
+    public boolean isDue(Instant now, Instant flushRequestedAt) {
+        for (RecipientState r : pending()) {
+            if (r.lastAttempt() == null || r.nextAttempt() == null || !r.nextAttempt().isAfter(now)) {
+                return true;
+            }
+            if (flushRequestedAt != null && r.lastAttempt().isBefore(flushRequestedAt)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The earliest time a DEFERRED recipient is due; empty when none is deferred. */
+    public Optional<Instant> nextAttempt() {
+        return recipients.stream()
+                .filter(r -> r.status() == RecipientStatus.DEFERRED && r.nextAttempt() != null)
+                .map(RecipientState::nextAttempt)
+                .min(Comparator.naturalOrder());
+    }
+
+    /** The most attempts any recipient has had. */
+    public int attempts() {
+        return recipients.stream().mapToInt(RecipientState::attempts).max().orElse(0);
+    }
+
+    /** The latest attempt on any recipient. */
+    public Optional<Instant> lastAttempt() {
+        return recipients.stream().map(RecipientState::lastAttempt).filter(Objects::nonNull)
+                .max(Comparator.naturalOrder());
+    }
+
+    /** The diagnostic of the most recently attempted recipient that has one. */
+    public Optional<String> lastError() {
+        return recipients.stream()
+                .filter(r -> r.diagnostic() != null && r.lastAttempt() != null)
+                .max(Comparator.comparing(RecipientState::lastAttempt))
+                .map(RecipientState::diagnostic);
+    }
+}

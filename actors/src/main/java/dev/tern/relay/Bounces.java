@@ -1,0 +1,61 @@
+package dev.tern.relay;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.List;
+
+import dev.tern.protocol.DeliveryStatusNotification;
+import dev.tern.protocol.Envelope;
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.OriginalHeaders;
+import dev.tern.protocol.ReceivedHeader;
+import dev.tern.protocol.Recipient;
+import dev.tern.protocol.ReversePath;
+import dev.tern.queue.QueueEntry;
+import dev.tern.session.MessageIds;
+import dev.tern.store.StagedMessage;
+
+/**
+ * Writes the RFC 3464 non-delivery report for a queue entry's failed recipients into the
+ * incoming spool, staged like a received message, so the router stores or relays it as
+ * any other mail. It comes from the null sender, so it can never bounce in turn.
+ */
+final class Bounces {
+
+    /** A staged bounce and its message id. */
+    record Staged(String messageId, StagedMessage message) {
+        Envelope envelope(Recipient to) {
+            return new Envelope(messageId, ReversePath.NULL, List.of(to));
+        }
+    }
+
+    private Bounces() {
+    }
+
+    static Staged stage(QueueEntry entry, Path body, String hostname, Path incomingDir, Clock clock) throws IOException {
+        MailAddress sender = ((ReversePath.Sender) entry.sender()).address();
+        String id = MessageIds.next(clock.millis());
+        byte[] originalHeaders = OriginalHeaders.read(body, entry.bodyOffset(), OriginalHeaders.DEFAULT_LIMIT);
+        List<DeliveryStatusNotification.RecipientReport> reports = entry.failures().stream()
+                .map(failed -> DeliveryStatusNotification.RecipientReport.failed(failed.address(), failed.dsnStatus(),
+                        failed.remoteMta(), failed.diagnostic(), failed.lastAttempt()))
+                .toList();
+        byte[] dsn = new DeliveryStatusNotification(hostname, id + "@" + hostname, ZonedDateTime.now(clock), sender,
+                entry.id(), entry.arrival(), reports, originalHeaders).toBytes();
+        byte[] returnPath = ReceivedHeader.returnPath(ReversePath.NULL).getBytes(StandardCharsets.US_ASCII);
+        Path file = incomingDir.resolve(id);
+        try {
+            Files.write(file, returnPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.write(file, dsn, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return new Staged(id, new StagedMessage(file, returnPath.length + (long) dsn.length, returnPath.length));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.tern.relay;
+
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import dev.tern.protocol.SmtpReply;
+import dev.tern.streams.client.SmtpClientException;
+import dev.tern.supervision.DeliveryFailure;
+import dev.tern.supervision.FailureClassifier;
+import dev.tern.supervision.FailureKind;
+
+/** What an SMTP client failure means for the recipients it touched: the status and Diagnostic-Code to record. */
+final class OutboundFailures {
+
+    private OutboundFailures() {
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable top = failure;
+        while ((top instanceof CompletionException || top instanceof ExecutionException) && top.getCause() != null) {
+            top = top.getCause();
+        }
+        return top;
+    }
+
+    /** One session's failure. A rejection is classified by its reply; everything else is transient. */
+    static DeliveryFailure of(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof SmtpClientException.SessionRejected rejected) {
+            return ofReply(rejected.reply());
+        }
+        if (cause instanceof SmtpClientException.TlsUnavailable) {
+            // Postfix's words for the same case (smtp_tls_security_level = encrypt)
+            return new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+        }
+        if (cause instanceof SmtpClientException.TlsHandshakeFailed) {
+            return new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+        }
+        if (cause instanceof SmtpClientException.ReplyTimeout || cause instanceof SmtpClientException.ConnectFailed) {
+            DeliveryFailure classified = FailureClassifier.ofException(cause);
+            return new DeliveryFailure(FailureKind.TRANSIENT, classified.status(),
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+        }
+        if (cause instanceof SmtpClientException.ProtocolViolation) {
+            return new DeliveryFailure(FailureKind.TRANSIENT, "4.5.0",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+        }
+        if (cause instanceof SmtpClientException.BodyUnreadable) {
+            return new DeliveryFailure(FailureKind.TRANSIENT, "4.3.0",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+        }
+        return FailureClassifier.ofException(cause);
+    }
+
+    /**
+     * Every MX host failed. Permanent only when every one of them rejected us outright with
+     * a 5xx (no host of the domain takes mail from us); otherwise the last transient failure.
+     */
+    static DeliveryFailure ofAllHosts(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (!(cause instanceof MxConnector.AllHostsFailed all)) {
+            return of(cause);
+        }
+        List<Throwable> failures = all.failures();
+        if (failures.isEmpty()) {
+            return new DeliveryFailure(FailureKind.TRANSIENT, "4.4.4",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, "no MX host has an address to connect to"));
+        }
+        boolean allRejectedForGood = failures.stream().allMatch(f -> f instanceof SmtpClientException.SessionRejected r
+                && r.reply().isPermanentFailure());
+        if (allRejectedForGood) {
+            return of(failures.get(failures.size() - 1));
+        }
+        for (int i = failures.size() - 1; i >= 0; i--) {
+            DeliveryFailure each = of(failures.get(i));
+            if (each.kind() == FailureKind.TRANSIENT) {
+                return each;
+            }
+        }
+        return of(failures.get(failures.size() - 1));
+    }
+
+    private static DeliveryFailure ofReply(SmtpReply reply) {
+        return FailureClassifier.ofReply(reply.code(), reply.enhancedCode(), String.join(" ", reply.lines()));
+    }
+}

@@ -1,0 +1,573 @@
+package dev.tern.relay;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.Recipient;
+import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.SmtpReply;
+import dev.tern.queue.QueueEntry;
+import dev.tern.queue.RecipientState;
+import dev.tern.router.Router;
+import dev.tern.store.StagedMessage;
+import dev.tern.streams.client.MessageReport;
+import dev.tern.streams.client.OutboundMessage;
+import dev.tern.streams.client.SmtpClientSession;
+import dev.tern.supervision.DeliveryFailure;
+import dev.tern.supervision.DestinationUnavailable;
+import dev.tern.supervision.FailureClassifier;
+import dev.tern.supervision.FailureKind;
+import dev.tern.supervision.RetrySchedule;
+
+/**
+ * Delivers the queued mail of one destination domain. It owns that domain's spool
+ * entries: it reads them when it starts, and alone updates and removes them.
+ *
+ * <p>An attempt resolves the domain's MX hosts, opens a session to the first host that
+ * answers, adds parallel sessions up to the limit while there is work, and sends each due
+ * entry in turn (RSET between messages on one session). Each recipient's reply is written
+ * to the spool before the next step: 2xx delivered, 5xx failed, 4xx deferred to the next
+ * attempt on the retry curve. Entries whose every recipient is final leave the queue, with
+ * a DSN to the sender first if any recipient failed.
+ *
+ * <p>When the destination itself is unreachable — DNS cannot answer, every MX host
+ * refuses, times out or answers 421 — the due entries are deferred and the relay fails
+ * with {@link DestinationUnavailable}: its supervisor restarts it after a backoff (the
+ * whole domain waits, as Postfix does for a dead site), and the restarted relay reads its
+ * entries from the spool again. Entries that arrive meanwhile are safe in the spool.
+ */
+public final class Relay extends AbstractBehavior<Relay.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** New entries for this domain, already durable in the spool. */
+    public record Enqueued(List<QueueEntry> entries) implements Command {
+    }
+
+    /** The next deferred entry is due. */
+    private enum Tick implements Command { INSTANCE }
+
+    private record Resolved(Resolution resolution) implements Command {
+    }
+
+    private record Connected(MxConnector.Connection connection, Throwable failure) implements Command {
+    }
+
+    private record ExtraConnected(MxConnector.Connection connection, Throwable failure) implements Command {
+    }
+
+    private record Sent(Session session, String entryId, List<MailAddress> recipients, MessageReport report,
+                        Throwable failure) implements Command {
+    }
+
+    private record BounceAnswered(Router.Outcome outcome) implements Command {
+    }
+
+    /** An open SMTP session of this relay and how many messages it has carried. */
+    private static final class Session {
+        final MxConnector.Connection connection;
+        int messages;
+
+        Session(MxConnector.Connection connection) {
+            this.connection = connection;
+        }
+
+        SmtpClientSession client() {
+            return connection.session();
+        }
+
+        String relayName() {
+            InetSocketAddress address = connection.address();
+            return connection.host().name() + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
+        }
+    }
+
+    /** A bounce handed to the router, and the entry that leaves the queue once it is stored. */
+    private record PendingBounce(String entryId, StagedMessage staged) {
+    }
+
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final String domain;
+    private final RelayContext relay;
+    private final RetrySchedule schedule;
+    private final Instant flushRequestedAt;
+    private final ActorRef<Router.Outcome> bounceAnswers;
+
+    private final Map<String, QueueEntry> entries = new LinkedHashMap<>();
+    private final Deque<String> work = new ArrayDeque<>();
+    private final List<Session> sessions = new ArrayList<>();
+    private final Map<String, PendingBounce> bounces = new HashMap<>();
+    private boolean attempting;
+    private int opening;
+    private DeliveryFailure lastSessionFailure;
+    /** Set when the destination failed while bounces were still out: fail once they are answered. */
+    private DeliveryFailure destinationDown;
+
+    private Relay(ActorContext<Command> context, TimerScheduler<Command> timers, String domain, RelayContext relay,
+                  Instant flushRequestedAt) {
+        super(context);
+        this.context = context;
+        this.timers = timers;
+        this.domain = domain;
+        this.relay = relay;
+        this.schedule = relay.settings().retrySchedule();
+        this.flushRequestedAt = flushRequestedAt;
+        this.bounceAnswers = context.messageAdapter(Router.Outcome.class, BounceAnswered::new);
+    }
+
+    /**
+     * @param flushRequestedAt entries not attempted since this moment are due at once
+     *                         ({@code queue flush}); null for none
+     */
+    public static Behavior<Command> create(String domain, RelayContext relay, Instant flushRequestedAt) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
+            Relay behavior = new Relay(context, timers, domain, relay, flushRequestedAt);
+            behavior.loadSpool();
+            behavior.processDue();
+            return behavior;
+        }));
+    }
+
+    private void loadSpool() {
+        try {
+            for (QueueEntry entry : relay.spool().load(domain)) {
+                entries.put(entry.id(), entry);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the queue of " + domain, e);
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Enqueued.class, this::onEnqueued)
+                .onMessage(Tick.class, tick -> {
+                    processDue();
+                    return this;
+                })
+                .onMessage(Resolved.class, this::onResolved)
+                .onMessage(Connected.class, this::onConnected)
+                .onMessage(ExtraConnected.class, this::onExtraConnected)
+                .onMessage(Sent.class, this::onSent)
+                .onMessage(BounceAnswered.class, this::onBounceAnswered)
+                .onSignal(PostStop.class, signal -> closeSessions())
+                .onSignal(PreRestart.class, signal -> closeSessions())
+                .build();
+    }
+
+    private Behavior<Command> closeSessions() {
+        sessions.forEach(session -> session.client().abort());
+        sessions.clear();
+        return this;
+    }
+
+    private Behavior<Command> onEnqueued(Enqueued enqueued) {
+        for (QueueEntry entry : enqueued.entries()) {
+            if (entries.putIfAbsent(entry.id(), entry) == null && attempting) {
+                work.add(entry.id()); // rides the attempt in progress, on a session already open
+            }
+        }
+        if (attempting) {
+            sessions.stream().findFirst().ifPresent(this::openExtraSessions);
+        } else {
+            processDue();
+        }
+        return this;
+    }
+
+    /** Starts an attempt for every due entry, or sets the timer for the next one. */
+    private void processDue() {
+        if (attempting) {
+            return;
+        }
+        Instant now = relay.clock().instant();
+        for (QueueEntry entry : List.copyOf(entries.values())) {
+            if (entry.isComplete() && bouncesFor(entry.id()).isEmpty()) {
+                finish(entry); // a bounce that could not be stored before (or before a restart)
+            }
+        }
+        entries.values().stream()
+                .filter(entry -> !entry.isComplete() && entry.isDue(now, flushRequestedAt))
+                .sorted(Comparator.comparing(QueueEntry::arrival))
+                .forEach(entry -> work.add(entry.id()));
+        if (work.isEmpty()) {
+            scheduleNext(now);
+            return;
+        }
+        attempting = true;
+        lastSessionFailure = null;
+        timers.cancel(Tick.INSTANCE);
+        context.pipeToSelf(relay.resolver().resolve(domain), (resolution, failure) -> new Resolved(
+                resolution != null ? resolution
+                        : new Resolution.TryLater("4.4.3", "X-Tern; DNS lookup failed: " + failure)));
+    }
+
+    private void scheduleNext(Instant now) {
+        entries.values().stream()
+                .filter(entry -> !entry.isComplete())
+                .map(QueueEntry::nextAttempt)
+                .flatMap(Optional::stream)
+                .min(Comparator.naturalOrder())
+                .ifPresent(next -> timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE,
+                        Duration.between(now, next).isNegative() ? Duration.ZERO : Duration.between(now, next)));
+    }
+
+    private Behavior<Command> onResolved(Resolved resolved) {
+        Resolution resolution = resolved.resolution();
+        if (resolution instanceof Resolution.Unroutable unroutable) {
+            context.getLog().warn("domain={} unroutable: {}", domain, unroutable.diagnostic());
+            DeliveryFailure failure = new DeliveryFailure(FailureKind.PERMANENT, unroutable.status(), unroutable.diagnostic());
+            settleRemainingWork(failure);
+            attemptEnded();
+            return this;
+        }
+        if (resolution instanceof Resolution.TryLater later) {
+            return destinationFailed(new DeliveryFailure(FailureKind.TRANSIENT, later.status(), later.diagnostic()));
+        }
+        List<MxHost> hosts = ((Resolution.Hosts) resolution).hosts();
+        context.pipeToSelf(MxConnector.connect(hosts, relay.settings().remotePort(), this::open),
+                Connected::new);
+        return this;
+    }
+
+    private CompletionStage<SmtpClientSession> open(InetSocketAddress address, String hostName) {
+        return SmtpClientSession.open(context.getSystem(), address, hostName, relay.settings().hostname(),
+                relay.settings().tls(), relay.tlsContext(), relay.settings().timeouts());
+    }
+
+    private Behavior<Command> onConnected(Connected connected) {
+        if (connected.failure() != null) {
+            DeliveryFailure failure = OutboundFailures.ofAllHosts(OutboundFailures.unwrap(connected.failure()));
+            if (failure.kind() == FailureKind.PERMANENT) {
+                // Every host said 5xx at the greeting: no host of this domain takes mail.
+                context.getLog().warn("domain={} refused by every MX host: {}", domain, failure.diagnostic());
+                settleRemainingWork(failure);
+                attemptEnded();
+                return this;
+            }
+            return destinationFailed(failure);
+        }
+        Session session = new Session(connected.connection());
+        sessions.add(session);
+        context.getLog().debug("domain={} connected to {} tls={}", domain, session.relayName(), tlsOf(session));
+        openExtraSessions(session);
+        feed(session);
+        return this;
+    }
+
+    /** More sessions to the host that answered, while there is more work than sessions. */
+    private void openExtraSessions(Session model) {
+        while (sessions.size() + opening < relay.settings().maxConnections()
+                && work.size() > sessions.size() + opening) {
+            openAnother(model.connection);
+        }
+    }
+
+    private void openAnother(MxConnector.Connection model) {
+        opening++;
+        context.pipeToSelf(open(model.address(), model.host().name()).thenApply(
+                        client -> new MxConnector.Connection(client, model.host(), model.address())),
+                ExtraConnected::new);
+    }
+
+    private Behavior<Command> onExtraConnected(ExtraConnected connected) {
+        opening--;
+        if (connected.failure() != null) {
+            lastSessionFailure = OutboundFailures.of(OutboundFailures.unwrap(connected.failure()));
+            context.getLog().debug("domain={} extra session failed: {}", domain, lastSessionFailure.diagnostic());
+            attemptEndedIfIdle();
+            return this;
+        }
+        Session session = new Session(connected.connection());
+        if (!attempting) {
+            session.client().quit();
+            return this;
+        }
+        sessions.add(session);
+        feed(session);
+        return this;
+    }
+
+    /** Gives a session its next message, or closes it when there is none. */
+    private void feed(Session session) {
+        while (!work.isEmpty()) {
+            if (session.messages >= relay.settings().maxMessagesPerConnection()) {
+                close(session);
+                openAnother(session.connection); // a fresh connection takes the rest
+                return;
+            }
+            String id = work.poll();
+            QueueEntry entry = entries.get(id);
+            if (entry == null || entry.isComplete()) {
+                continue;
+            }
+            List<MailAddress> recipients = entry.pending().stream().map(RecipientState::address).toList();
+            OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, relay.spool().body(entry),
+                    entry.bodyOffset(), entry.bodySize());
+            SmtpClientSession client = session.client();
+            CompletionStage<MessageReport> sending = session.messages == 0
+                    ? client.send(message)
+                    : client.reset().thenCompose(done -> client.send(message));
+            session.messages++;
+            context.pipeToSelf(sending, (report, failure) -> new Sent(session, id, recipients, report, failure));
+            return;
+        }
+        close(session);
+        attemptEndedIfIdle();
+    }
+
+    private void close(Session session) {
+        sessions.remove(session);
+        session.client().quit();
+    }
+
+    private Behavior<Command> onSent(Sent sent) {
+        Session session = sent.session();
+        QueueEntry entry = entries.get(sent.entryId());
+        Instant now = relay.clock().instant();
+        String remoteMta = session.connection.host().name();
+        if (sent.failure() == null) {
+            for (MailAddress recipient : sent.recipients()) {
+                SmtpReply reply = sent.report().replies().get(recipient);
+                entry = recordReply(entry, recipient, reply, session, now);
+            }
+            store(entry);
+            feed(session);
+            return this;
+        }
+        // The session broke mid-message: whether the server kept it is unknown, so it is deferred.
+        DeliveryFailure failure = OutboundFailures.of(OutboundFailures.unwrap(sent.failure()));
+        lastSessionFailure = failure;
+        for (MailAddress recipient : sent.recipients()) {
+            entry = defer(entry, recipient, failure, remoteMta, now);
+            logRecipient(entry, recipient, session.relayName(), "deferred", failure.diagnostic());
+        }
+        store(entry);
+        sessions.remove(session);
+        session.client().abort();
+        attemptEndedIfIdle();
+        return this;
+    }
+
+    private QueueEntry recordReply(QueueEntry entry, MailAddress recipient, SmtpReply reply, Session session,
+                                   Instant now) {
+        String remoteMta = session.connection.host().name();
+        if (reply == null) {
+            DeliveryFailure failure = new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2", "X-Tern; no reply for this recipient");
+            logRecipient(entry, recipient, session.relayName(), "deferred", failure.diagnostic());
+            return defer(entry, recipient, failure, remoteMta, now);
+        }
+        if (reply.isPositive()) {
+            logRecipient(entry, recipient, session.relayName(), "sent", reply.toString());
+            return entry.delivered(recipient, remoteMta, now);
+        }
+        DeliveryFailure failure = FailureClassifier.ofReply(reply.code(), reply.enhancedCode(), String.join(" ", reply.lines()));
+        if (failure.kind() == FailureKind.PERMANENT) {
+            logRecipient(entry, recipient, session.relayName(), "bounced", reply.toString());
+            return entry.failed(recipient, failure.status(), failure.diagnostic(), remoteMta, now);
+        }
+        logRecipient(entry, recipient, session.relayName(), "deferred", reply.toString());
+        return defer(entry, recipient, failure, remoteMta, now);
+    }
+
+    /** A transient failure: retry on the curve, or fail for good once the queue lifetime is over. */
+    private QueueEntry defer(QueueEntry entry, MailAddress recipient, DeliveryFailure failure, String remoteMta,
+                             Instant now) {
+        int attempts = entry.recipient(recipient).attempts() + 1;
+        RetrySchedule.Decision decision = schedule.afterTransientFailure(entry.arrival(), attempts, now,
+                relay.random().nextDouble());
+        if (decision instanceof RetrySchedule.Decision.RetryAt retry) {
+            return entry.deferred(recipient, failure.status(), failure.diagnostic(), remoteMta, now, retry.at());
+        }
+        context.getLog().warn("id={} to=<{}> status=expired after {} in the queue: {}", entry.id(), recipient,
+                Duration.between(entry.arrival(), now), failure.diagnostic());
+        return entry.failed(recipient, failure.status(), failure.diagnostic(), remoteMta, now);
+    }
+
+    /** Every entry still in the work list gets {@code failure}: failed if permanent, else deferred. */
+    private void settleRemainingWork(DeliveryFailure failure) {
+        Instant now = relay.clock().instant();
+        while (!work.isEmpty()) {
+            QueueEntry entry = entries.get(work.poll());
+            if (entry == null || entry.isComplete()) {
+                continue;
+            }
+            for (RecipientState recipient : entry.pending()) {
+                if (failure.kind() == FailureKind.PERMANENT) {
+                    entry = entry.failed(recipient.address(), failure.status(), failure.diagnostic(), null, now);
+                    logRecipient(entry, recipient.address(), "none", "bounced", failure.diagnostic());
+                } else {
+                    entry = defer(entry, recipient.address(), failure, null, now);
+                    logRecipient(entry, recipient.address(), "none", "deferred", failure.diagnostic());
+                }
+            }
+            store(entry);
+        }
+    }
+
+    /**
+     * The destination cannot be reached at all: every due entry is deferred (its next
+     * attempt on the curve, written to the spool), then the relay fails so that its
+     * supervisor backs the whole domain off.
+     */
+    private Behavior<Command> destinationFailed(DeliveryFailure failure) {
+        context.getLog().warn("domain={} unreachable, backing off: {}", domain, failure.diagnostic());
+        settleRemainingWork(failure);
+        attempting = false;
+        if (bounces.isEmpty()) {
+            throw new DestinationUnavailable(domain, failure);
+        }
+        destinationDown = failure; // fail once the router has answered for the bounces in flight
+        return this;
+    }
+
+    private void attemptEndedIfIdle() {
+        if (!attempting || !sessions.isEmpty() || opening > 0) {
+            return;
+        }
+        if (!work.isEmpty()) {
+            // Every session broke and none could be opened again: what is left waits for the next attempt.
+            settleRemainingWork(lastSessionFailure != null ? lastSessionFailure
+                    : new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2", "X-Tern; lost connection to " + domain));
+        }
+        attemptEnded();
+    }
+
+    private void attemptEnded() {
+        attempting = false;
+        processDue();
+    }
+
+    /** Writes an entry's new state; an entry whose recipients are all final leaves the queue. */
+    private void store(QueueEntry entry) {
+        entries.put(entry.id(), entry);
+        if (entry.isComplete()) {
+            finish(entry);
+            return;
+        }
+        try {
+            relay.spool().update(entry);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update queue entry " + entry.id(), e);
+        }
+    }
+
+    private void finish(QueueEntry entry) {
+        try {
+            if (entry.failures().isEmpty() || entry.sender() instanceof ReversePath.NullSender) {
+                if (!entry.failures().isEmpty()) {
+                    // RFC 5321 §4.5.5: never a bounce for a bounce.
+                    context.getLog().warn("id={} from=<> undeliverable; no bounce for a bounce", entry.id());
+                }
+                relay.spool().remove(entry);
+                entries.remove(entry.id());
+                return;
+            }
+            relay.spool().update(entry); // the final states are durable before the bounce leaves
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot finish queue entry " + entry.id(), e);
+        }
+        bounce(entry);
+    }
+
+    private void bounce(QueueEntry entry) {
+        MailAddress sender = ((ReversePath.Sender) entry.sender()).address();
+        Optional<Recipient.Route> route = relay.bounceRoute().apply(sender);
+        if (route.isEmpty()) {
+            context.getLog().warn("id={} bounce to <{}> dropped: no such local mailbox", entry.id(), sender);
+            removeEntry(entry);
+            return;
+        }
+        try {
+            Bounces.Staged bounce = Bounces.stage(entry, relay.spool().body(entry), relay.settings().hostname(),
+                    relay.incomingDir(), relay.clock());
+            bounces.put(bounce.messageId(), new PendingBounce(entry.id(), bounce.message()));
+            relay.router().tell(new Router.Deliver(bounce.envelope(new Recipient(sender, route.get())),
+                    bounce.message(), bounceAnswers));
+        } catch (IOException e) {
+            context.getLog().error("id={} cannot write the bounce: {}; retrying later", entry.id(), e.toString());
+            timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, relay.settings().backoff().initial());
+        }
+    }
+
+    private Behavior<Command> onBounceAnswered(BounceAnswered answered) {
+        PendingBounce pending = bounces.remove(answered.outcome().messageId());
+        if (pending != null) {
+            deleteQuietly(pending.staged());
+            QueueEntry entry = entries.get(pending.entryId());
+            if (answered.outcome() instanceof Router.Stored) {
+                context.getLog().info("id={} sender non-delivery notification: {}", pending.entryId(),
+                        answered.outcome().messageId());
+                if (entry != null) {
+                    removeEntry(entry);
+                }
+            } else {
+                context.getLog().error("id={} bounce not stored ({}); retrying later", pending.entryId(),
+                        ((Router.NotStored) answered.outcome()).reason());
+                timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, relay.settings().backoff().initial());
+            }
+        }
+        if (bounces.isEmpty() && destinationDown != null) {
+            throw new DestinationUnavailable(domain, destinationDown);
+        }
+        return this;
+    }
+
+    private void removeEntry(QueueEntry entry) {
+        try {
+            relay.spool().remove(entry);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove queue entry " + entry.id(), e);
+        }
+        entries.remove(entry.id());
+    }
+
+    private List<PendingBounce> bouncesFor(String entryId) {
+        return bounces.values().stream().filter(bounce -> bounce.entryId().equals(entryId)).toList();
+    }
+
+    private void logRecipient(QueueEntry entry, MailAddress recipient, String relayName, String status, String detail) {
+        context.getLog().info("id={} to=<{}> relay={} delay={}s status={} ({})", entry.id(), recipient, relayName,
+                Duration.between(entry.arrival(), relay.clock().instant()).toSeconds(), status, detail);
+    }
+
+    private static String tlsOf(Session session) {
+        return session.client().tls().map(tls -> tls.protocol() + " " + tls.cipherSuite()).orElse("none");
+    }
+
+    private static void deleteQuietly(StagedMessage staged) {
+        try {
+            Files.deleteIfExists(staged.file());
+        } catch (IOException ignored) {
+            // a leftover in the incoming spool is swept at the next start
+        }
+    }
+}

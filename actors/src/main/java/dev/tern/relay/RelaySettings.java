@@ -1,0 +1,40 @@
+package dev.tern.relay;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import dev.tern.streams.client.ClientTimeouts;
+import dev.tern.streams.client.TlsPolicy;
+import dev.tern.supervision.BackoffCurve;
+import dev.tern.supervision.RetrySchedule;
+
+/**
+ * How Tern relays mail to remote domains.
+ *
+ * @param dns                      resolvers to query; empty means the system's
+ * @param remotePort               TCP port of every MX host (25 on the internet)
+ * @param tls                      STARTTLS policy toward MX hosts
+ * @param queueDir                 the outbound spool
+ * @param backoff                  retry curve of a destination and of a deferred message alike
+ * @param queueLifetime            after this long in the queue a recipient bounces
+ * @param maxConnections           parallel connections per destination domain
+ * @param maxMessagesPerConnection messages sent over one connection before it is closed
+ * @param dnsTimeout               one DNS query's time limit
+ * @param timeouts                 SMTP client timeouts (RFC 5321 §4.5.3.2)
+ * @param hostname                 this host's name: EHLO, Reporting-MTA, MAILER-DAEMON
+ */
+public record RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
+                            BackoffCurve backoff, Duration queueLifetime, int maxConnections,
+                            int maxMessagesPerConnection, Duration dnsTimeout, ClientTimeouts timeouts,
+                            String hostname) {
+
+    public RelaySettings {
+        dns = List.copyOf(dns);
+    }
+
+    public RetrySchedule retrySchedule() {
+        return new RetrySchedule(backoff, queueLifetime);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tern.router;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.ReversePath;
+import dev.tern.queue.QueueEntry;
+import dev.tern.queue.QueueSpool;
+import dev.tern.store.StagedMessage;
+
+/**
+ * Writes messages for remote domains into the outbound spool, durably, before the router
+ * lets the session answer 250. Runs on a blocking-I/O dispatcher: every entry waits on fsync.
+ */
+public final class QueueWriter {
+
+    public sealed interface Command {
+    }
+
+    public record Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
+                          ActorRef<Result> replyTo) implements Command {
+    }
+
+    /** Undo queued entries whose message failed elsewhere (a local copy), so the client's retry does not duplicate. */
+    public record Retract(List<QueueEntry> entries) implements Command {
+    }
+
+    public sealed interface Result {
+        String messageId();
+    }
+
+    public record Queued(String messageId, List<QueueEntry> entries) implements Result {
+    }
+
+    public record Failed(String messageId, String reason) implements Result {
+    }
+
+    private QueueWriter() {
+    }
+
+    public static Behavior<Command> create(QueueSpool spool, Clock clock) {
+        return Behaviors.setup(context -> Behaviors.receive(Command.class)
+                .onMessage(Enqueue.class, enqueue -> {
+                    try {
+                        List<QueueEntry> entries = spool.enqueue(enqueue.messageId(), enqueue.sender(),
+                                enqueue.recipients(), enqueue.message(), clock.instant());
+                        enqueue.replyTo().tell(new Queued(enqueue.messageId(), entries));
+                    } catch (IOException | RuntimeException e) {
+                        context.getLog().error("id={} cannot queue for relaying: {}", enqueue.messageId(), e.toString());
+                        enqueue.replyTo().tell(new Failed(enqueue.messageId(), "queue write error: " + e.getMessage()));
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(Retract.class, retract -> {
+                    for (QueueEntry entry : retract.entries()) {
+                        try {
+                            spool.remove(entry);
+                        } catch (IOException e) {
+                            context.getLog().error("id={} cannot retract queue entry: {}", entry.id(), e.toString());
+                        }
+                    }
+                    return Behaviors.same();
+                })
+                .build());
+    }
+}

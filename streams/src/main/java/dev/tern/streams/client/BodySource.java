@@ -1,0 +1,107 @@
+package dev.tern.streams.client;
+
+import java.io.EOFException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/** The DATA octets of a stored message, read from disk chunk by chunk as the connection takes them. */
+final class BodySource {
+
+    private static final int CHUNK = 16 * 1024;
+
+    private BodySource() {
+    }
+
+    /**
+     * {@code size} octets of {@code file} from {@code offset}, dot-stuffed and terminated.
+     * Fails with an {@link EOFException} if the file is shorter, and with a
+     * {@code BackpressureTimeoutException} when a chunk waits longer than {@code blockTimeout}
+     * for the connection to take it.
+     */
+    static Source<ByteString, NotUsed> of(Path file, long offset, long size, Duration blockTimeout) {
+        return FileIO.fromPath(file, CHUNK, offset)
+                .via(Flow.fromGraph(new ExactOctets(size)))
+                .via(DotStuffing.flow())
+                .backpressureTimeout(blockTimeout)
+                .mapMaterializedValue(io -> NotUsed.getInstance());
+    }
+
+    /** Passes exactly {@code size} octets: cuts the input there, fails if it ends sooner. */
+    static final class ExactOctets extends GraphStage<FlowShape<ByteString, ByteString>> {
+
+        private final long size;
+        private final Inlet<ByteString> in = Inlet.create("ExactOctets.in");
+        private final Outlet<ByteString> out = Outlet.create("ExactOctets.out");
+        private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+
+        ExactOctets(long size) {
+            this.size = size;
+        }
+
+        @Override
+        public FlowShape<ByteString, ByteString> shape() {
+            return shape;
+        }
+
+        @Override
+        public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+            return new GraphStageLogic(shape) {
+                private long remaining = size;
+
+                {
+                    setHandler(in, new AbstractInHandler() {
+                        @Override
+                        public void onPush() {
+                            ByteString chunk = grab(in);
+                            if (chunk.size() >= remaining) {
+                                ByteString lastPart = chunk.take((int) remaining);
+                                remaining = 0;
+                                push(out, lastPart);
+                                completeStage();
+                            } else {
+                                remaining -= chunk.size();
+                                push(out, chunk);
+                            }
+                        }
+
+                        @Override
+                        public void onUpstreamFinish() {
+                            if (remaining > 0) {
+                                failStage(new EOFException("message file ended " + remaining + " octets early"));
+                            } else {
+                                completeStage();
+                            }
+                        }
+                    });
+                    setHandler(out, new AbstractOutHandler() {
+                        @Override
+                        public void onPull() {
+                            pull(in);
+                        }
+                    });
+                }
+
+                @Override
+                public void preStart() {
+                    if (size == 0) {
+                        completeStage();
+                    }
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.tern.streams.client;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.ReversePath;
+
+/**
+ * One message to send over a session.
+ *
+ * @param id         for logs only
+ * @param recipients the RCPT TO addresses, in order (duplicates are sent once)
+ * @param body       the stored message: CRLF lines, not dot-stuffed
+ * @param offset     where the relayed octets start in {@code body} (e.g. after a Return-Path: line)
+ * @param size       how many octets from {@code offset} are the message; also the SIZE= value
+ */
+public record OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body,
+                              long offset, long size) {
+
+    public OutboundMessage {
+        Objects.requireNonNull(sender, "sender");
+        Objects.requireNonNull(body, "body");
+        recipients = List.copyOf(recipients);
+        if (recipients.isEmpty()) {
+            throw new IllegalArgumentException("a message needs at least one recipient");
+        }
+        if (offset < 0 || size < 0) {
+            throw new IllegalArgumentException("offset and size must not be negative");
+        }
+    }
+}
