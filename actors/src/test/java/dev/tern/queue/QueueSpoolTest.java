@@ -298,7 +298,7 @@ class QueueSpoolTest {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<List<QueueEntry>>> results = new ArrayList<>();
-            for (int i = 0; i < 80; i++) {
+            for (int i = 0; i < 40; i++) {
                 String id = "C" + i;
                 results.add(pool.submit(() -> spool.enqueue(id, ALICE, List.of(BOB, CAROL), staged, ARRIVAL)));
             }
@@ -309,9 +309,9 @@ class QueueSpoolTest {
             pool.shutdownNow();
         }
 
-        assertThat(spool.load("example.org")).hasSize(80);
-        assertThat(spool.load("example.net")).hasSize(80);
-        assertThat(tree(queueDir)).hasSize(320);
+        assertThat(spool.load("example.org")).hasSize(40);
+        assertThat(spool.load("example.net")).hasSize(40);
+        assertThat(tree(queueDir)).hasSize(160);
     }
 
     @Test
@@ -328,7 +328,7 @@ class QueueSpoolTest {
                 return sweeps;
             });
             List<Future<List<QueueEntry>>> results = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 100; i++) {
                 String id = "S" + i;
                 results.add(pool.submit(() -> spool.enqueue(id, ALICE, List.of(BOB, CAROL), staged, ARRIVAL)));
             }
@@ -341,8 +341,8 @@ class QueueSpoolTest {
             pool.shutdownNow();
         }
 
-        assertThat(spool.load("example.org")).hasSize(200);
-        assertThat(spool.load("example.net")).hasSize(200);
+        assertThat(spool.load("example.org")).hasSize(100);
+        assertThat(spool.load("example.net")).hasSize(100);
         assertThat(queueDir.resolve(QueueSpool.CORRUPT_DIR)).doesNotExist();
     }
 

@@ -145,7 +145,7 @@ class TlsTest extends SharedTern {
             smtp.send("MAIL FROM:<a@client.test>");
             smtp.expect("250");
             smtp.send("RCPT TO:<x@remote.test>");
-            smtp.expect("451 4.4.0"); // the outbound listener may relay; relaying itself is not built yet
+            smtp.expect("250 2.1.5"); // the outbound listener may relay
             smtp.quit();
         }
     }

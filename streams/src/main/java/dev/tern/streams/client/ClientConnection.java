@@ -123,7 +123,11 @@ final class ClientConnection {
 
     /** Ends the conversation gracefully (close_notify under TLS), cutting it if that takes too long. */
     void close() {
-        outbound.complete();
+        try {
+            outbound.complete();
+        } catch (IllegalStateException alreadyEnded) {
+            // nothing more to close on the way out
+        }
         inbound.cancel();
         system.classicSystem().scheduler().scheduleOnce(CLOSE_GRACE, this::abort, system.classicSystem().dispatcher());
     }
@@ -131,7 +135,11 @@ final class ClientConnection {
     /** Cuts the connection at once. */
     void abort() {
         killSwitch.abort(new ConnectionAborted());
-        outbound.fail(new ConnectionAborted());
+        try {
+            outbound.fail(new ConnectionAborted());
+        } catch (IllegalStateException alreadyEnded) {
+            // completed by close() or failed before: the kill switch did the rest
+        }
     }
 
     /** The reason given to the stream when the client cuts the connection. */

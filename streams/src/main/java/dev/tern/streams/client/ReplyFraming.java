@@ -30,7 +30,8 @@ import dev.tern.streams.TlsInbound;
  * <p>At the TLS boundary, octets received in clear that do not yet form a complete reply are
  * dropped (the client-side CVE-2011-0411 defence; complete cleartext replies before the
  * boundary are for the session to discard). A line longer than {@link #MAX_LINE} or a
- * malformed one fails the stream with {@link SmtpClientException.ProtocolViolation}.
+ * malformed one fails the stream with {@link SmtpClientException.ProtocolViolation} — after
+ * the replies that arrived before it have been delivered, so the session sees them in order.
  */
 final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> {
 
@@ -56,6 +57,7 @@ final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> 
             private final ReplyParser parser = new ReplyParser();
             private final Deque<ServerEvent> ready = new ArrayDeque<>();
             private ByteString buffer = ByteString.emptyByteString();
+            private SmtpClientException.ProtocolViolation violation;
 
             {
                 setHandler(in, new AbstractInHandler() {
@@ -67,8 +69,8 @@ final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> 
                             try {
                                 split();
                             } catch (SmtpClientException.ProtocolViolation e) {
-                                failStage(e);
-                                return;
+                                violation = e; // after the replies that came before it
+                                buffer = ByteString.emptyByteString();
                             }
                         } else if (element instanceof TlsInbound.Established established) {
                             buffer = ByteString.emptyByteString();
@@ -80,6 +82,9 @@ final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> 
 
                     @Override
                     public void onUpstreamFinish() {
+                        if (violation != null) {
+                            return; // fails once the replies before the violation are delivered
+                        }
                         if (ready.isEmpty()) {
                             completeStage();
                         } else {
@@ -96,11 +101,17 @@ final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> 
             }
 
             private void deliver() {
+                if (violation != null && ready.isEmpty()) {
+                    failStage(violation);
+                    return;
+                }
                 if (!isAvailable(out)) {
                     return;
                 }
                 if (!ready.isEmpty()) {
                     push(out, ready.poll());
+                } else if (violation != null) {
+                    failStage(violation);
                 } else if (!hasBeenPulled(in) && !isClosed(in)) {
                     pull(in);
                 }

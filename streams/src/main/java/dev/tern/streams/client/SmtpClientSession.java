@@ -303,7 +303,9 @@ public final class SmtpClientSession {
                         : inClear;
             }
             if (!connection.startTls()) {
-                return failed(closedDuring("STARTTLS"));
+                // e.g. garbage after the 220 already failed the connection: a failed handshake
+                return failed(new TlsHandshakeFailed("connection to " + describe()
+                        + " ended before the TLS handshake could start", null));
             }
             return handshake()
                     .thenCompose(established -> {
