@@ -227,7 +227,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         timers.cancel(Tick.INSTANCE);
         context.pipeToSelf(relay.resolver().resolve(domain), (resolution, failure) -> new Resolved(
                 resolution != null ? resolution
-                        : new Resolution.TryLater("4.4.3", "X-Tern; DNS lookup failed: " + failure)));
+                        : new Resolution.TryLater("4.4.3", "DNS lookup failed: " + failure)));
     }
 
     private void scheduleNext(Instant now) {
@@ -244,13 +244,15 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         Resolution resolution = resolved.resolution();
         if (resolution instanceof Resolution.Unroutable unroutable) {
             context.getLog().warn("domain={} unroutable: {}", domain, unroutable.diagnostic());
-            DeliveryFailure failure = new DeliveryFailure(FailureKind.PERMANENT, unroutable.status(), unroutable.diagnostic());
+            DeliveryFailure failure = new DeliveryFailure(FailureKind.PERMANENT, unroutable.status(),
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, unroutable.diagnostic()));
             settleRemainingWork(failure);
             attemptEnded();
             return this;
         }
         if (resolution instanceof Resolution.TryLater later) {
-            return destinationFailed(new DeliveryFailure(FailureKind.TRANSIENT, later.status(), later.diagnostic()));
+            return destinationFailed(new DeliveryFailure(FailureKind.TRANSIENT, later.status(),
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, later.diagnostic())));
         }
         List<MxHost> hosts = ((Resolution.Hosts) resolution).hosts();
         context.pipeToSelf(MxConnector.connect(hosts, relay.settings().remotePort(), this::open),

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +29,9 @@ import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
+import dev.tern.queue.QueueEntry;
+import dev.tern.queue.QueueSpool;
+import dev.tern.relay.Relays;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.StagedMessage;
@@ -249,6 +253,81 @@ class RouterTest {
 
         assertThat(deliver(maildir, envelope)).isInstanceOf(Router.NotStored.class);
         assertThat(inNew("alice")).isEmpty();
+    }
+
+    @Test
+    void remoteRecipientsAreQueuedDurablyBeforeStoredAndHandedToTheRelays() throws IOException {
+        QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
+        TestProbe<Relays.Command> relays = testKit.createTestProbe();
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(maildir, remote(spool, relays)));
+        TestProbe<Router.Outcome> outcomes = testKit.createTestProbe();
+        Envelope envelope = envelope(local("alice@example.org"), remote("x@one.example"), remote("y@two.example"),
+                remote("z@one.example"));
+
+        router.tell(new Router.Deliver(envelope, staged, outcomes.getRef()));
+
+        assertThat(outcomes.receiveMessage(TIMEOUT)).isEqualTo(new Router.Stored(envelope.messageId()));
+        assertThat(inNew("alice")).hasSize(1);
+        List<QueueEntry> queued = spool.all();
+        assertThat(queued).extracting(QueueEntry::domain).containsExactlyInAnyOrder("one.example", "two.example");
+        assertThat(queued.stream().filter(e -> e.domain().equals("one.example")).findFirst().orElseThrow()
+                .pendingAddresses()).extracting(MailAddress::toString).containsExactly("x@one.example", "z@one.example");
+        Relays.Enqueued handed = relays.expectMessageClass(Relays.Enqueued.class, TIMEOUT);
+        assertThat(handed.entries()).containsExactlyInAnyOrderElementsOf(queued);
+        testKit.stop(router);
+    }
+
+    @Test
+    void aFailingLocalCopyTakesTheQueuedEntriesBack() throws IOException {
+        QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
+        TestProbe<Relays.Command> relays = testKit.createTestProbe();
+        ScriptedStore store = new ScriptedStore(maildir, "bob", null, null);
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(store, remote(spool, relays)));
+        TestProbe<Router.Outcome> outcomes = testKit.createTestProbe();
+        Envelope envelope = envelope(local("bob@example.org"), remote("x@one.example"));
+
+        router.tell(new Router.Deliver(envelope, staged, outcomes.getRef()));
+
+        assertThat(outcomes.receiveMessage(TIMEOUT)).isInstanceOf(Router.NotStored.class);
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!spool.all().isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(spool.all()).as("the client retries after 451: no copy may stay queued").isEmpty();
+        relays.expectNoMessage(Duration.ofMillis(200));
+        testKit.stop(router);
+    }
+
+    @Test
+    void aQueueThatCannotBeWrittenMakesTheMessageNotStored() throws IOException {
+        Path notADirectory = Files.writeString(temp.resolve("queue-file"), "in the way");
+        TestProbe<Relays.Command> relays = testKit.createTestProbe();
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(maildir,
+                remote(new QueueSpool(notADirectory), relays)));
+        TestProbe<Router.Outcome> outcomes = testKit.createTestProbe();
+        Envelope envelope = envelope(local("alice@example.org"), remote("x@one.example"));
+
+        router.tell(new Router.Deliver(envelope, staged, outcomes.getRef()));
+
+        Router.Outcome outcome = outcomes.receiveMessage(TIMEOUT);
+        assertThat(outcome).isInstanceOf(Router.NotStored.class);
+        assertThat(((Router.NotStored) outcome).reason()).contains("queue");
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!inNew("alice").isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(inNew("alice")).as("the local copy is retracted").isEmpty();
+        testKit.stop(router);
+    }
+
+    private static Recipient remote(String address) {
+        MailAddress parsed = MailAddress.parse(address).orElseThrow();
+        return new Recipient(parsed, new Recipient.RemoteDomain(parsed.domain()));
+    }
+
+    private static Router.Remote remote(QueueSpool spool, TestProbe<Relays.Command> relays) {
+        return new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()),
+                router -> Behaviors.monitor(Relays.Command.class, relays.getRef(), Behaviors.ignore()));
     }
 
     @Test

@@ -110,8 +110,6 @@ final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> 
                 }
                 if (!ready.isEmpty()) {
                     push(out, ready.poll());
-                } else if (violation != null) {
-                    failStage(violation);
                 } else if (!hasBeenPulled(in) && !isClosed(in)) {
                     pull(in);
                 }

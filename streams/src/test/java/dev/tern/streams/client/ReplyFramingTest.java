@@ -77,6 +77,19 @@ class ReplyFramingTest {
     }
 
     @Test
+    void repliesBeforeAMalformedLineAreDeliveredFirst() throws Exception {
+        List<String> seen = Source.from(List.of(bytes("220 2.0.0 go ahead\r\nthis is not a TLS record\r\n")))
+                .via(ReplyFraming.flow())
+                .map(Object::toString)
+                .recover(SmtpClientException.ProtocolViolation.class, () -> "violation")
+                .runWith(Sink.seq(), materializer)
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(0)).contains("220");
+        assertThat(seen.get(1)).isEqualTo("violation");
+    }
+
+    @Test
     void overlongLineFailsTheStream() {
         assertThatThrownBy(() -> frame(bytes("250 " + "x".repeat(ReplyFraming.MAX_LINE))))
                 .isInstanceOf(ExecutionException.class)
