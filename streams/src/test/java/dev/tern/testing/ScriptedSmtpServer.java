@@ -405,6 +405,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             if (!answer.startsWith("354")) {
                 return true;
             }
+            if (config.stallData) {
+                stall();
+                return false;
+            }
             ByteArrayOutputStream data = new ByteArrayOutputStream();
             byte[] line;
             while ((line = in.readLine()) != null) {
@@ -449,6 +453,17 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 socket.close();
             }
             return true;
+        }
+
+        /** Stops reading altogether, so the client's writes back up, until the server closes. */
+        private void stall() {
+            try {
+                while (!closed && !socket.isClosed()) {
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         /** Reads and ignores everything until the client closes (or the server does). */
@@ -585,6 +600,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private Long size;
         private boolean startTls;
         private boolean breakTlsHandshake;
+        private boolean stallData;
         private final Deque<String> greetings = new ArrayDeque<>();
         private final Deque<String> heloReplies = new ArrayDeque<>();
         private final Deque<String> startTlsReplies = new ArrayDeque<>();
@@ -657,6 +673,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         public Builder breakTlsHandshake() {
             this.startTls = true;
             this.breakTlsHandshake = true;
+            return this;
+        }
+
+        /** After answering DATA with 354, stops reading from the connection (for data-block timeouts). */
+        public Builder stallData() {
+            this.stallData = true;
             return this;
         }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -513,6 +515,25 @@ class SmtpClientSessionTest {
     }
 
     @Test
+    void serverThatStopsReadingTheDataTimesOut() throws Exception {
+        server = ScriptedSmtpServer.builder().stallData().start();
+        ClientTimeouts quick = new ClientTimeouts(WAIT, WAIT, WAIT, WAIT, WAIT, WAIT, Duration.ofMillis(500), WAIT);
+        session = await(SmtpClientSession.open(testKit.system(), server.address(), "localhost", "client.test",
+                TlsPolicy.OFF, null, quick));
+        Path big = dir.resolve("big.eml");
+        long size = 64L * 1024 * 1024; // far more than the socket buffers hold
+        try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(size); // sparse: no disk space used
+        }
+
+        Throwable failure = failure(session.send(new OutboundMessage("big", SENDER, List.of(BOB), big, 0, size)));
+
+        assertThat(failure).isInstanceOf(ReplyTimeout.class);
+        assertThat(((ReplyTimeout) failure).stage()).isEqualTo("data block");
+        assertThat(session.isUsable()).isFalse();
+    }
+
+    @Test
     void rcptTimeout() throws Exception {
         server = ScriptedSmtpServer.builder().rcptReplies(ScriptedSmtpServer.NO_REPLY).start();
         ClientTimeouts quick = new ClientTimeouts(WAIT, WAIT, WAIT, WAIT, Duration.ofMillis(300), WAIT, WAIT, WAIT);
@@ -632,7 +653,7 @@ class SmtpClientSessionTest {
                 seen[0] = error;
                 return null;
             }).toCompletableFuture().get(WAIT.toSeconds() + 5, TimeUnit.SECONDS);
-        } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new AssertionError(e);
         }
         assertThat(seen[0]).as("the stage should have failed").isNotNull();
