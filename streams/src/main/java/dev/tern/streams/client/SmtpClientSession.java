@@ -261,8 +261,8 @@ public final class SmtpClientSession {
                 result.complete(null);
             } else {
                 Throwable cause = unwrap(error);
-                result.completeExceptionally(new ConnectFailed("cannot connect to " + describe() + ": "
-                        + message(cause), cause));
+                result.completeExceptionally(new ConnectFailed("connect to " + describe() + ": "
+                        + connectProblem(cause), cause));
             }
         });
         // Pekko's own connect timeout normally fires first; this is the backstop
@@ -270,6 +270,20 @@ public final class SmtpClientSession {
         expireWith(result, limit, () -> new ConnectFailed("connect to " + describe() + " timed out after "
                 + timeouts.connect(), null));
         return result;
+    }
+
+    /**
+     * The operating system's words ("Connection refused") out of Pekko's "Tcp command
+     * [Connect(...)] failed because of java.net.ConnectException: Connection refused", as
+     * Postfix logs them.
+     */
+    private static String connectProblem(Throwable cause) {
+        String text = message(cause);
+        int because = text.lastIndexOf("because of ");
+        if (because >= 0) {
+            text = text.substring(because + "because of ".length());
+        }
+        return text.replaceFirst("^[\\w.$]+(Exception|Error): ", "");
     }
 
     private CompletionStage<EhloCapabilities> hello() {
