@@ -148,4 +148,14 @@ final class Relaying {
         }
         return found[0];
     }
+
+    /** Waits (bounded) until {@code queue list} names no recipient at the domain; fails otherwise. */
+    static void awaitNotQueued(TernProcess tern, String domain) {
+        String[] listing = new String[1];
+        boolean gone = FakeInternet.await(Duration.ofSeconds(10), () -> {
+            listing[0] = queueList(tern);
+            return !listing[0].contains("@" + domain + ">");
+        });
+        assertThat(gone).as("queue entries for " + domain + " left:\n" + listing[0] + tern.logTail()).isTrue();
+    }
 }
