@@ -375,6 +375,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         store(entry);
         sessions.remove(session);
         session.client().abort();
+        if (!work.isEmpty() && sessions.size() + opening < relay.settings().maxConnections()) {
+            // A fresh session takes the rest; each broken one costs one deferred message, so this ends.
+            openAnother(session.connection);
+        }
         attemptEndedIfIdle();
         return this;
     }

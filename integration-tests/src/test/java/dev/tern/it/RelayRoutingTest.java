@@ -89,8 +89,7 @@ class RelayRoutingTest {
                 .isEqualTo(content);
         Relaying.awaitLogLine(tern, Duration.ofSeconds(5), "to=<x@remote.test>",
                 "relay=mx.remote.test[" + mx + "]:" + net.smtpPort(), "status=sent");
-        assertThat(Relaying.entryIds(Relaying.queueList(tern))).as("queue after delivery")
-                .noneMatch(id -> id.endsWith("remote.test"));
+        Relaying.awaitNotQueued(tern, "remote.test");
     }
 
     @Test
@@ -214,6 +213,7 @@ class RelayRoutingTest {
         String dsn = Relaying.awaitDsn(tern, alice, Relaying.DELIVERY_TIMEOUT);
         Relaying.assertFailureDsn(dsn, address(alice), List.of("bob@nullmx.test"));
         assertThat(dsn).contains("\r\nStatus: 5.1.10\r\n").contains("Subject: null mx");
+        Relaying.awaitNotQueued(tern, "nullmx.test");
     }
 
     @Test
@@ -225,7 +225,7 @@ class RelayRoutingTest {
         String dsn = Relaying.awaitDsn(tern, alice, Relaying.DELIVERY_TIMEOUT);
         Relaying.assertFailureDsn(dsn, address(alice), List.of("bob@nxdomain.test"));
         assertThat(Relaying.field(dsn, "Status")).startsWith("5.");
-        assertThat(Relaying.entryIds(Relaying.queueList(tern))).noneMatch(id -> id.contains("nxdomain"));
+        Relaying.awaitNotQueued(tern, "nxdomain.test");
     }
 
     @Test
@@ -245,6 +245,32 @@ class RelayRoutingTest {
         assertThat(t2.recipients()).containsExactly("b@two.test");
         assertThat(Relaying.relayed(t1.data()).messageLatin1()).isEqualTo(content);
         assertThat(Relaying.relayed(t2.data()).messageLatin1()).isEqualTo(content);
+    }
+
+    @Test
+    void aBacklogForOneDomainTravelsOverAFewReusedConnectionsEachMessageOnce() throws Exception {
+        int count = 60;
+        String host = net.nextAddress();
+        net.mx("batch.test", 10, "mx.batch.test", host);
+        try (SmtpTranscript smtp = SmtpTranscript.connectOutbound(tern).hello()) {
+            for (int n = 0; n < count; n++) {
+                smtp.deliver("alice@example.test", List.of("r" + n + "@batch.test"), message("batch " + n, "backlog"));
+            }
+            smtp.quit();
+        }
+        Relaying.awaitLogLine(tern, Duration.ofSeconds(10), "to=<r" + (count - 1) + "@batch.test>", "status=deferred");
+        ScriptedSmtpServer server = net.run(net.smtp(host).pipelining(true)); // the MX comes back
+
+        List<ScriptedSmtpServer.Transaction> all = server.awaitTransactions(count, Relaying.DELIVERY_TIMEOUT);
+        Relaying.awaitNotQueued(tern, "batch.test");
+        assertThat(server.transactions()).as("each message once").hasSize(count);
+        assertThat(all.stream().map(t -> t.recipients().get(0)).distinct().count()).isEqualTo(count);
+        assertThat(server.connections()).as("connections for " + count + " messages").isLessThanOrEqualTo(count / 3);
+        assertThat(server.commandLines()).as("messages after the first on a connection follow RSET").contains("RSET");
+        List<String> deferredAfter = tern.log().lines().filter(line -> line.contains("@batch.test>")
+                && line.contains("status=deferred") && !line.contains("Connection refused")).toList();
+        assertThat(deferredAfter.size()).as("deferrals for another reason than the MX being down; the first: "
+                + deferredAfter.subList(0, Math.min(3, deferredAfter.size()))).isZero();
     }
 
     @Test

@@ -480,11 +480,21 @@ public final class SmtpClientSession {
             return failed(closedDuring("DATA"));
         }
         CompletableFuture<SmtpReply> result = new CompletableFuture<>();
-        AtomicBoolean early = new AtomicBoolean();
         reply("end of data", null).whenComplete((reply, error) -> {
             if (error == null) {
-                early.set(!sent.isDone());
-                result.complete(reply);
+                // The last chunk's completion reaches us only after it went to TCP, so on a fast
+                // link the real reply can overtake it: wait for the body (the data-block timeout
+                // bounds that) before taking the reply. A server that answers early and then
+                // hangs up is reported through the body's failure.
+                sent.whenComplete((ok, bodyError) -> {
+                    if (bodyError == null) {
+                        result.complete(reply);
+                    } else {
+                        SmtpClientException local = bodyFailure(bodyError);
+                        result.completeExceptionally(local != null ? local : new ProtocolViolation(
+                                describe() + " replied " + reply + " before the end of the data", bodyError));
+                    }
+                });
             } else {
                 // the connection died: if the body's own failure caused it, report that
                 sent.whenComplete((ok, bodyError) -> {
@@ -501,13 +511,7 @@ public final class SmtpClientSession {
                 expireWith(result, timeouts.dataEnd(), () -> new ReplyTimeout("end of data", timeouts.dataEnd()));
             }
         });
-        return result.thenApply(reply -> {
-            if (early.get()) {
-                // the server answered before it had the whole message: the stream is out of step
-                markFailed(new ProtocolViolation(describe() + " replied " + reply + " before the end of the data", null));
-            }
-            return reply;
-        });
+        return result;
     }
 
     /** The body's own failure as the session reports it, or null when it just went down with the connection. */

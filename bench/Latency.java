@@ -1,0 +1,184 @@
+/*
+ * Latency.java - end-of-DATA latency of an SMTP server (JDK only; run as a single-file program):
+ *
+ *   java bench/Latency.java --target 127.0.0.1:3625 --sessions 20 --messages 2000 --size 4096 \
+ *        [--recipients 1] [--domain bench.test] [--users 10] [--warmup 0]
+ *
+ * Opens --sessions SMTP sessions at once (one thread each, EHLO once), and sends --messages
+ * messages in total over them (split evenly), one transaction after another per session.
+ * For every message it measures the time from writing the final "\r\n.\r\n" to reading the
+ * complete reply to it - the time the server takes to make the message durable and say
+ * 250 - and prints one line:
+ *
+ *   lat_n= lat_p50_ms= lat_p99_ms= lat_max_ms= lat_mean_ms= lat_errors= lat_wall_s= lat_msgs_s=
+ *
+ * Recipients follow the bench's mailboxes: message j of session i goes to uK@domain with
+ * K = (i + j) mod users + 1, plus 2uK..RuK when --recipients R > 1 (smtp-source -r R's naming).
+ * The body is --size bytes of 76-character lines (no header counted, as smtp-source -l).
+ * Any unexpected reply counts as an error and ends that session; the exit status is then 1.
+ * --warmup W: each session first sends W messages that are not measured.
+ */
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+public class Latency {
+    static String host;
+    static int port;
+    static int sessions = 20, messages = 1000, size = 4096, recipients = 1, users = 10, warmup = 0;
+    static String domain = "bench.test";
+    static byte[] body;
+    static final AtomicInteger errors = new AtomicInteger();
+
+    public static void main(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--target" -> {
+                    int c = v.lastIndexOf(':');
+                    host = v.substring(0, c).replace("[", "").replace("]", "");
+                    port = Integer.parseInt(v.substring(c + 1));
+                }
+                case "--sessions" -> sessions = Integer.parseInt(v);
+                case "--messages" -> messages = Integer.parseInt(v);
+                case "--size" -> size = Integer.parseInt(v);
+                case "--recipients" -> recipients = Integer.parseInt(v);
+                case "--users" -> users = Integer.parseInt(v);
+                case "--domain" -> domain = v;
+                case "--warmup" -> warmup = Integer.parseInt(v);
+                default -> usage("unknown argument " + args[i]);
+            }
+            i++;
+        }
+        if (host == null) usage("--target is required");
+        if (!(host.startsWith("127.") || host.equals("::1"))) usage("refusing non-loopback target " + host);
+        body = makeBody(size);
+
+        long[][] lat = new long[sessions][];
+        CountDownLatch done = new CountDownLatch(sessions);
+        long t0 = System.nanoTime();
+        for (int s = 0; s < sessions; s++) {
+            int id = s;
+            int n = messages / sessions + (s < messages % sessions ? 1 : 0);
+            Thread t = new Thread(() -> {
+                try {
+                    lat[id] = session(id, n);
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                    System.err.println("Latency: session " + id + ": " + e.getMessage());
+                    lat[id] = new long[0];
+                } finally {
+                    done.countDown();
+                }
+            }, "session-" + s);
+            t.start();
+        }
+        done.await();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).filter(x -> x >= 0).sorted().toArray();
+        double mean = all.length == 0 ? Double.NaN : Arrays.stream(all).average().orElse(0) / 1e6;
+        System.out.printf("lat_n=%d lat_p50_ms=%.3f lat_p99_ms=%.3f lat_max_ms=%.3f lat_mean_ms=%.3f lat_errors=%d lat_wall_s=%.3f lat_msgs_s=%.1f%n",
+                all.length, pct(all, 50) / 1e6, pct(all, 99) / 1e6,
+                all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6, mean, errors.get(), wall, all.length / wall);
+        System.exit(errors.get() == 0 ? 0 : 1);
+    }
+
+    /** Nearest-rank percentile of sorted nanosecond values. */
+    static double pct(long[] sorted, int p) {
+        if (sorted.length == 0) return Double.NaN;
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, rank - 1)];
+    }
+
+    static byte[] makeBody(int n) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(n + 80);
+        byte[] line = ("x".repeat(76) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        while (b.size() + line.length <= n) b.writeBytes(line);
+        int rest = n - b.size();   // a last, shorter line (at least "y\r\n") to reach n bytes
+        if (rest > 0) b.writeBytes(("y".repeat(Math.max(1, rest - 2)) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        return b.toByteArray();
+    }
+
+    /** One session: EHLO, then n measured transactions (after the warm-up ones). */
+    static long[] session(int id, int n) throws IOException {
+        try (Socket sock = new Socket()) {
+            sock.setTcpNoDelay(true);
+            sock.connect(new InetSocketAddress(host, port), 10_000);
+            sock.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(sock.getInputStream(), 8192);
+            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 65536);
+            expect(in, "220", "greeting");
+            command(out, in, "EHLO latency.bench.test", "250");
+            long[] lat = new long[n];
+            for (int j = 0; j < warmup + n; j++) {
+                int k = (id + j) % users + 1;
+                command(out, in, "MAIL FROM:<latency@sender.test>", "250");
+                StringBuilder to = new StringBuilder();
+                for (int r = 1; r <= recipients; r++) {
+                    String rcpt = (r == 1 ? "" : Integer.toString(r)) + "u" + k + "@" + domain;
+                    command(out, in, "RCPT TO:<" + rcpt + ">", "250");
+                    to.append(r == 1 ? "" : ", ").append(rcpt);
+                }
+                command(out, in, "DATA", "354");
+                String head = "From: <latency@sender.test>\r\nTo: " + to + "\r\nSubject: latency " + id + "." + j
+                        + "\r\nMessage-ID: <lat." + id + "." + j + "." + System.nanoTime() + "@latency.bench.test>\r\n\r\n";
+                out.write(head.getBytes(StandardCharsets.US_ASCII));
+                out.write(body, 0, body.length - 2);   // all but the body's last CRLF ...
+                out.flush();
+                long t0 = System.nanoTime();
+                out.write(END);                        // ... which is part of "\r\n.\r\n"
+                out.flush();
+                expect(in, "250", "end of data");
+                long t = System.nanoTime() - t0;
+                if (j >= warmup) lat[j - warmup] = t;
+            }
+            command(out, in, "QUIT", "221");
+            return lat;
+        }
+    }
+
+    static final byte[] END = "\r\n.\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    static void command(OutputStream out, InputStream in, String line, String code) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        expect(in, code, line);
+    }
+
+    /** Reads a (possibly multi-line) reply and checks its code. */
+    static void expect(InputStream in, String code, String what) throws IOException {
+        String line;
+        do {
+            line = readLine(in);
+            if (line == null) throw new IOException("connection closed, waiting for the reply to " + what);
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        if (!line.startsWith(code)) throw new IOException("reply to " + what + ": " + line);
+    }
+
+    static String readLine(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') return b.toString();
+            if (c != '\r') b.append((char) c);
+        }
+        return b.length() == 0 ? null : b.toString();
+    }
+
+    static void usage(String why) {
+        System.err.println("Latency: " + why);
+        System.err.println("usage: java Latency.java --target HOST:PORT [--sessions N] [--messages M] [--size BYTES]"
+                + " [--recipients R] [--users U] [--domain D] [--warmup W]");
+        System.exit(2);
+    }
+}
