@@ -90,14 +90,19 @@ ensure_limits() {
 }
 
 # build_tern: ./tern rebuilds its jar when sources are newer; do that once, up front, under
-# the machine's Maven lock, so no build runs (or competes for the CPU) during a measurement.
-# Every later peer start checks that the jar is still the one measured (tern_jar_id).
-TERN_JAR=$TERN_HOME/actors/target/tern.jar
+# the machine's Maven lock, and copy the jar with the lib/ jars its manifest names (still under
+# the lock, so never half-written) to $BENCH_WORK/tern-build/. Every Tern the bench starts runs that copy, with the same java
+# command line as ./tern: all figures of one bench come from one build, even if the
+# checkout is edited or rebuilt while the bench runs (./tern itself would rebuild mid-bench).
+MVN_LOCK=${MVN_LOCK:-/tmp/mvn.lock}
+TERN_JAR=$BENCH_WORK/tern-build/tern.jar
 build_tern() {
-  log "building Tern if needed (./tern --version under flock $MVN_LOCK)"
-  (cd "$TERN_HOME" && flock "$MVN_LOCK" ./tern --version) >&2 || die "Tern build failed (./tern --version)"
-  TERN_JAR_ID=$(tern_jar_id)
+  log "building Tern if needed (./tern --version under flock $MVN_LOCK), pinning the jar"
+  local pin=${TERN_JAR%/*}
+  rm -rf "$pin"; mkdir -p "$pin"
+  (cd "$TERN_HOME" && flock "$MVN_LOCK" sh -c './tern --version && cp -a actors/target/tern.jar actors/target/lib "$0"/' "$pin") >&2 ||
+    die "Tern build failed (./tern --version)"
+  # the build's identity (recorded with every figure): a hash over the jar and its libraries
+  TERN_JAR_ID=$(cd "$pin" && sha256sum tern.jar lib/* | sha256sum | cut -c1-12)
   export TERN_JAR_ID
 }
-MVN_LOCK=${MVN_LOCK:-/tmp/mvn.lock}
-tern_jar_id() { sha256sum "$TERN_JAR" | cut -c1-12; }

@@ -24,11 +24,11 @@ TERN_TEMPLATE=$BENCH_WORK/tern-template
 # JVM start per user) into a template data dir; each fresh start copies the template.
 tern_template() {
   [ -f "$TERN_TEMPLATE/.complete" ] && [ "$(cat "$TERN_TEMPLATE/.complete")" = "$TERN_JAR_ID" ] && return 0
-  log "tern: creating the bench users with ./tern user add (once)"
+  log "tern: creating the bench users with tern user add (once per build)"
   rm -rf "$TERN_TEMPLATE"; mkdir -p "$TERN_TEMPLATE"
   local u
   for u in $(bench_users); do
-    echo bench | (cd "$TERN_HOME" && ./tern user add "$u" --password-stdin --data-dir "$TERN_TEMPLATE") \
+    echo bench | "$BENCH_DIR/lib/tern-pinned.sh" user add "$u" --password-stdin --data-dir "$TERN_TEMPLATE" \
       >/dev/null || die "tern user add $u failed"
   done
   echo "$TERN_JAR_ID" > "$TERN_TEMPLATE/.complete"
@@ -36,17 +36,13 @@ tern_template() {
 
 tern_start() {
   port_in_use "$TERN_PORT" && die "port $TERN_PORT is already in use (a leftover Tern? see $TERN_BASE/tern.log)"
-  # The figures must all come from one build: ./tern would rebuild (unlocked, mid-bench) if
-  # the sources changed since build_tern, so check first, under the Maven lock.
-  (cd "$TERN_HOME" && flock "$MVN_LOCK" ./tern --version) >/dev/null 2>&1 || die "./tern --version failed"
-  [ "$(tern_jar_id)" = "$TERN_JAR_ID" ] || die "Tern's jar changed during the bench (sources edited?); start again"
   tern_template
   rm -rf "$TERN_BASE"; mkdir -p "$TERN_BASE"
   cp -a "$TERN_TEMPLATE" "$TERN_BASE/data"; rm -f "$TERN_BASE/data/.complete"
   # setsid: Tern gets its own session, so a Ctrl-C on the bench does not reach it mid-run
-  # (the EXIT trap stops it). ./tern execs java, so $! is the java process itself.
-  (cd "$TERN_HOME" && exec setsid "$BENCH_DIR/lib/sandbox.sh" "$BENCH_WORK/resolv.conf" \
-    ./tern run --data-dir "$TERN_BASE/data" -d "$BENCH_DOMAIN" --hostname bench-tern \
+  # (the EXIT trap stops it). Every step execs, so $! is the java process itself.
+  (exec setsid "$BENCH_DIR/lib/sandbox.sh" "$BENCH_WORK/resolv.conf" \
+    "$BENCH_DIR/lib/tern-pinned.sh" run --data-dir "$TERN_BASE/data" -d "$BENCH_DOMAIN" --hostname bench-tern \
       --inbound "127.0.0.1:$TERN_PORT" --outbound "127.0.0.1:$TERN_OUT_PORT" \
       --smtps "127.0.0.1:$TERN_SMTPS_PORT" ${TERN_ARGS:-} >"$TERN_BASE/tern.log" 2>&1) &
   TERN_PID=$!
