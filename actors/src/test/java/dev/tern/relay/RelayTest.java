@@ -3,6 +3,7 @@ package dev.tern.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -307,7 +308,10 @@ class RelayTest {
     private RelayContext context(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime) {
         RelaySettings settings = new RelaySettings(List.of(), server.port(), TlsPolicy.OPPORTUNISTIC, spool.dir(), curve,
                 lifetime, 2, 100, Duration.ofSeconds(2), FAST, "tern.test");
-        return new RelayContext(settings, spool, new MxResolver(List.of(), Duration.ofSeconds(2), new Random(1)),
+        // address-literal domains need no DNS; the resolver points at a silent loopback port all the same
+        MxResolver resolver = new MxResolver(List.of(new InetSocketAddress("127.0.0.1", 9)), Duration.ofSeconds(2),
+                new Random(1));
+        return new RelayContext(settings, spool, resolver,
                 OpportunisticTls.context(), router.ref(),
                 address -> address.domain().equals("local.test")
                         ? Optional.of(new Recipient.LocalMailbox(address.localPart()))

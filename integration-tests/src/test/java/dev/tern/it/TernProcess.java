@@ -26,6 +26,8 @@ public final class TernProcess implements AutoCloseable {
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(60);
 
     /** The server JVM: small stacks and heap, as the ./tern launcher uses. */
+    /** The discard port: no DNS server on loopback answers there. */
+    static final int UNANSWERED_DNS_PORT = 9;
     static final List<String> SERVER_JVM = List.of("-Xss512k", "-Xms64m", "-Xmx384m");
     /** Admin commands start, edit a file and exit: favour start-up time over peak speed. */
     static final List<String> ADMIN_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m");
@@ -175,6 +177,11 @@ public final class TernProcess implements AutoCloseable {
         if (options.maxMessageSize != null) {
             args.add("--max-message-size");
             args.add(Long.toString(options.maxMessageSize));
+        }
+        if (!options.extraArgs.contains("--dns")) {
+            // Tests never ask the machine's resolvers: mail relayed by a test that has no fake DNS
+            // of its own meets a loopback port where nothing answers, and just stays queued.
+            args.addAll(List.of("--dns", "127.0.0.1:" + UNANSWERED_DNS_PORT));
         }
         args.addAll(options.extraArgs);
         return args;
