@@ -26,5 +26,5 @@ for t in 1 8; do
   done
   sorted=($(printf '%s\n' "${vals[@]}" | sort -n))
   med=${sorted[$(( ${#sorted[@]} / 2 ))]}
-  echo "ceiling fsync+rename $t thread$([ "$t" = 1 ] || echo s): $med ops/s$([ "$REPS" -gt 1 ] && echo " (${sorted[0]}-${sorted[-1]})" || true)"
+  echo "storage ceiling, $t thread$([ "$t" = 1 ] || echo s): $med ops/s$([ "$REPS" -gt 1 ] && echo " (${sorted[0]}-${sorted[-1]})" || true)"
 done

@@ -2,7 +2,7 @@
 # bench/run.sh - Tern's benchmark: the same workloads against Tern and a private Postfix,
 # one after the other, repeated, with medians and spread. See bench/README.md.
 #
-#   sudo bench/run.sh                         # the full run (about an hour on 2 cores)
+#   bench/run.sh                              # the full run, as root (30-60 min on 2 cores)
 #   QUICK=1 RUNS=1 bench/run.sh               # smoke run: fewer messages, a few minutes
 #
 # Options (flag or environment variable):
@@ -12,6 +12,7 @@
 #   -q, --quick           QUICK=1           fewer messages (a smoke test; figures meaningless)
 #       --no-scale        SCALE=0           skip scale.sh (10,000 idle sessions, heap vs size)
 #       --no-ceiling      CEILING=0         skip ceiling.sh (fsync+rename ops/s)
+#       --stop                                  stop a bench Tern / Postfix left over by a killed run
 #   Also: LAT_MESSAGES (messages per latency run, default 1000), TIMEOUT (s per load, 900),
 #   STALL (s without a new delivery before giving up, 120), SETTLE (s idle after a peer
 #   starts, 3), REUSE=1 (one connection per smtp-source session), TERN_ARGS (extra options
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
     -q|--quick) QUICK=1; shift;;
     --no-scale) SCALE=0; shift;;
     --no-ceiling) CEILING=0; shift;;
+    --stop) tern_stop; postfix_stop; log "stopped the bench peers (if any were running)"; exit 0;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac

@@ -69,7 +69,7 @@ eval "$(sed -n 's/^noop asked=\([0-9]*\) answered=\([0-9]*\).*/asked=\1 answered
 rss_before=$(sed -n 's/^before server_rss_kib=\([0-9]*\).*/\1/p' "$out")
 prompt=no
 awk -v g="${gmax:-nan}" -v t="${tmax:-nan}" 'BEGIN {exit !(g + 0 < 1000 && t + 0 < 1000 && g != "nan")}' && prompt=yes
-echo "scale: $held/$SESSIONS idle sessions held (Idle.java rc=$idle_rc); Tern RSS $(mib "$rss_before") MiB before -> $(mib "$rss_held") MiB held ($(awk -v a="$rss_held" -v b="$rss_before" -v n="${held:-0}" 'BEGIN {if (n > 0) printf "%.1f", (a - b) / n; else print "?"}') KiB/session); live heap ${heap0:-?} -> ${heap_held:-?} KiB"
+echo "scale: $held/$SESSIONS idle sessions held (Idle.java rc=$idle_rc); Tern RSS $(mib "$rss_before") MiB before -> $(mib "$rss_held") MiB held ($(awk -v a="$rss_held" -v b="$rss_before" -v n="${held:-0}" 'BEGIN {if (n > 0) printf "%.1f", (a - b) / n; else print "?"}') KiB/session); live heap after GC $(mib "${heap0:-0}") -> $(mib "${heap_held:-0}") MiB"
 echo "scale: with them open, a new session got its greeting in <= ${gmax:-?} ms and a 4 KiB transaction done in <= ${tmax:-?} ms (max of $PROBES probes; prompt (<1 s): $prompt); held sessions answering NOOP afterwards: ${answered:-?}/${asked:-?}"
 tern_stop
 

@@ -34,7 +34,7 @@ COLUMNS = [
     "accepted_msgs_s", "delivered_msgs_s", "accept_s", "deliver_s", "files", "expected",
     "smtp_source_rc", "ok", "lat_p50_ms", "lat_p99_ms", "lat_max_ms", "lat_n", "lat_errors",
     "rss_peak_kib", "pss_peak_kib", "nproc_peak", "rss_idle_kib",
-    "cpu_busy_pct", "foreign_cpu_pct", "loadavg1", "tern_jar",
+    "foreign_cpu_pct", "loadavg1", "tern_jar",
 ]
 
 
@@ -181,6 +181,13 @@ def num(s):
         return None
 
 
+def size_text(b):
+    for unit, n in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if b >= n and b % n == 0:
+            return "%d %s" % (b // n, unit)
+    return "%d B" % b
+
+
 def summary(path, ceiling=None):
     with open(path) as f:
         head = f.readline().rstrip("\n").split("\t")
@@ -209,15 +216,16 @@ def summary(path, ceiling=None):
     out = []
     if ceiling and os.path.exists(ceiling):
         with open(ceiling) as f:
-            out.append("Storage ceiling (write 4 KiB + fsync + rename + fsync dir, median ops/s): "
-                       + " | ".join(l.strip() for l in f if l.strip()))
+            out.append("Storage ceiling (write 4 KiB + fsync + rename + fsync dir): "
+                       + " | ".join(l.strip().replace("storage ceiling, ", "") for l in f if l.strip()))
         out.append("")
     for w in order:
         wr = [r for r in rows if r["workload"] == w]
         r0 = wr[0]
-        out.append("%s: %s msgs x %s B x %s rcpt, %s sessions  (median (min-max) of %s)" % (
-            w, r0["messages"], r0["size"], r0["recipients"], r0["sessions"],
-            "/".join("%s runs %s" % (sum(1 for r in wr if r["peer"] == p), p) for p in peers)))
+        runs = ", ".join("%s %d" % (p, sum(1 for r in wr if r["peer"] == p)) for p in peers)
+        out.append("%s: %s msgs x %s x %s rcpt, %s session%s - median (min-max) over runs (%s)" % (
+            w, r0["messages"], size_text(int(r0["size"])), r0["recipients"], r0["sessions"],
+            "" if r0["sessions"] == "1" else "s", runs))
         widths = [8] + [max(len(m[1]), 15) for m in metrics]
         out.append("  " + "peer".ljust(widths[0]) + "".join(m[1].rjust(wd + 2) for m, wd in zip(metrics, widths[1:])))
         meds = {}

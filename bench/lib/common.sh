@@ -58,6 +58,7 @@ ensure_tools() {
   [ -x "$PY" ] || need+=(python3)
   command -v ss >/dev/null 2>&1 || need+=(iproute2)
   command -v java >/dev/null 2>&1 && command -v jcmd >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || need+=(maven)      # ./tern builds its jar with Maven
   [ ${#need[@]} -eq 0 ] && return 0
   [ "$(id -u)" = 0 ] || die "missing ${need[*]}: run as root (or apt-get install ${need[*]} first)"
   log "installing from apt: ${need[*]}"

@@ -35,7 +35,7 @@ tern_template() {
 }
 
 tern_start() {
-  port_in_use "$TERN_PORT" && die "port $TERN_PORT is already in use (a leftover Tern? see $TERN_BASE/tern.log)"
+  port_in_use "$TERN_PORT" && die "port $TERN_PORT is already in use (a leftover bench Tern? bench/run.sh --stop)"
   tern_template
   rm -rf "$TERN_BASE"; mkdir -p "$TERN_BASE"
   cp -a "$TERN_TEMPLATE" "$TERN_BASE/data"; rm -f "$TERN_BASE/data/.complete"
@@ -55,8 +55,8 @@ tern_start() {
   done
   if ! grep -q '^ready' "$TERN_BASE/tern.log" 2>/dev/null; then
     echo "---- last lines of $TERN_BASE/tern.log" >&2; tail -20 "$TERN_BASE/tern.log" >&2
-    tern_stop
-    die "Tern did not print 'ready' within 60 s (or exited)"
+    if pid_alive "$TERN_PID"; then tern_stop; die "Tern did not print 'ready' within 60 s (log: $TERN_BASE/tern.log)"; fi
+    die "Tern exited during start-up (log: $TERN_BASE/tern.log)"
   fi
   [ "$(cat "/proc/$TERN_PID/comm" 2>/dev/null)" = java ] || die "pid $TERN_PID is not the java process"
   PEER_TARGET=127.0.0.1:$TERN_PORT
@@ -88,7 +88,7 @@ PF_CONF=$PF_BASE/conf
 pf_master_pid() { tr -d ' \n' < "$PF_BASE/queue/pid/master.pid" 2>/dev/null || true; }
 
 postfix_start() {
-  port_in_use "$POSTFIX_PORT" && die "port $POSTFIX_PORT is already in use (a leftover bench Postfix? $0 stop)"
+  port_in_use "$POSTFIX_PORT" && die "port $POSTFIX_PORT is already in use (a leftover bench Postfix? bench/run.sh --stop)"
   command -v postfix >/dev/null || die "postfix is not installed"
   id "$BENCH_MAILUSER" >/dev/null 2>&1 ||
     useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin --user-group "$BENCH_MAILUSER" ||
