@@ -11,7 +11,6 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
@@ -19,7 +18,6 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -29,9 +27,6 @@ import dev.tern.protocol.DataPhase;
 import dev.tern.streams.SessionInput;
 import dev.tern.streams.StartTlsServerConnection;
 import dev.tern.streams.StartTlsStage;
-import dev.tern.streams.TlsInbound;
-import dev.tern.streams.TlsOutbound;
-import dev.tern.streams.TlsReplyChannel;
 
 /**
  * One bound SMTP socket: binds with Pekko Streams TCP, and for every accepted connection
@@ -132,22 +127,25 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
                     Source.empty()), materializer);
             return this;
         }
-        Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies = StartTlsServerConnection.replyChannel(materializer);
-        ActorRef<SmtpSession.Command> session = context.spawnAnonymous(
-                SmtpSession.create(setup, replies.first(), connection.remoteAddress()));
-        context.watch(session);
-        sessions.add(session);
-        Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>> ended = connection.handleWith(
-                StartTlsServerConnection.flow(input -> {
+        // The session needs the connection's reply channel, and the connection hands input to
+        // the session: the first input waits (asynchronously) until the session exists.
+        CompletableFuture<ActorRef<SmtpSession.Command>> sessionRef = new CompletableFuture<>();
+        StartTlsServerConnection.Connection running = connection.handleWith(
+                StartTlsServerConnection.flow(input -> sessionRef.thenCompose(session -> {
                     CompletableFuture<Done> handled = new CompletableFuture<>();
                     session.tell(input instanceof SessionInput.Lines lines
                             ? new SmtpSession.Received(lines.lines(), handled)
                             : new SmtpSession.TlsStarted(((SessionInput.TlsStarted) input).tls(), handled));
                     return handled;
-                }, replies.second(), DataPhase.MAX_TEXT_LINE, tlsEngines,
+                }), DataPhase.MAX_TEXT_LINE, tlsEngines,
                         setup.encryption() == SessionSetup.Encryption.IMPLICIT
                                 ? StartTlsStage.Start.IN_TLS : StartTlsStage.Start.IN_CLEAR), materializer);
-        ended.first().whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
+        ActorRef<SmtpSession.Command> session = context.spawnAnonymous(
+                SmtpSession.create(setup, running.replies(), connection.remoteAddress()));
+        context.watch(session);
+        sessions.add(session);
+        sessionRef.complete(session);
+        running.inputEnded().whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
         return this;
     }
 

@@ -7,10 +7,8 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -45,31 +43,39 @@ public final class StartTlsServerConnection {
     private StartTlsServerConnection() {
     }
 
-    /** The outgoing half, materialized before the connection so that the session can be created with it. */
-    public static Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replyChannel(Materializer materializer) {
-        Pair<BoundedSourceQueue<TlsOutbound>, Source<TlsOutbound, NotUsed>> queue =
-                Source.<TlsOutbound>queue(REPLY_BUFFER).preMaterialize(materializer);
-        return Pair.create(new QueueReplyChannel(queue.first()), queue.second());
+    /**
+     * What a connection materializes to: the channel the session replies through, the end
+     * of the input, and the handshake's outcome.
+     */
+    public record Connection(TlsReplyChannel replies, CompletionStage<Done> inputEnded,
+                             CompletionStage<TlsInbound.Established> handshake) {
     }
 
     /**
-     * @param session       receives each input; the returned stage completes when it is handled
-     * @param replies       the source half from {@link #replyChannel}
+     * @param session       receives each input; the returned stage completes when it is handled.
+     *                      It is first called only after the connection is running, so a session
+     *                      created from the materialized {@link Connection} can be waited for here.
      * @param maxLineLength longest line kept, without CRLF
      * @param engines       server engines, e.g. {@link TlsEngines#server}
      * @param start         in clear (STARTTLS may follow) or in TLS from the first octet
-     * @return a flow for {@code IncomingConnection.handleWith}, materializing to the end of the
-     *         input and to the handshake's outcome
+     * @return a flow for {@code IncomingConnection.handleWith}: one graph per connection, the
+     *         reply queue included (a separately materialized queue would cost its own actor)
      */
-    public static Flow<ByteString, ByteString, Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>>>
-            flow(Function<SessionInput, CompletionStage<?>> session, Source<TlsOutbound, ?> replies,
-                 int maxLineLength, Supplier<SSLEngine> engines, StartTlsStage.Start start) {
+    public static Flow<ByteString, ByteString, Connection> flow(Function<SessionInput, CompletionStage<?>> session,
+                                                                 int maxLineLength, Supplier<SSLEngine> engines,
+                                                                 StartTlsStage.Start start) {
         Sink<TlsInbound, CompletionStage<Done>> input = TlsPhaseFraming.flow(maxLineLength)
                 .mapAsync(1, session::apply)
                 .toMat(Sink.ignore(), Keep.right());
-        Flow<TlsInbound, TlsOutbound, CompletionStage<Done>> app =
-                Flow.fromSinkAndSourceCoupledMat(input, replies, Keep.left());
-        return StartTlsStage.server(engines, start).join(app, (handshake, ended) -> Pair.create(ended, handshake));
+        Flow<TlsInbound, TlsOutbound, Pair<CompletionStage<Done>, TlsReplyChannel>> app =
+                Flow.fromSinkAndSourceCoupledMat(input, replies(), Keep.both());
+        return StartTlsStage.server(engines, start)
+                .join(app, (handshake, ends) -> new Connection(ends.second(), ends.first(), handshake));
+    }
+
+    /** The outgoing half: a bounded queue the session offers its replies to. */
+    static Source<TlsOutbound, TlsReplyChannel> replies() {
+        return Source.<TlsOutbound>queue(REPLY_BUFFER).mapMaterializedValue(QueueReplyChannel::new);
     }
 
     private record QueueReplyChannel(BoundedSourceQueue<TlsOutbound> queue) implements TlsReplyChannel {

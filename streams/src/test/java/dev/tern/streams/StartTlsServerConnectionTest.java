@@ -81,15 +81,17 @@ class StartTlsServerConnectionTest {
             throws Exception {
         binding = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
                 .to(Sink.foreach(connection -> {
-                    Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies =
-                            StartTlsServerConnection.replyChannel(materializer);
-                    ReplyChannel channel = replies.first();
-                    CompletionStage<Done> ended = connection.handleWith(
-                            StartTlsServerConnection.flow(input -> input instanceof SessionInput.Lines lines
-                                    ? session.apply(lines.lines(), channel)
-                                    : CompletableFuture.completedFuture(Done.getInstance()),
-                                    replies.second(), 998, ENGINES, StartTlsStage.Start.IN_CLEAR), materializer).first();
-                    inputEnds.add(ended);
+                    CompletableFuture<ReplyChannel> channel = new CompletableFuture<>();
+                    StartTlsServerConnection.Connection running = connection.handleWith(
+                            StartTlsServerConnection.flow(input -> channel.thenCompose(replies -> {
+                                        CompletionStage<?> handled = input instanceof SessionInput.Lines lines
+                                                ? session.apply(lines.lines(), replies)
+                                                : CompletableFuture.completedFuture(Done.getInstance());
+                                        return handled.thenApply(done -> Done.getInstance());
+                                    }),
+                                    998, ENGINES, StartTlsStage.Start.IN_CLEAR), materializer);
+                    channel.complete(running.replies());
+                    inputEnds.add(running.inputEnded());
                 }))
                 .run(materializer)
                 .toCompletableFuture()
@@ -212,7 +214,8 @@ class StartTlsServerConnectionTest {
 
     @Test
     void theReplyChannelRefusesOnceItsBufferIsFullOrItIsClosed() throws Exception {
-        Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies = StartTlsServerConnection.replyChannel(materializer);
+        Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies =
+                StartTlsServerConnection.replies().preMaterialize(materializer);
         ReplyChannel channel = replies.first();
         // nobody reads the source: the replies pile up, and the pile is bounded
         int accepted = 0;

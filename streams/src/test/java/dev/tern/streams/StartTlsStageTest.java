@@ -336,14 +336,14 @@ class StartTlsStageTest {
     private InetSocketAddress serve() throws Exception {
         binding = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
                 .to(Sink.foreach(connection -> {
-                    Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies =
-                            StartTlsServerConnection.replyChannel(materializer);
-                    ScriptedSession session = new ScriptedSession(replies.first());
-                    Pair<CompletionStage<Done>, CompletionStage<TlsInbound.Established>> ends = connection.handleWith(
-                            StartTlsServerConnection.flow(session::handle, replies.second(), 998,
+                    CompletableFuture<ScriptedSession> created = new CompletableFuture<>();
+                    StartTlsServerConnection.Connection ends = connection.handleWith(
+                            StartTlsServerConnection.flow(input -> created.thenCompose(s -> s.handle(input)), 998,
                                     TlsEngines.server(serverContext), StartTlsStage.Start.IN_CLEAR),
                             materializer);
-                    ends.second().whenComplete((established, failure) -> {
+                    ScriptedSession session = new ScriptedSession(ends.replies());
+                    created.complete(session);
+                    ends.handshake().whenComplete((established, failure) -> {
                         if (failure != null) {
                             session.handshake.completeExceptionally(failure);
                         } else {
