@@ -1,6 +1,5 @@
 package dev.tern.streams;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.pekko.NotUsed;
@@ -29,9 +28,6 @@ import org.apache.pekko.util.ByteString;
  */
 public final class SmtpLineFraming extends GraphStage<FlowShape<ByteString, List<InputLine>>> {
 
-    private static final byte CR = '\r';
-    private static final byte LF = '\n';
-
     private final int maxLineLength;
     private final Inlet<ByteString> in = Inlet.create("SmtpLineFraming.in");
     private final Outlet<List<InputLine>> out = Outlet.create("SmtpLineFraming.out");
@@ -39,10 +35,7 @@ public final class SmtpLineFraming extends GraphStage<FlowShape<ByteString, List
 
     /** @param maxLineLength the longest line kept, in octets without the CRLF */
     public SmtpLineFraming(int maxLineLength) {
-        if (maxLineLength < 1) {
-            throw new IllegalArgumentException("maxLineLength must be positive");
-        }
-        this.maxLineLength = maxLineLength;
+        this.maxLineLength = LineSplitter.requireValidLimit(maxLineLength);
     }
 
     public static Flow<ByteString, List<InputLine>, NotUsed> flow(int maxLineLength) {
@@ -57,16 +50,13 @@ public final class SmtpLineFraming extends GraphStage<FlowShape<ByteString, List
     @Override
     public GraphStageLogic createLogic(Attributes inheritedAttributes) {
         return new GraphStageLogic(shape) {
-            private ByteString buffer = ByteString.emptyByteString();
-            private int scanFrom;
-            private boolean discarding;
+            private final LineSplitter splitter = new LineSplitter(maxLineLength);
 
             {
                 setHandler(in, new AbstractInHandler() {
                     @Override
                     public void onPush() {
-                        buffer = buffer.concat(grab(in));
-                        List<InputLine> lines = split();
+                        List<InputLine> lines = splitter.feed(grab(in));
                         if (lines.isEmpty()) {
                             pull(in);
                         } else {
@@ -80,44 +70,6 @@ public final class SmtpLineFraming extends GraphStage<FlowShape<ByteString, List
                         pull(in);
                     }
                 });
-            }
-
-            private List<InputLine> split() {
-                List<InputLine> lines = new ArrayList<>(4);
-                while (true) {
-                    int lf = buffer.indexOf(LF, scanFrom);
-                    if (lf < 0) {
-                        bound();
-                        return lines;
-                    }
-                    if (lf == 0 || buffer.apply(lf - 1) != CR) {
-                        scanFrom = lf + 1; // a bare LF: part of the line
-                        continue;
-                    }
-                    int length = lf - 1;
-                    if (discarding || length > maxLineLength) {
-                        lines.add(InputLine.OVERLONG);
-                        discarding = false;
-                    } else {
-                        lines.add(new InputLine.Line(buffer.slice(0, length)));
-                    }
-                    buffer = buffer.drop(lf + 1);
-                    scanFrom = 0;
-                }
-            }
-
-            /** With no CRLF in sight, keep at most a line's worth (plus a CR that may start the CRLF). */
-            private void bound() {
-                if (!discarding && buffer.size() > maxLineLength + 1) {
-                    discarding = true;
-                }
-                if (discarding) {
-                    boolean endsWithCr = !buffer.isEmpty() && buffer.apply(buffer.size() - 1) == CR;
-                    buffer = endsWithCr ? buffer.takeRight(1) : ByteString.emptyByteString();
-                    scanFrom = 0;
-                } else {
-                    scanFrom = buffer.size();
-                }
             }
         };
     }

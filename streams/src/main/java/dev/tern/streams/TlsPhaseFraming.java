@@ -3,50 +3,83 @@ package dev.tern.streams;
 import java.util.List;
 
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
 
 /**
- * Line framing for a connection that may switch to TLS: one fresh {@link SmtpLineFraming}
+ * Line framing for a connection that may switch to TLS: one fresh {@link LineSplitter}
  * per phase — cleartext, then TLS — so that whatever the cleartext framing still buffers
  * when the switch comes (a partial line a client or a man in the middle sent after
  * STARTTLS) is dropped with it and can never be prefixed to the first decrypted line.
  *
- * <p>Built from stock operators: {@code splitWhen} opens a new substream at the
- * {@link TlsInbound.Established} marker, which completes the cleartext substream — its
- * framing stage stops and its buffer is gone — and each substream frames its own bytes;
- * {@code concatSubstreams} keeps the phases in order. The marker itself comes out as
- * {@link SessionInput.TlsStarted} ahead of the first TLS lines.
+ * <p>The {@link TlsInbound.Established} marker comes out as {@link SessionInput.TlsStarted},
+ * ahead of the first TLS lines. One stage for both phases: a connection costs no
+ * substream materialization (splitting into per-phase substreams did, on its first line).
  */
-public final class TlsPhaseFraming {
+public final class TlsPhaseFraming extends GraphStage<FlowShape<TlsInbound, SessionInput>> {
 
-    private TlsPhaseFraming() {
+    private final int maxLineLength;
+    private final Inlet<TlsInbound> in = Inlet.create("TlsPhaseFraming.in");
+    private final Outlet<SessionInput> out = Outlet.create("TlsPhaseFraming.out");
+    private final FlowShape<TlsInbound, SessionInput> shape = FlowShape.of(in, out);
+
+    private TlsPhaseFraming(int maxLineLength) {
+        this.maxLineLength = LineSplitter.requireValidLimit(maxLineLength);
     }
 
     /** @param maxLineLength the longest line kept, without CRLF */
     public static Flow<TlsInbound, SessionInput, NotUsed> flow(int maxLineLength) {
-        return Flow.<TlsInbound>create()
-                .splitWhen(element -> element instanceof TlsInbound.Established)
-                .flatMapPrefix(1, first -> phase(first, maxLineLength))
-                .concatSubstreams();
+        return Flow.fromGraph(new TlsPhaseFraming(maxLineLength));
     }
 
-    /** The framing of one phase; {@code first} is its first element, if any. */
-    private static Flow<TlsInbound, SessionInput, NotUsed> phase(List<TlsInbound> first, int maxLineLength) {
-        Flow<TlsInbound, SessionInput, NotUsed> framing = Flow.<TlsInbound>create()
-                .map(TlsPhaseFraming::bytes)
-                .via(SmtpLineFraming.flow(maxLineLength))
-                .map(lines -> (SessionInput) new SessionInput.Lines(lines));
-        if (!first.isEmpty() && first.get(0) instanceof TlsInbound.Established established) {
-            return framing.prepend(Source.single(new SessionInput.TlsStarted(established)));
-        }
-        return Flow.<TlsInbound>create().prepend(Source.from(first)).via(framing);
+    @Override
+    public FlowShape<TlsInbound, SessionInput> shape() {
+        return shape;
     }
 
-    private static org.apache.pekko.util.ByteString bytes(TlsInbound element) {
-        if (element instanceof TlsInbound.Bytes bytes) {
-            return bytes.bytes();
-        }
-        throw new IllegalStateException("a second TLS handshake on one connection");
+    @Override
+    public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+        return new GraphStageLogic(shape) {
+            private LineSplitter splitter = new LineSplitter(maxLineLength);
+            private boolean encrypted;
+
+            {
+                setHandler(in, new AbstractInHandler() {
+                    @Override
+                    public void onPush() {
+                        TlsInbound element = grab(in);
+                        if (element instanceof TlsInbound.Established established) {
+                            if (encrypted) {
+                                failStage(new IllegalStateException("a second TLS handshake on one connection"));
+                                return;
+                            }
+                            encrypted = true;
+                            splitter = new LineSplitter(maxLineLength); // the cleartext leftovers go with the old one
+                            push(out, new SessionInput.TlsStarted(established));
+                            return;
+                        }
+                        List<InputLine> lines = splitter.feed(((TlsInbound.Bytes) element).bytes());
+                        if (lines.isEmpty()) {
+                            pull(in);
+                        } else {
+                            push(out, new SessionInput.Lines(lines));
+                        }
+                    }
+                });
+                setHandler(out, new AbstractOutHandler() {
+                    @Override
+                    public void onPull() {
+                        pull(in);
+                    }
+                });
+            }
+        };
     }
 }
