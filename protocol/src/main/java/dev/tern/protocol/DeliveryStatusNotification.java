@@ -415,25 +415,7 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
 
     /** One line of printable ASCII: controls (CR, LF, TAB...) become single spaces, non-ASCII {@code ?}. */
     static String value(String text) {
-        StringBuilder clean = new StringBuilder(Math.min(text.length(), MAX_VALUE) + 3);
-        boolean space = false;
-        int i = 0;
-        for (; i < text.length() && clean.length() < MAX_VALUE; i++) {
-            char c = text.charAt(i);
-            if (c <= ' ' || c == 127) {
-                space = clean.length() > 0;
-                continue;
-            }
-            if (space) {
-                clean.append(' ');
-                space = false;
-            }
-            clean.append(c < 127 ? c : '?');
-        }
-        if (i < text.length() && !text.substring(i).isBlank()) {
-            clean.append("...");
-        }
-        return clean.toString();
+        return HeaderText.oneLine(text, MAX_VALUE);
     }
 
     /** A single token (host name, id): as {@link #value} without spaces, at most 255 characters. */

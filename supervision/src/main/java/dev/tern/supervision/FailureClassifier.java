@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
+import dev.tern.protocol.HeaderText;
+
 /**
  * Turns what went wrong in a delivery attempt into a {@link DeliveryFailure}: an SMTP reply
  * (RFC 5321 §4.2.1: 4yz transient, 5yz permanent) or an exception from the connection.
@@ -153,25 +155,7 @@ public final class FailureClassifier {
      * remote servers choose reply text, and it ends up in DSN fields (no header injection).
      */
     static String sanitize(String text) {
-        StringBuilder clean = new StringBuilder(Math.min(text.length(), MAX_TEXT) + 3);
-        boolean space = false;
-        int i = 0;
-        for (; i < text.length() && clean.length() < MAX_TEXT; i++) {
-            char c = text.charAt(i);
-            if (c <= ' ' || c == 127) {
-                space = clean.length() > 0;
-                continue;
-            }
-            if (space) {
-                clean.append(' ');
-                space = false;
-            }
-            clean.append(c < 127 ? c : '?');
-        }
-        if (i < text.length() && !text.substring(i).isBlank()) {
-            clean.append("...");
-        }
-        return clean.toString();
+        return HeaderText.oneLine(text, MAX_TEXT);
     }
 
     static boolean isPrintableAscii(String s) {
