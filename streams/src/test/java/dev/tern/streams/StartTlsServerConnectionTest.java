@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.tern.testing.TestTls;
 
 /** The connection pipeline over a real socket on 127.0.0.1, with a scripted stand-in for the session. */
 class StartTlsServerConnectionTest {

@@ -46,6 +46,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.tern.streams.client.OpportunisticTls;
+import dev.tern.testing.TestTls;
 
 /**
  * STARTTLS over real sockets on 127.0.0.1: a scripted SMTP-like session behind
@@ -82,7 +84,7 @@ class StartTlsStageTest {
         testKit = ActorTestKit.create();
         materializer = Materializer.matFromSystem(testKit.system());
         serverContext = TestTls.serverContext();
-        clientContext = TestTls.trustingClientContext();
+        clientContext = OpportunisticTls.context();
     }
 
     @AfterAll
