@@ -83,7 +83,8 @@ final class OutboundFailures {
         return of(failures.get(failures.size() - 1));
     }
 
-    private static DeliveryFailure ofReply(SmtpReply reply) {
+    /** A 4xx or 5xx reply: its class decides, its text becomes the Diagnostic-Code. */
+    static DeliveryFailure ofReply(SmtpReply reply) {
         return FailureClassifier.ofReply(reply.code(), reply.enhancedCode(), String.join(" ", reply.lines()));
     }
 }

@@ -387,7 +387,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                                    Instant now) {
         String remoteMta = session.connection.host().name();
         if (reply == null) {
-            DeliveryFailure failure = new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2", "X-Tern; no reply for this recipient");
+            DeliveryFailure failure = new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, "no reply for this recipient"));
             logRecipient(entry, recipient, session.relayName(), "deferred", failure.diagnostic());
             return defer(entry, recipient, failure, remoteMta, now);
         }
@@ -395,7 +396,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             logRecipient(entry, recipient, session.relayName(), "sent", reply.toString());
             return entry.delivered(recipient, remoteMta, now);
         }
-        DeliveryFailure failure = FailureClassifier.ofReply(reply.code(), reply.enhancedCode(), String.join(" ", reply.lines()));
+        DeliveryFailure failure = OutboundFailures.ofReply(reply);
         if (failure.kind() == FailureKind.PERMANENT) {
             logRecipient(entry, recipient, session.relayName(), "bounced", reply.toString());
             return entry.failed(recipient, failure.status(), failure.diagnostic(), remoteMta, now);
@@ -462,7 +463,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         if (!work.isEmpty()) {
             // Every session broke and none could be opened again: what is left waits for the next attempt.
             settleRemainingWork(lastSessionFailure != null ? lastSessionFailure
-                    : new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2", "X-Tern; lost connection to " + domain));
+                    : new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2",
+                            FailureClassifier.diagnostic(FailureClassifier.TERN, "lost connection to " + domain)));
         }
         attemptEnded();
     }
