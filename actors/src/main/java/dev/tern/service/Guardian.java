@@ -33,6 +33,7 @@ import dev.tern.streams.client.OpportunisticTls;
 import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
 import dev.tern.router.Router;
+import dev.tern.session.ConnectionAdmission;
 import dev.tern.session.SessionSetup;
 import dev.tern.session.SmtpListener;
 import dev.tern.store.MailboxStore;
@@ -69,13 +70,14 @@ final class Guardian {
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             List<ActorRef<SmtpListener.Command>> running = new ArrayList<>();
+            ConnectionAdmission admission = new ConnectionAdmission(settings.connectionLimits());
             for (ListenerSpec spec : listeners) {
                 ServerDialogue dialogue = new ServerDialogue(session,
                         new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()));
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption());
                 ActorRef<SmtpListener.Command> listener = context.spawn(
-                        SmtpListener.create(setup, spec.address(), tlsEngines, spec.bound()), "listener-" + running.size());
+                        SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
                 context.watch(listener); // one that failed to bind stops, and has nothing to drain
                 running.add(listener);
             }

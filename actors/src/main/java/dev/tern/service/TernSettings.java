@@ -20,6 +20,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
 import dev.tern.relay.RelaySettings;
+import dev.tern.session.ConnectionLimits;
 
 /**
  * The service's settings, resolved once at start from three layers: built-in defaults
@@ -28,7 +29,8 @@ import dev.tern.relay.RelaySettings;
 record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat store, Set<String> domains,
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
                     List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
-                    Duration idleTimeout, Duration shutdownGrace, RelaySettings relay) {
+                    Duration idleTimeout, Duration shutdownGrace, RelaySettings relay,
+                    ConnectionLimits connectionLimits) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
 
@@ -123,7 +125,19 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                 smtps, tlsCert, tlsKey, hostname, maxSize, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
-                RelaySettingsParser.parse(tern, dataDir, hostname));
+                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern));
+    }
+
+    /** {@code max-connections = 0} means: as many as the heap can hold at their worst. */
+    private static ConnectionLimits connectionLimits(Config tern) throws UsageException {
+        long total = tern.getLong("max-connections");
+        if (total < 0) {
+            throw new UsageException("tern.max-connections: must be 0 (sized to the heap) or positive");
+        }
+        return new ConnectionLimits(total == 0 ? ConnectionLimits.totalForHeap(Runtime.getRuntime().maxMemory())
+                : (int) Math.min(total, Integer.MAX_VALUE),
+                (int) positive(tern, "max-connections-per-client", "tern.max-connections-per-client"),
+                tern.getBoolean("limit-loopback-clients"));
     }
 
     private static boolean isBuiltIn(Config config, String key) {

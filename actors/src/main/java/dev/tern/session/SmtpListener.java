@@ -1,9 +1,10 @@
 package dev.tern.session;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -19,18 +20,23 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 
+import org.apache.pekko.util.ByteString;
+
 import dev.tern.protocol.DataPhase;
-import dev.tern.streams.SessionInput;
+import dev.tern.protocol.SmtpReply;
 import dev.tern.streams.StartTlsServerConnection;
 import dev.tern.streams.StartTlsStage;
 
 /**
  * One bound SMTP socket: binds with Pekko Streams TCP, and for every accepted connection
- * spawns a {@link SmtpSession} child and wires the connection's stream to it.
+ * that the {@link ConnectionAdmission} lets in, runs the listener's one connection flow and
+ * spawns a {@link SmtpSession} child with the flow's materialized port. A connection over
+ * the limits gets its 421 and is closed; no session is made for it.
  */
 public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
 
@@ -57,31 +63,40 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
     private final SessionSetup setup;
     private final InetSocketAddress address;
     private final CompletableFuture<InetSocketAddress> bound;
-    private final Supplier<SSLEngine> tlsEngines;
+    private final Flow<ByteString, ByteString, StartTlsServerConnection.Connection> connectionFlow;
+    private final ConnectionAdmission admission;
     private final Materializer materializer;
-    private final Set<ActorRef<SmtpSession.Command>> sessions = new HashSet<>();
+    /** Each running session, with the client address it was admitted for. */
+    private final Map<ActorRef<SmtpSession.Command>, InetAddress> sessions = new HashMap<>();
     private Tcp.ServerBinding binding;
     private ActorRef<Done> drainedReplyTo;
 
     private SmtpListener(ActorContext<Command> context, SessionSetup setup, InetSocketAddress address,
-                         Supplier<SSLEngine> tlsEngines, CompletableFuture<InetSocketAddress> bound) {
+                         Supplier<SSLEngine> tlsEngines, ConnectionAdmission admission,
+                         CompletableFuture<InetSocketAddress> bound) {
         super(context);
         this.context = context;
         this.setup = setup;
         this.address = address;
-        this.tlsEngines = tlsEngines;
+        this.admission = admission;
         this.bound = bound;
+        // One blueprint for all connections: what differs per connection is its materialized port.
+        this.connectionFlow = StartTlsServerConnection.flow(DataPhase.MAX_TEXT_LINE, tlsEngines,
+                setup.encryption() == SessionSetup.Encryption.IMPLICIT
+                        ? StartTlsStage.Start.IN_TLS : StartTlsStage.Start.IN_CLEAR);
         this.materializer = Materializer.matFromSystem(context.getSystem());
     }
 
     /**
      * @param tlsEngines server-mode engines for STARTTLS or implicit TLS, one per connection
+     * @param admission  the connection limits, shared by every listener of the service
      * @param bound      completed with the bound address, or failed if the bind fails
      */
     public static Behavior<Command> create(SessionSetup setup, InetSocketAddress address,
-                                           Supplier<SSLEngine> tlsEngines, CompletableFuture<InetSocketAddress> bound) {
+                                           Supplier<SSLEngine> tlsEngines, ConnectionAdmission admission,
+                                           CompletableFuture<InetSocketAddress> bound) {
         return Behaviors.setup(context -> {
-            SmtpListener listener = new SmtpListener(context, setup, address, tlsEngines, bound);
+            SmtpListener listener = new SmtpListener(context, setup, address, tlsEngines, admission, bound);
             listener.bind();
             return listener;
         });
@@ -123,29 +138,23 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
     private Behavior<Command> onAccepted(Accepted accepted) {
         Tcp.IncomingConnection connection = accepted.connection();
         if (drainedReplyTo != null) {
-            connection.handleWith(org.apache.pekko.stream.javadsl.Flow.fromSinkAndSource(Sink.cancelled(),
-                    Source.empty()), materializer);
+            connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
             return this;
         }
-        // The session needs the connection's reply channel, and the connection hands input to
-        // the session: the first input waits (asynchronously) until the session exists.
-        CompletableFuture<ActorRef<SmtpSession.Command>> sessionRef = new CompletableFuture<>();
-        StartTlsServerConnection.Connection running = connection.handleWith(
-                StartTlsServerConnection.flow(input -> sessionRef.thenCompose(session -> {
-                    CompletableFuture<Done> handled = new CompletableFuture<>();
-                    session.tell(input instanceof SessionInput.Lines lines
-                            ? new SmtpSession.Received(lines.lines(), handled)
-                            : new SmtpSession.TlsStarted(((SessionInput.TlsStarted) input).tls(), handled));
-                    return handled;
-                }), DataPhase.MAX_TEXT_LINE, tlsEngines,
-                        setup.encryption() == SessionSetup.Encryption.IMPLICIT
-                                ? StartTlsStage.Start.IN_TLS : StartTlsStage.Start.IN_CLEAR), materializer);
+        InetAddress client = connection.remoteAddress().getAddress();
+        SmtpReply refusal = admission.admit(client);
+        if (refusal != null) {
+            context.getLog().warn("client {} refused: {}", connection.remoteAddress(), refusal);
+            // RFC 5321 §3.1: a server that will not serve may answer the connection with 421.
+            connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(),
+                    Source.single(ByteString.fromArrayUnsafe(refusal.toBytes()))), materializer);
+            return this;
+        }
+        StartTlsServerConnection.Connection running = connection.handleWith(connectionFlow, materializer);
         ActorRef<SmtpSession.Command> session = context.spawnAnonymous(
-                SmtpSession.create(setup, running.replies(), connection.remoteAddress()));
+                SmtpSession.create(setup, running.port(), connection.remoteAddress()));
         context.watch(session);
-        sessions.add(session);
-        sessionRef.complete(session);
-        running.inputEnded().whenComplete((done, failure) -> session.tell(new SmtpSession.InputEnded()));
+        sessions.put(session, client);
         return this;
     }
 
@@ -154,12 +163,13 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
         if (binding != null) {
             binding.unbind();
         }
-        sessions.forEach(session -> session.tell(new SmtpSession.Drain()));
+        sessions.keySet().forEach(session -> session.tell(new SmtpSession.Drain()));
         return answerIfDrained();
     }
 
     private Behavior<Command> onSessionEnded(Terminated terminated) {
-        sessions.remove(terminated.getRef());
+        InetAddress client = sessions.remove(terminated.getRef());
+        admission.release(client);
         return answerIfDrained();
     }
 

@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -38,8 +36,9 @@ import dev.tern.protocol.Transaction;
 import dev.tern.router.Router;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.InputLine;
+import dev.tern.streams.ConnectionPort;
+import dev.tern.streams.SessionInput;
 import dev.tern.streams.TlsInbound;
-import dev.tern.streams.TlsReplyChannel;
 import dev.tern.users.Authenticator;
 
 /**
@@ -48,25 +47,19 @@ import dev.tern.users.Authenticator;
  * {@link StagingFile}, hands each complete message to the {@link Router}, and answers
  * 250 only when the router says every copy is durable.
  *
- * <p>A batch is acknowledged only once all its lines are handled, so while a message is
- * being stored nothing more is read: pipelined commands wait their turn and their
- * replies stay in order.
+ * <p>The session asks its {@link ConnectionPort} for the next batch only once all lines of
+ * the last are handled, so while a message is being stored nothing more is read: pipelined
+ * commands wait their turn and their replies stay in order. A batch whose replies pile up
+ * past {@link #REPLY_HIGH_WATER} (a client pipelining without reading) is handled in parts,
+ * each after the client has read enough: a connection's memory stays bounded.
  */
 public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     public sealed interface Command {
     }
 
-    /** Lines from the client; complete {@code handled} when they are all dealt with. */
-    public record Received(List<InputLine> lines, CompletableFuture<Done> handled) implements Command {
-    }
-
-    /** The TLS handshake completed; complete {@code handled} once the session has taken note. */
-    public record TlsStarted(TlsInbound.Established tls, CompletableFuture<Done> handled) implements Command {
-    }
-
-    /** The client closed the connection, or it broke. */
-    public record InputEnded() implements Command {
+    /** What the connection says: lines, the switch to TLS, room for replies, its end. */
+    public record FromConnection(SessionInput input) implements Command {
     }
 
     /** The service is stopping: finish the transaction under way, then say 421 and close. */
@@ -86,11 +79,17 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
+    /**
+     * Reply octets after which the session stops handling the lines of a batch until the
+     * client has read them: bounds what one pipelined batch costs in memory and CPU time.
+     */
+    static final int REPLY_HIGH_WATER = 16 * 1024;
+
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final SessionSetup setup;
     private final ServerDialogue dialogue;
-    private final TlsReplyChannel output;
+    private final ConnectionPort connection;
     private final String peerAddress;
     private final ActorRef<Router.Outcome> storageOutcomes;
     private final ActorRef<Authenticator.Verdict> authVerdicts;
@@ -99,7 +98,6 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private SessionState state = SessionState.INITIAL;
     private Mode mode = Mode.COMMANDS;
-    private CompletableFuture<Done> handled;
     private boolean inputEnded;
     private boolean draining;
     /** No more input is handled; the session stops once a message being stored is answered. */
@@ -113,21 +111,24 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private StagedMessage staged;
 
     private SmtpSession(ActorContext<Command> context, TimerScheduler<Command> timers, SessionSetup setup,
-                        TlsReplyChannel output, InetSocketAddress peer) {
+                        ConnectionPort connection, InetSocketAddress peer) {
         super(context);
         this.context = context;
         this.timers = timers;
         this.setup = setup;
         this.dialogue = setup.dialogue();
-        this.output = output;
+        this.connection = connection;
         this.peerAddress = addressLiteral(peer);
         this.storageOutcomes = context.messageAdapter(Router.Outcome.class, StorageOutcome::new);
         this.authVerdicts = context.messageAdapter(Authenticator.Verdict.class, AuthVerdict::new);
     }
 
-    public static Behavior<Command> create(SessionSetup setup, TlsReplyChannel output, InetSocketAddress peer) {
+    public static Behavior<Command> create(SessionSetup setup, ConnectionPort connection, InetSocketAddress peer) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            SmtpSession session = new SmtpSession(context, timers, setup, output, peer);
+            SmtpSession session = new SmtpSession(context, timers, setup, connection, peer);
+            ActorRef<SessionInput> inputs = context.messageAdapter(SessionInput.class, FromConnection::new);
+            connection.open(inputs::tell);
+            connection.requestInput();
             if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
                 session.mode = Mode.AWAITING_TLS; // RFC 8314: the connection starts in TLS; greet inside it
             } else {
@@ -142,32 +143,47 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Received.class, this::onReceived)
-                .onMessage(TlsStarted.class, this::onTlsStarted)
+                .onMessage(FromConnection.class, this::onConnection)
                 .onMessage(StorageOutcome.class, this::onStorageOutcome)
                 .onMessage(AuthVerdict.class, this::onAuthVerdict)
-                .onMessage(InputEnded.class, this::onInputEnded)
                 .onMessage(Drain.class, this::onDrain)
                 .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
                 .onSignal(PostStop.class, signal -> onStop())
                 .build();
     }
 
-    private Behavior<Command> onReceived(Received received) {
+    private Behavior<Command> onConnection(FromConnection message) {
+        SessionInput input = message.input();
+        if (input instanceof SessionInput.Lines lines) {
+            return onLines(lines.lines());
+        }
+        if (input instanceof SessionInput.TlsStarted started) {
+            return onTlsStarted(started.tls());
+        }
+        if (input instanceof SessionInput.Writable) {
+            return processPending();
+        }
+        return onInputEnded();
+    }
+
+    private Behavior<Command> onLines(List<InputLine> lines) {
         if (mode == Mode.AWAITING_TLS) {
             // RFC 3207 §4.2 / CVE-2011-0411: what the client sent in clear after STARTTLS is dropped
-            received.handled().complete(Done.getInstance());
+            connection.requestInput();
             return this;
         }
-        pending.addAll(received.lines());
-        handled = received.handled();
+        pending.addAll(lines);
         restartIdleTimer();
         return processPending();
     }
 
-    /** Handles queued lines until they run out, the session waits on storage, or it closes. */
+    /**
+     * Handles queued lines until they run out, the session waits on storage, it closes, or
+     * its replies reach {@link #REPLY_HIGH_WATER}; then asks the connection for what comes next.
+     */
     private Behavior<Command> processPending() {
-        while (!pending.isEmpty() && !closing && (mode == Mode.COMMANDS || mode == Mode.DATA)) {
+        while (!pending.isEmpty() && !closing && (mode == Mode.COMMANDS || mode == Mode.DATA)
+                && replies.length() < REPLY_HIGH_WATER) {
             InputLine line = pending.poll();
             if (mode == Mode.COMMANDS) {
                 onCommandLine(line);
@@ -188,10 +204,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         if (closing || inputEnded) {
             return Behaviors.stopped();
         }
-        if (pending.isEmpty() && handled != null) {
-            CompletableFuture<Done> done = handled;
-            handled = null;
-            done.complete(Done.getInstance());
+        if (pending.isEmpty()) {
+            connection.requestInput();
+        } else {
+            connection.notifyWhenWritable(); // the rest of the batch once the client reads its replies
         }
         return this;
     }
@@ -209,7 +225,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         switch (step.action()) {
             case START_TLS -> {
                 flushReplies();
-                output.startTls(ByteString.fromArrayUnsafe(step.reply().toBytes()));
+                connection.startTls(ByteString.fromArrayUnsafe(step.reply().toBytes()));
                 mode = Mode.AWAITING_TLS;
             }
             case AUTHENTICATE -> {
@@ -292,8 +308,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         finishMessage(reply);
     }
 
-    private Behavior<Command> onTlsStarted(TlsStarted started) {
-        TlsInbound.Established tls = started.tls();
+    private Behavior<Command> onTlsStarted(TlsInbound.Established tls) {
         state = SessionState.afterTlsHandshake(new TlsSession(tls.protocol(), tls.cipherSuite()));
         mode = Mode.COMMANDS;
         pending.clear();
@@ -303,7 +318,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         }
         restartIdleTimer();
         flushReplies();
-        started.handled().complete(Done.getInstance());
+        connection.requestInput();
         return this;
     }
 
@@ -336,7 +351,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         closeIfDrainedAndIdle();
     }
 
-    private Behavior<Command> onInputEnded(InputEnded ended) {
+    private Behavior<Command> onInputEnded() {
         inputEnded = true;
         if (mode == Mode.STORING) {
             return this; // the message is complete: store it, then stop
@@ -368,10 +383,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         }
         // Closing the reply side closes the connection once the last reply is written; failing
         // the input side instead would abort it and could drop that reply (the 221 to QUIT).
-        output.close();
-        if (handled != null) {
-            handled.complete(Done.getInstance());
-        }
+        connection.close();
         return this;
     }
 
@@ -416,10 +428,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         }
         ByteString bytes = replies.result();
         replies.clear();
-        if (!output.send(bytes)) {
-            context.getLog().warn("client {} does not read its replies; closing", peerAddress);
-            close();
-        }
+        connection.send(bytes);
     }
 
     private void restartIdleTimer() {

@@ -44,7 +44,8 @@ import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.InputLine;
-import dev.tern.streams.TlsReplyChannel;
+import dev.tern.streams.ConnectionPort;
+import dev.tern.streams.SessionInput;
 import dev.tern.users.Authenticator;
 
 class SmtpSessionTest {
@@ -69,7 +70,7 @@ class SmtpSessionTest {
     Path temp;
 
     private Path incoming;
-    private FakeReplyChannel channel;
+    private FakeConnection channel;
     private TestProbe<Router.Command> router;
     private TestProbe<Authenticator.Command> authenticator;
     private TestProbe<Object> watcher;
@@ -87,7 +88,7 @@ class SmtpSessionTest {
     @BeforeEach
     void setUp() throws IOException {
         incoming = Files.createDirectories(temp.resolve("incoming"));
-        channel = new FakeReplyChannel();
+        channel = new FakeConnection();
         router = testKit.createTestProbe();
         authenticator = testKit.createTestProbe();
         watcher = testKit.createTestProbe();
@@ -95,38 +96,87 @@ class SmtpSessionTest {
 
     // ---------------------------------------------------------------- the fake connection
 
-    /** Collects what the session sends and whether it closed the connection. */
-    static final class FakeReplyChannel implements TlsReplyChannel {
+    /**
+     * Collects what the session sends and whether it closed the connection. A batch counts
+     * as handled when the session asks for the next one, as the real connection sees it.
+     */
+    static final class FakeConnection implements ConnectionPort {
         private final StringBuilder sent = new StringBuilder();
+        private final java.util.ArrayDeque<CompletableFuture<Done>> batches = new java.util.ArrayDeque<>();
         private int sends;
         private int closes;
         private int tlsSwitches;
+        private int inputRequests;
+        private int writableRequests;
+
+        @Override
+        public void open(java.util.function.Consumer<SessionInput> session) {
+        }
+
+        /** The next input request completes {@code handled}. */
+        synchronized void expectInputRequest(CompletableFuture<Done> handled) {
+            batches.add(handled);
+        }
+
+        @Override
+        public synchronized void requestInput() {
+            inputRequests++;
+            CompletableFuture<Done> handled = batches.poll();
+            if (handled != null) {
+                handled.complete(Done.getInstance());
+            }
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void notifyWhenWritable() {
+            writableRequests++;
+            notifyAll();
+        }
+
+        synchronized int inputRequests() {
+            return inputRequests;
+        }
+
+        synchronized void awaitInputRequests(int count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (inputRequests < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("the session asked for input " + inputRequests + " times, not " + count);
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+
+        synchronized int writableRequests() {
+            return writableRequests;
+        }
 
         /** The switch to TLS: the last cleartext reply is recorded like any other, then marked. */
         @Override
-        public synchronized boolean startTls(ByteString reply) {
+        public synchronized void startTls(ByteString reply) {
             sent.append(reply.decodeString(ISO_8859_1)).append("<TLS>");
             tlsSwitches++;
             notifyAll();
-            return accepting;
         }
 
         synchronized int tlsSwitches() {
             return tlsSwitches;
         }
-        private volatile boolean accepting = true;
 
         @Override
-        public synchronized boolean send(ByteString bytes) {
+        public synchronized void send(ByteString bytes) {
             sent.append(bytes.decodeString(ISO_8859_1));
             sends++;
             notifyAll();
-            return accepting;
         }
 
         @Override
         public synchronized void close() {
             closes++;
+            batches.forEach(handled -> handled.complete(Done.getInstance())); // nothing more will be asked for
+            batches.clear();
             notifyAll();
         }
 
@@ -186,25 +236,31 @@ class SmtpSessionTest {
         return session(Duration.ofMinutes(5), router.getRef());
     }
 
-    private static CompletableFuture<Done> send(ActorRef<SmtpSession.Command> session, List<String> lines) {
-        CompletableFuture<Done> handled = new CompletableFuture<>();
+    private CompletableFuture<Done> send(ActorRef<SmtpSession.Command> session, List<String> lines) {
         List<InputLine> input = lines.stream()
                 .<InputLine>map(line -> new InputLine.Line(ByteString.fromString(line, ISO_8859_1)))
                 .toList();
-        session.tell(new SmtpSession.Received(input, handled));
+        return sendLines(session, input);
+    }
+
+    /** Hands the session a batch; the future completes when the session asks for the next. */
+    private CompletableFuture<Done> sendLines(ActorRef<SmtpSession.Command> session, List<InputLine> input) {
+        CompletableFuture<Done> handled = new CompletableFuture<>();
+        channel.expectInputRequest(handled);
+        session.tell(new SmtpSession.FromConnection(new SessionInput.Lines(input)));
         return handled;
     }
 
-    private static CompletableFuture<Done> send(ActorRef<SmtpSession.Command> session, String... lines) {
+    private CompletableFuture<Done> send(ActorRef<SmtpSession.Command> session, String... lines) {
         return send(session, Arrays.asList(lines));
     }
 
     /** Sends a batch and waits until the session has handled all of it. */
-    private static void handled(ActorRef<SmtpSession.Command> session, String... lines) throws Exception {
+    private void handled(ActorRef<SmtpSession.Command> session, String... lines) throws Exception {
         send(session, lines).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static void handled(ActorRef<SmtpSession.Command> session, List<String> lines) throws Exception {
+    private void handled(ActorRef<SmtpSession.Command> session, List<String> lines) throws Exception {
         send(session, lines).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
@@ -278,9 +334,8 @@ class SmtpSessionTest {
     @Test
     void anOverlongCommandLineIsRefusedAndTheSessionGoesOn() throws Exception {
         ActorRef<SmtpSession.Command> session = session();
-        CompletableFuture<Done> handled = new CompletableFuture<>();
-        session.tell(new SmtpSession.Received(List.of(InputLine.OVERLONG,
-                new InputLine.Line(ByteString.fromString("NOOP"))), handled));
+        CompletableFuture<Done> handled = sendLines(session, List.of(InputLine.OVERLONG,
+                new InputLine.Line(ByteString.fromString("NOOP"))));
         handled.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertThat(channel.text()).isEqualTo(GREETING + replies(Replies.LINE_TOO_LONG, Replies.OK));
     }
@@ -404,7 +459,7 @@ class SmtpSessionTest {
         handled(session, "Subject: cut short", "", "the client goes away");
         assertThat(incomingFiles()).hasSize(1);
 
-        session.tell(new SmtpSession.InputEnded());
+        session.tell(new SmtpSession.FromConnection(SessionInput.ENDED));
 
         watcher.expectTerminated(session, TIMEOUT);
         assertThat(incomingFiles()).isEmpty();
@@ -416,7 +471,7 @@ class SmtpSessionTest {
     void inputEndedWhileStoringStillStoresThenStops() throws Exception {
         ActorRef<SmtpSession.Command> session = session();
         Submitted submitted = submitMessage(session, "body", ".");
-        session.tell(new SmtpSession.InputEnded());
+        session.tell(new SmtpSession.FromConnection(SessionInput.ENDED));
         assertThat(submitted.deliver().message().file()).as("the router still needs the staged file").exists();
 
         submitted.deliver().replyTo().tell(new Router.Stored(submitted.deliver().envelope().messageId()));
@@ -457,9 +512,8 @@ class SmtpSessionTest {
     void anOverlongDataLineIsRefusedAtTheDot() throws Exception {
         ActorRef<SmtpSession.Command> session = session();
         handled(session, ENVELOPE_TO_ALICE);
-        CompletableFuture<Done> handled = new CompletableFuture<>();
-        session.tell(new SmtpSession.Received(List.of(new InputLine.Line(ByteString.fromString("ok")),
-                InputLine.OVERLONG, new InputLine.Line(ByteString.fromString("."))), handled));
+        CompletableFuture<Done> handled = sendLines(session, List.of(new InputLine.Line(ByteString.fromString("ok")),
+                InputLine.OVERLONG, new InputLine.Line(ByteString.fromString("."))));
         handled.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertThat(channel.text()).endsWith(replies(Replies.DATA_LINE_TOO_LONG));
         router.expectNoMessage(SHORT);
@@ -491,6 +545,42 @@ class SmtpSessionTest {
         channel.awaitEndsWith(replies(Replies.queued(deliver.envelope().messageId())), TIMEOUT);
     }
 
+    /**
+     * A pipelined flood in one batch is answered in parts of about {@link SmtpSession#REPLY_HIGH_WATER}
+     * octets: after each the session waits until the client has read (Writable), and asks for
+     * no more input until the whole batch is answered.
+     */
+    @Test
+    void aFloodOfPipelinedCommandsIsAnsweredInBoundedPartsAsTheClientReads() throws Exception {
+        ActorRef<SmtpSession.Command> session = session();
+        int requestsBefore = channel.inputRequests();
+        int commands = 5_000;
+        String ok = replies(Replies.OK);
+        CompletableFuture<Done> handled = send(session, java.util.Collections.nCopies(commands, "NOOP"));
+
+        int parts = 0;
+        while (!handled.isDone()) {
+            int before = parts;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (channel.writableRequests() == before && !handled.isDone()) {
+                assertThat(System.nanoTime()).as("the session answers or waits for room").isLessThan(deadline);
+                Thread.sleep(1);
+            }
+            if (handled.isDone()) {
+                break;
+            }
+            parts++;
+            int answered = (channel.text().length() - GREETING.length()) / ok.length();
+            assertThat(answered * ok.length()).as("replies sent before waiting, part %d", parts)
+                    .isLessThanOrEqualTo(parts * (SmtpSession.REPLY_HIGH_WATER + ok.length()));
+            assertThat(channel.inputRequests()).as("no new input while replies wait").isEqualTo(requestsBefore);
+            session.tell(new SmtpSession.FromConnection(SessionInput.WRITABLE));
+        }
+        assertThat(parts).isGreaterThanOrEqualTo(commands * ok.length() / (SmtpSession.REPLY_HIGH_WATER + ok.length()));
+        assertThat(channel.text()).isEqualTo(GREETING + ok.repeat(commands));
+        assertThat(channel.closed()).isFalse();
+    }
+
     @Test
     void aMessageOverTheSizeLimitIsRefusedWith552AtTheDot() throws Exception {
         SessionSettings small = new SessionSettings(HOST, 100, 100, 3);
@@ -511,12 +601,11 @@ class SmtpSessionTest {
     }
 
     @Test
-    void aStagedFileBeingStoredIsNotDeletedWhenTheClientStopsReading() throws Exception {
+    void aStagedFileBeingStoredIsNotDeletedWhenTheConnectionBreaks() throws Exception {
         ActorRef<SmtpSession.Command> session = session();
         handled(session, "EHLO client.example");
-        channel.accepting = false; // the client stopped reading (or the connection's output side is gone)
-
         send(session, "MAIL FROM:<sender@example.net>", "RCPT TO:<alice@example.org>", "DATA", "hello", ".");
+        session.tell(new SmtpSession.FromConnection(SessionInput.ENDED)); // the connection broke meanwhile
 
         Router.Deliver deliver = router.expectMessageClass(Router.Deliver.class, TIMEOUT);
         watcher.expectNoMessage(SHORT);

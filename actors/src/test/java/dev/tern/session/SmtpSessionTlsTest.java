@@ -30,6 +30,7 @@ import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
 import dev.tern.router.Router;
 import dev.tern.streams.InputLine;
+import dev.tern.streams.SessionInput;
 import dev.tern.streams.TlsInbound;
 import dev.tern.users.Authenticator;
 
@@ -46,7 +47,7 @@ class SmtpSessionTlsTest {
 
     @TempDir
     Path temp;
-    private SmtpSessionTest.FakeReplyChannel channel;
+    private SmtpSessionTest.FakeConnection channel;
     private TestProbe<Router.Command> router;
     private TestProbe<Authenticator.Command> authenticator;
 
@@ -57,7 +58,7 @@ class SmtpSessionTlsTest {
 
     @BeforeEach
     void setUp() {
-        channel = new SmtpSessionTest.FakeReplyChannel();
+        channel = new SmtpSessionTest.FakeConnection();
         router = testKit.createTestProbe();
         authenticator = testKit.createTestProbe();
     }
@@ -68,25 +69,29 @@ class SmtpSessionTlsTest {
         SessionSetup setup = new SessionSetup(new ServerDialogue(SETTINGS, policy), SETTINGS, router.getRef(),
                 authenticator.getRef(), Files.createDirectories(temp.resolve("incoming")), Duration.ofMinutes(5),
                 Clock.systemUTC(), encryption);
-        return testKit.spawn(SmtpSession.create(setup, channel, PEER));
+        ActorRef<SmtpSession.Command> session = testKit.spawn(SmtpSession.create(setup, channel, PEER));
+        channel.awaitInputRequests(1, TIMEOUT); // its first request, before anything is sent to it
+        return session;
     }
 
-    private static void handled(ActorRef<SmtpSession.Command> session, String... lines) throws Exception {
+    private void handled(ActorRef<SmtpSession.Command> session, String... lines) throws Exception {
         send(session, lines).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static CompletableFuture<Done> send(ActorRef<SmtpSession.Command> session, String... lines) {
+    private CompletableFuture<Done> send(ActorRef<SmtpSession.Command> session, String... lines) {
         CompletableFuture<Done> handled = new CompletableFuture<>();
+        channel.expectInputRequest(handled);
         List<InputLine> input = java.util.Arrays.stream(lines)
                 .<InputLine>map(line -> new InputLine.Line(ByteString.fromString(line, StandardCharsets.ISO_8859_1)))
                 .toList();
-        session.tell(new SmtpSession.Received(input, handled));
+        session.tell(new SmtpSession.FromConnection(new SessionInput.Lines(input)));
         return handled;
     }
 
-    private static void tlsStarted(ActorRef<SmtpSession.Command> session) throws Exception {
+    private void tlsStarted(ActorRef<SmtpSession.Command> session) throws Exception {
         CompletableFuture<Done> handled = new CompletableFuture<>();
-        session.tell(new SmtpSession.TlsStarted(TLS13, handled));
+        channel.expectInputRequest(handled);
+        session.tell(new SmtpSession.FromConnection(new SessionInput.TlsStarted(TLS13)));
         handled.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 

@@ -62,8 +62,16 @@ public final class SmtpTranscript implements AutoCloseable {
     }
 
     public static SmtpTranscript connect(String host, int port) {
+        return connectFrom(null, host, port);
+    }
+
+    /** Connects from a chosen local address (e.g. 127.0.0.2: another client, as the server sees it). */
+    public static SmtpTranscript connectFrom(String localHost, String host, int port) {
         Socket socket = new Socket();
         try {
+            if (localHost != null) {
+                socket.bind(new InetSocketAddress(localHost, 0));
+            }
             socket.connect(new InetSocketAddress(host, port), (int) CONNECT_TIMEOUT.toMillis());
             socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
             socket.setTcpNoDelay(true);

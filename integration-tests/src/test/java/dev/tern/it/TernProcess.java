@@ -28,7 +28,7 @@ public final class TernProcess implements AutoCloseable {
     /** The server JVM: small stacks and heap, as the ./tern launcher uses. */
     /** The discard port: no DNS server on loopback answers there. */
     static final int UNANSWERED_DNS_PORT = 9;
-    static final List<String> SERVER_JVM = List.of("-Xss512k", "-Xms64m", "-Xmx384m");
+    static final List<String> SERVER_JVM = List.of("-Xss512k", "-Xms64m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
     /** Admin commands start, edit a file and exit: favour start-up time over peak speed. */
     static final List<String> ADMIN_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m");
 

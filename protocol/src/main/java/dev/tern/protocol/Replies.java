@@ -32,6 +32,12 @@ public final class Replies {
     public static final SmtpReply RELAY_DENIED = SmtpReply.of(550, "5.7.1", "Error: relay access denied");
     public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
     public static final SmtpReply HTTP_REJECTED = SmtpReply.of(421, "4.7.0", "Error: this is an SMTP server, not HTTP; closing connection");
+    /** Postfix's anvil wording: one client address holds too many connections (RFC 5321 §3.8). */
+    public static final SmtpReply TOO_MANY_CONNECTIONS_FROM_CLIENT =
+            SmtpReply.of(421, "4.7.0", "Error: too many connections from your address, try again later");
+    /** The listener holds as many connections as the service allows. */
+    public static final SmtpReply TOO_MANY_CONNECTIONS =
+            SmtpReply.of(421, "4.7.0", "Error: too many connections, try again later");
     public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");
     public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
     public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");

@@ -2,7 +2,7 @@ package dev.tern.streams;
 
 import org.apache.pekko.util.ByteString;
 
-/** One line of SMTP input, as split at CRLF by {@link SmtpLineFraming}. */
+/** One line of SMTP input, as split at CRLF by {@link LineSplitter}. */
 public sealed interface InputLine {
 
     /** The octets between two CRLFs, without the CRLF; bare CR or LF stay inside. */

@@ -2,10 +2,10 @@ package dev.tern.streams;
 
 import java.util.List;
 
-/** What a STARTTLS-capable session receives: batches of lines, and once the mark of the switch to TLS. */
+/** What a connection hands its session: batches of lines, the switch to TLS, flow control and the end. */
 public sealed interface SessionInput {
 
-    /** Every complete line of one network chunk, as {@link SmtpLineFraming} cuts them. */
+    /** Every complete line of one network chunk, as {@link LineSplitter} cuts them. */
     record Lines(List<InputLine> lines) implements SessionInput {
     }
 
@@ -17,4 +17,15 @@ public sealed interface SessionInput {
      */
     record TlsStarted(TlsInbound.Established tls) implements SessionInput {
     }
+
+    /** Answers {@link ConnectionPort#notifyWhenWritable()}: the client has read enough replies. */
+    record Writable() implements SessionInput {
+    }
+
+    /** The client closed the connection, or it broke: nothing more will come. */
+    record Ended() implements SessionInput {
+    }
+
+    Writable WRITABLE = new Writable();
+    Ended ENDED = new Ended();
 }

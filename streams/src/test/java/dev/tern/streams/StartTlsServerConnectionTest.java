@@ -22,12 +22,9 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
@@ -77,22 +74,27 @@ class StartTlsServerConnectionTest {
         }
     }
 
-    /** Binds a server whose session is {@code session(lines, replyChannel)}; returns its address. */
-    private InetSocketAddress serve(BiFunction<List<InputLine>, ReplyChannel, CompletionStage<?>> session)
+    /**
+     * Binds a server whose session is {@code session(lines, port)}: each batch is handed to it,
+     * and the next is asked for once the returned stage completes; returns the address.
+     */
+    private InetSocketAddress serve(BiFunction<List<InputLine>, ConnectionPort, CompletionStage<?>> session)
             throws Exception {
         binding = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
                 .to(Sink.foreach(connection -> {
-                    CompletableFuture<ReplyChannel> channel = new CompletableFuture<>();
-                    StartTlsServerConnection.Connection running = connection.handleWith(
-                            StartTlsServerConnection.flow(input -> channel.thenCompose(replies -> {
-                                        CompletionStage<?> handled = input instanceof SessionInput.Lines lines
-                                                ? session.apply(lines.lines(), replies)
-                                                : CompletableFuture.completedFuture(Done.getInstance());
-                                        return handled.thenApply(done -> Done.getInstance());
-                                    }),
-                                    998, ENGINES, StartTlsStage.Start.IN_CLEAR), materializer);
-                    channel.complete(running.replies());
-                    inputEnds.add(running.inputEnded());
+                    ConnectionPort port = connection.handleWith(
+                            StartTlsServerConnection.flow(998, ENGINES, StartTlsStage.Start.IN_CLEAR), materializer)
+                            .port();
+                    CompletableFuture<Done> ended = new CompletableFuture<>();
+                    inputEnds.add(ended);
+                    port.open(input -> {
+                        if (input instanceof SessionInput.Lines lines) {
+                            session.apply(lines.lines(), port).thenRun(port::requestInput);
+                        } else if (input instanceof SessionInput.Ended) {
+                            ended.complete(Done.getInstance());
+                        }
+                    });
+                    port.requestInput();
                 }))
                 .run(materializer)
                 .toCompletableFuture()
@@ -132,7 +134,7 @@ class StartTlsServerConnectionTest {
         return line instanceof InputLine.Line text ? text.bytes().decodeString(ISO_8859_1) : "<overlong>";
     }
 
-    private static CompletionStage<Done> echo(List<InputLine> lines, ReplyChannel channel) {
+    private static CompletionStage<Done> echo(List<InputLine> lines, ConnectionPort channel) {
         StringBuilder out = new StringBuilder();
         for (InputLine line : lines) {
             out.append("250 ").append(text(line)).append("\r\n");
@@ -213,27 +215,56 @@ class StartTlsServerConnectionTest {
         assertThat(outcome).isIn("done", "failed"); // either way it completes: the session learns the input ended
     }
 
+    /**
+     * A client that pipelines without reading is throttled by TCP: the connection stops
+     * reading once the replies it holds reach the limit, so the client's writes stall long
+     * before it has sent 64 MB. Nothing is lost: once it reads, every reply comes, in order.
+     */
     @Test
-    void theReplyChannelRefusesOnceItsBufferIsFullOrItIsClosed() throws Exception {
-        Pair<TlsReplyChannel, Source<TlsOutbound, NotUsed>> replies =
-                StartTlsServerConnection.replies().preMaterialize(materializer);
-        ReplyChannel channel = replies.first();
-        // nobody reads the source: the replies pile up, and the pile is bounded
-        int accepted = 0;
-        while (accepted < 10 * StartTlsServerConnection.REPLY_BUFFER && channel.send(ByteString.fromString("250 Ok\r\n"))) {
-            accepted++;
-        }
-        // the queue holds REPLY_BUFFER; the stages behind it may hold a few more
-        assertThat(accepted).isBetween(StartTlsServerConnection.REPLY_BUFFER, StartTlsServerConnection.REPLY_BUFFER + 256);
-        // the pre-materialized queue drains into the stages behind it in the background, so a
-        // later send may find room again; what matters is that it was refused once it was full
-        int late = channel.send(ByteString.fromString("250 late\r\n")) ? 1 : 0;
+    void aClientThatDoesNotReadIsThrottledAndLosesNoReply() throws Exception {
+        java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
+        InetSocketAddress address = serve((lines, channel) -> {
+            handled.addAndGet(lines.size());
+            return echo(lines, channel);
+        });
+        byte[] chunk = "NOOP\r\n".repeat(10_000).getBytes(ISO_8859_1);
+        long limit = 64L << 20;
+        try (Socket client = connect(address)) {
+            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            Thread flood = new Thread(() -> {
+                try {
+                    OutputStream out = client.getOutputStream();
+                    while (written.get() < limit) {
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (IOException closed) {
+                    // the test closes the socket
+                }
+            });
+            flood.setDaemon(true);
+            flood.start();
+            flood.join(5_000);
+            assertThat(flood.isAlive()).as("the flood is stalled by TCP backpressure").isTrue();
+            long stalledAt = written.get();
+            assertThat(stalledAt).isLessThan(limit);
+            Thread.sleep(500);
+            assertThat(written.get()).as("still stalled").isEqualTo(stalledAt);
+            // what the server took in: replies the kernel buffers hold, plus at most the reply limit
+            long repliesOctets = handled.get() * "250 NOOP\r\n".length();
+            assertThat(repliesOctets).isLessThan(32L << 20);
 
-        channel.close();
-        assertThat(channel.send(ByteString.fromString("250 after close\r\n"))).isFalse();
-        // what was queued before close still comes out, then the source completes
-        List<TlsOutbound> queued = replies.second().runWith(Sink.seq(), materializer)
-                .toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        assertThat(queued).hasSize(accepted + late);
+            // now read: the replies come out in order, and the flood moves again
+            long lines = 200_000;
+            InputStream in = client.getInputStream();
+            byte[] expected = "250 NOOP\r\n".getBytes(ISO_8859_1);
+            for (long n = 0; n < lines; n++) {
+                for (byte b : expected) {
+                    int got = in.read();
+                    assertThat(got).as("octet of reply %d", n).isEqualTo(b & 0xff);
+                }
+            }
+            assertThat(written.get()).as("the flood resumed once replies were read").isGreaterThan(stalledAt);
+        }
     }
 }

@@ -292,7 +292,7 @@ class StartTlsStageTest {
 
     /** An SMTP-like session: 250-echoes lines, 220 + switch on STARTTLS, 221 + close on QUIT. */
     private static final class ScriptedSession {
-        final TlsReplyChannel channel;
+        final ConnectionPort channel;
         final CompletableFuture<TlsInbound.Established> handshake = new CompletableFuture<>();
         final List<String> linesInClear = Collections.synchronizedList(new ArrayList<>());
         final List<String> linesInTls = Collections.synchronizedList(new ArrayList<>());
@@ -301,11 +301,11 @@ class StartTlsStageTest {
         /** Between accepting STARTTLS and the TLS marker: every line is cleartext injected after STARTTLS. */
         private boolean awaitingTls;
 
-        ScriptedSession(TlsReplyChannel channel) {
+        ScriptedSession(ConnectionPort channel) {
             this.channel = channel;
         }
 
-        CompletionStage<Done> handle(SessionInput input) {
+        void handle(SessionInput input) {
             if (input instanceof SessionInput.TlsStarted started) {
                 awaitingTls = false;
                 tlsStarted = started.tls();
@@ -313,8 +313,10 @@ class StartTlsStageTest {
                 for (InputLine line : lines.lines()) {
                     handle(line instanceof InputLine.Line text ? text.bytes().decodeString(ISO_8859_1) : "<overlong>");
                 }
+            } else {
+                return; // Ended, or Writable (never asked for)
             }
-            return CompletableFuture.completedFuture(Done.getInstance());
+            channel.requestInput();
         }
 
         private void handle(String line) {
@@ -338,13 +340,13 @@ class StartTlsStageTest {
     private InetSocketAddress serve() throws Exception {
         binding = Tcp.get(testKit.system()).bind("127.0.0.1", 0)
                 .to(Sink.foreach(connection -> {
-                    CompletableFuture<ScriptedSession> created = new CompletableFuture<>();
                     StartTlsServerConnection.Connection ends = connection.handleWith(
-                            StartTlsServerConnection.flow(input -> created.thenCompose(s -> s.handle(input)), 998,
-                                    TlsEngines.server(serverContext), StartTlsStage.Start.IN_CLEAR),
+                            StartTlsServerConnection.flow(998, TlsEngines.server(serverContext),
+                                    StartTlsStage.Start.IN_CLEAR),
                             materializer);
-                    ScriptedSession session = new ScriptedSession(ends.replies());
-                    created.complete(session);
+                    ScriptedSession session = new ScriptedSession(ends.port());
+                    ends.port().open(session::handle);
+                    ends.port().requestInput();
                     ends.handshake().whenComplete((established, failure) -> {
                         if (failure != null) {
                             session.handshake.completeExceptionally(failure);
