@@ -34,6 +34,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.ReversePath;
 import dev.tern.store.AtomicFiles;
 import dev.tern.store.Durable;
+import dev.tern.store.PrivateFiles;
 import dev.tern.store.SpoolLinks;
 import dev.tern.store.StagedMessage;
 
@@ -107,7 +108,7 @@ public final class QueueSpool {
                 created.add(body); // before placing: a copy that fails half-way must go too
                 SpoolLinks.place(message.file(), body);
                 created.add(envelope);
-                AtomicFiles.write(envelope, QueueRecords.write(entry), AtomicFiles.OWNER_ONLY);
+                AtomicFiles.write(envelope, QueueRecords.write(entry), PrivateFiles.FILE);
                 Durable.syncDirectory(domainDir);
             }
             return entries;
@@ -144,14 +145,14 @@ public final class QueueSpool {
         Path domainDir = domainDir(domain);
         if (!Files.isDirectory(domainDir)) {
             if (!rootDurable) {
-                AtomicFiles.createDirectories(dir);
+                PrivateFiles.createDirectories(dir);
                 Path parent = dir.toAbsolutePath().getParent();
                 if (parent != null) {
                     Durable.syncDirectory(parent);
                 }
                 rootDurable = true;
             }
-            AtomicFiles.createDirectories(domainDir);
+            PrivateFiles.createDirectories(domainDir);
             durableDomains.remove(domain);
         }
         if (!durableDomains.contains(domain)) {
@@ -168,7 +169,7 @@ public final class QueueSpool {
         if (!Files.exists(envelope)) {
             throw new NoSuchFileException(envelope.toString(), null, "queue entry " + entry.id() + " was removed");
         }
-        AtomicFiles.write(envelope, QueueRecords.write(entry), AtomicFiles.OWNER_ONLY);
+        AtomicFiles.write(envelope, QueueRecords.write(entry), PrivateFiles.FILE);
         Durable.syncDirectory(envelope.getParent());
     }
 
@@ -389,7 +390,7 @@ public final class QueueSpool {
     private boolean quarantine(Path envelope, String domain, String id, String reason) {
         try {
             Path target = dir.resolve(CORRUPT_DIR).resolve(domain);
-            AtomicFiles.createDirectories(target);
+            PrivateFiles.createDirectories(target);
             String stem = id;
             for (int n = 1; Files.exists(target.resolve(stem + ENVELOPE)) || Files.exists(target.resolve(stem + BODY)); n++) {
                 stem = id + "." + n;

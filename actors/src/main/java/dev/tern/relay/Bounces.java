@@ -1,10 +1,11 @@
 package dev.tern.relay;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -18,6 +19,7 @@ import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
 import dev.tern.session.MessageIds;
+import dev.tern.store.PrivateFiles;
 import dev.tern.store.StagedMessage;
 
 /**
@@ -49,9 +51,11 @@ final class Bounces {
                 entry.id(), entry.arrival(), reports, originalHeaders).toBytes();
         byte[] returnPath = ReceivedHeader.returnPath(ReversePath.NULL).getBytes(StandardCharsets.US_ASCII);
         Path file = incomingDir.resolve(id);
-        try {
-            Files.write(file, returnPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            Files.write(file, dsn, StandardOpenOption.APPEND);
+        try (FileChannel out = PrivateFiles.create(file)) { // staged like received mail: 0600
+            ByteBuffer content = ByteBuffer.allocate(returnPath.length + dsn.length).put(returnPath).put(dsn).flip();
+            while (content.hasRemaining()) {
+                out.write(content);
+            }
         } catch (IOException e) {
             Files.deleteIfExists(file);
             throw e;

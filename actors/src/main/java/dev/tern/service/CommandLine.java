@@ -44,6 +44,8 @@ final class CommandLine {
                 "give up and bounce after this long in the queue (default 5d)"),
         MAX_MESSAGE_SIZE(null, "--max-message-size", Kind.VALUE, "max-message-size", "BYTES",
                 "SIZE limit (default 36700160)"),
+        MIN_FREE_SPACE(null, "--min-free-space", Kind.VALUE, "min-free-space", "BYTES",
+                "below this free on mail root, spool or queue, MAIL gets 452 4.3.1; 0: off (default 67108864)"),
         PASSWORD_STDIN(null, "--password-stdin", Kind.FLAG, null, null, "user add/passwd: read the password from stdin"),
         HELP("-h", "--help", Kind.FLAG, null, null, "show this help"),
         VERSION(null, "--version", Kind.FLAG, null, null, "print the version");

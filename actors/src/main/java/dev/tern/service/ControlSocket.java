@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tern.relay.Relays;
-import dev.tern.store.AtomicFiles;
+import dev.tern.store.PrivateFiles;
 
 /**
  * The running service's administration socket: {@code ./tern queue flush} and
@@ -67,7 +67,7 @@ final class ControlSocket implements AutoCloseable {
         Files.deleteIfExists(path);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, AtomicFiles.OWNER_ONLY);
+        Files.setPosixFilePermissions(path, PrivateFiles.FILE);
         ControlSocket socket = new ControlSocket(path, server, guardian, scheduler);
         socket.acceptor.start();
         return socket;

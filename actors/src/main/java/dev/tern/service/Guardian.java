@@ -32,10 +32,12 @@ import dev.tern.router.QueueWriter;
 import dev.tern.streams.client.OpportunisticTls;
 import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
+import dev.tern.protocol.StorageSpace;
 import dev.tern.router.Router;
 import dev.tern.session.ConnectionAdmission;
 import dev.tern.session.SessionSetup;
 import dev.tern.session.SmtpListener;
+import dev.tern.store.FreeSpace;
 import dev.tern.store.MailboxStore;
 import dev.tern.users.Authenticator;
 import dev.tern.users.UserDirectory;
@@ -69,11 +71,14 @@ final class Guardian {
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
+            StorageSpace space = settings.minFreeSpace() == 0 ? StorageSpace.UNLIMITED : new FreeSpace(
+                    List.of(settings.mailRoot(), settings.incomingDir(), settings.relay().queueDir()),
+                    settings.minFreeSpace());
             List<ActorRef<SmtpListener.Command>> running = new ArrayList<>();
             ConnectionAdmission admission = new ConnectionAdmission(settings.connectionLimits());
             for (ListenerSpec spec : listeners) {
                 ServerDialogue dialogue = new ServerDialogue(session,
-                        new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()));
+                        new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption());
                 ActorRef<SmtpListener.Command> listener = context.spawn(

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tern.protocol.LocalRecipientPolicy;
-import dev.tern.store.AtomicFiles;
+import dev.tern.store.PrivateFiles;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.NumberedStore;
@@ -58,10 +58,12 @@ final class TernService {
 
     /** Returns once every listener is bound; throws if one cannot be. */
     static TernService start(TernSettings settings) throws IOException, StartupException {
+        // The mail root stays traversable (an IMAP server may run as another user); each mailbox in it is 0700.
+        // It comes first, so that a data directory it creates is not made private with the spool.
         Files.createDirectories(settings.mailRoot());
-        Files.createDirectories(settings.incomingDir());
+        PrivateFiles.createDirectories(settings.incomingDir());
         sweepIncoming(settings.incomingDir());
-        AtomicFiles.createDirectories(settings.relay().queueDir());
+        PrivateFiles.createDirectories(settings.relay().queueDir());
 
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tlsContext(settings));
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();

@@ -28,9 +28,9 @@ import dev.tern.session.ConnectionLimits;
  */
 record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat store, Set<String> domains,
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
-                    List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
-                    Duration idleTimeout, Duration shutdownGrace, RelaySettings relay,
-                    ConnectionLimits connectionLimits) {
+                    List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize,
+                    long minFreeSpace, int maxRecipients, int maxErrors, Duration idleTimeout, Duration shutdownGrace,
+                    RelaySettings relay, ConnectionLimits connectionLimits) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
 
@@ -121,8 +121,9 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             }
         }
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
+        long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
-                smtps, tlsCert, tlsKey, hostname, maxSize, (int) positive(tern, "max-recipients", "tern.max-recipients"),
+                smtps, tlsCert, tlsKey, hostname, maxSize, minFree, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
                 RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern));
@@ -160,6 +161,18 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             // reported below
         }
         throw new UsageException(option + ": '" + tern.getValue(key).unwrapped() + "' is not a positive number");
+    }
+
+    private static long notNegative(Config tern, String key, String option) throws UsageException {
+        try {
+            long value = tern.getLong(key);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (ConfigException.WrongType e) {
+            // reported below
+        }
+        throw new UsageException(option + ": '" + tern.getValue(key).unwrapped() + "' is not a number of octets (0 or more)");
     }
 
     /**

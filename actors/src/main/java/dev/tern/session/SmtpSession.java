@@ -323,7 +323,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private Behavior<Command> onAuthVerdict(AuthVerdict verdict) {
-        ServerDialogue.Step step = dialogue.authenticated(state, verdict.verdict().user(), verdict.verdict().valid());
+        ServerDialogue.Step step = dialogue.authenticated(state, verdict.verdict().user(), verdict.verdict().outcome());
         state = step.state();
         step.replies().forEach(this::reply);
         mode = Mode.COMMANDS;

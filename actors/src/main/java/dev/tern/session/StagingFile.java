@@ -6,10 +6,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import org.apache.pekko.util.ByteString;
 
+import dev.tern.store.PrivateFiles;
 import dev.tern.store.StagedMessage;
 
 /**
@@ -35,7 +35,8 @@ final class StagingFile {
 
     static StagingFile create(Path directory, String messageId) throws IOException {
         Path path = directory.resolve(messageId);
-        return new StagingFile(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        // 0600 from the start: every mailbox and queue copy is a hard link to this inode
+        return new StagingFile(path, PrivateFiles.create(path));
     }
 
     /** Writes what only final delivery keeps (the Return-Path: line); relays skip it. */

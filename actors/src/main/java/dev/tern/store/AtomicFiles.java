@@ -5,13 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -23,33 +20,10 @@ import java.util.Set;
  */
 public final class AtomicFiles {
 
-    public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    /** For what others may read, such as a certificate; private files use {@link PrivateFiles#FILE}. */
     public static final Set<PosixFilePermission> WORLD_READABLE = PosixFilePermissions.fromString("rw-r--r--");
-    public static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
     private AtomicFiles() {
-    }
-
-    /** Creates {@code directory} (owner-only if it is new) and any missing parents. */
-    public static void createDirectories(Path directory) throws IOException {
-        if (Files.isDirectory(directory)) {
-            return;
-        }
-        Path parent = directory.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try {
-            if (supportsPosix(parent)) {
-                Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
-            } else {
-                Files.createDirectory(directory);
-            }
-        } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(directory)) {
-                throw e;
-            }
-        }
     }
 
     /**
@@ -58,10 +32,8 @@ public final class AtomicFiles {
      */
     public static void write(Path target, String text, Set<PosixFilePermission> permissions) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
-        FileAttribute<?>[] attributes = supportsPosix(directory)
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
-                : new FileAttribute<?>[0];
-        Path temporary = Files.createTempFile(directory, "." + target.getFileName() + ".", ".tmp", attributes);
+        Path temporary = Files.createTempFile(directory, "." + target.getFileName() + ".", ".tmp",
+                PrivateFiles.attributes(directory, permissions));
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
@@ -78,13 +50,5 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(temporary); // only still there when something failed
         }
-    }
-
-    private static boolean supportsPosix(Path directory) throws IOException {
-        Path existing = directory;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        return existing != null && Files.getFileStore(existing).supportsFileAttributeView(PosixFileAttributeView.class);
     }
 }

@@ -45,11 +45,16 @@ public final class MaildirStore implements MailboxStore {
         Durable.syncDirectory(delivered.getParent());
     }
 
+    /** The mailbox and its tmp/, new/, cur/ are 0700 ({@link PrivateFiles}); the mail root is left shareable. */
     @Override
     public void create(String user) throws IOException {
         Path maildir = mailRoot.resolve(user);
+        if (!Files.isDirectory(maildir)) {
+            // an IMAP server running as another user traverses the mail root; only each mailbox is private
+            Files.createDirectories(mailRoot);
+        }
         for (String sub : new String[] {"tmp", "new", "cur"}) {
-            Files.createDirectories(maildir.resolve(sub));
+            PrivateFiles.createDirectories(maildir.resolve(sub));
         }
     }
 }

@@ -44,7 +44,7 @@ public final class NumberedStore implements MailboxStore {
         Durable.syncFile(message.file()); // the number becomes visible at once: the data must already be durable
         ReentrantLock threads = IN_PROCESS.computeIfAbsent(mailbox.toAbsolutePath().normalize(), p -> new ReentrantLock());
         threads.lock();
-        try (FileChannel lockChannel = FileChannel.open(mailbox.resolve(LOCK_FILE),
+        try (FileChannel lockChannel = PrivateFiles.open(mailbox.resolve(LOCK_FILE),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
             long n = nextNumber(mailbox);
@@ -96,7 +96,7 @@ public final class NumberedStore implements MailboxStore {
 
     private static void writeAtomically(Path mailbox, String name, byte[] content) throws IOException {
         Path temp = mailbox.resolve("." + name + ".tmp");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
+        try (FileChannel channel = PrivateFiles.open(temp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             channel.write(java.nio.ByteBuffer.wrap(content));
             channel.force(true);
@@ -109,7 +109,7 @@ public final class NumberedStore implements MailboxStore {
         Path mailbox = delivered.getParent();
         ReentrantLock threads = IN_PROCESS.computeIfAbsent(mailbox.toAbsolutePath().normalize(), p -> new ReentrantLock());
         threads.lock();
-        try (FileChannel lockChannel = FileChannel.open(mailbox.resolve(LOCK_FILE),
+        try (FileChannel lockChannel = PrivateFiles.open(mailbox.resolve(LOCK_FILE),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
             // Only the newest number can go without leaving a gap; an older one stays (a duplicate beats a hole).
@@ -125,8 +125,13 @@ public final class NumberedStore implements MailboxStore {
         }
     }
 
+    /** The mailbox is 0700 and its files 0600 ({@link PrivateFiles}); the mail root is left shareable. */
     @Override
     public void create(String user) throws IOException {
-        Files.createDirectories(mailRoot.resolve(user));
+        Path mailbox = mailRoot.resolve(user);
+        if (!Files.isDirectory(mailbox)) {
+            Files.createDirectories(mailRoot); // an IMAP server running as another user traverses it
+        }
+        PrivateFiles.createDirectories(mailbox);
     }
 }

@@ -19,8 +19,8 @@ public final class SpoolLinks {
             if (Files.exists(target)) {
                 throw linkRefused;
             }
-            // EXDEV (mail root on another file system than the spool) or no hard links: copy
-            Files.copy(staged, target);
+            // EXDEV (mail root on another file system than the spool) or no hard links: copy, private too
+            PrivateFiles.copy(staged, target);
         }
         Durable.syncFile(target);
     }

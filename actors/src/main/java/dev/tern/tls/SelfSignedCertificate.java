@@ -1,6 +1,7 @@
 package dev.tern.tls;
 
 import dev.tern.store.AtomicFiles;
+import dev.tern.store.PrivateFiles;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -124,8 +125,8 @@ public final class SelfSignedCertificate {
         Instant notBefore = clock.instant().minus(BACKDATING);
         TlsCredentials fresh = generate(host, ecP256KeyPair(), notBefore, notBefore.plus(VALIDITY));
         try {
-            AtomicFiles.createDirectories(directory);
-            AtomicFiles.write(keyFile, PemEncoding.pkcs8(fresh.privateKey()), AtomicFiles.OWNER_ONLY);
+            PrivateFiles.createDirectories(directory);
+            AtomicFiles.write(keyFile, PemEncoding.pkcs8(fresh.privateKey()), PrivateFiles.FILE);
             AtomicFiles.write(certificateFile, PemEncoding.certificates(fresh.chain()), AtomicFiles.WORLD_READABLE);
         } catch (IOException e) {
             throw new TlsCredentialsException("cannot write the self-signed certificate to " + directory + " ("

@@ -14,17 +14,18 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * (libsodium) and {@link PasswordHashes} write: {@code $argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>},
  * unpadded standard base64. A missing {@code v=} means version 1.0 (16), as in the reference code.
  *
- * <p>The parameters come from the string, within sanity limits so that a corrupt line cannot make a
- * login allocate gigabytes or spin for minutes: memory up to 1 GiB (Dovecot's default is 64 MiB),
- * at most 1024 passes and 64 lanes. The derived hash is as long as the stored one.
+ * <p>The parameters come from the string, within cost bounds so that a corrupt or hostile line cannot
+ * make a login allocate gigabytes or spin for seconds: memory up to 256 MiB (Dovecot's default is
+ * 64 MiB; libsodium's "moderate" is 256 MiB), at most 10 passes and 16 lanes. A string beyond them
+ * is refused as if malformed. The derived hash is as long as the stored one.
  */
 enum Argon2Phc implements PasswordScheme {
     ARGON2ID("argon2id", Argon2Parameters.ARGON2_id),
     ARGON2I("argon2i", Argon2Parameters.ARGON2_i);
 
-    static final int MAX_MEMORY_KIB = 1 << 20;
-    static final int MAX_ITERATIONS = 1024;
-    static final int MAX_PARALLELISM = 64;
+    static final int MAX_MEMORY_KIB = 256 * 1024;
+    static final int MAX_ITERATIONS = 10;
+    static final int MAX_PARALLELISM = 16;
     static final int MIN_SALT_BYTES = 8;
     static final int MIN_HASH_BYTES = 4;
     static final int MAX_BYTES = 1024;

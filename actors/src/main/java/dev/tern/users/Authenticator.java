@@ -3,23 +3,33 @@ package dev.tern.users;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import dev.tern.protocol.AuthOutcome;
+
 /**
- * Checks SMTP AUTH credentials against the user db. Hashing (Argon2, bcrypt) runs on the
- * blocking-I/O dispatcher, never on a session's thread. A failed attempt is answered after
- * a delay that doubles with each failure from the same client address, which makes
- * password guessing slow without slowing honest users; a success clears the count.
- * Credentials are never logged.
+ * Checks SMTP AUTH credentials against the user db. Hashing (Argon2, bcrypt) runs on
+ * {@link HashingThreads}, its own few threads with a bounded queue, never on a session's
+ * thread nor on the blocking-I/O dispatcher the mailbox writers fsync on. When that queue
+ * is full the verdict is {@link AuthOutcome#TEMPORARILY_UNAVAILABLE} (454 4.7.0), at once.
+ *
+ * <p>A failed attempt is answered after a delay that doubles with each failure from the
+ * same client address, which makes password guessing slow without slowing honest users; a
+ * success clears the count, and an unavailable check does not count. A stored hash whose
+ * cost is out of bounds (see {@link PasswordVerifier#problem}) is refused with a warning
+ * naming the user. Credentials and hashes are never logged.
  */
 public final class Authenticator extends AbstractBehavior<Authenticator.Command> {
 
@@ -34,10 +44,10 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
         }
     }
 
-    public record Verdict(String user, boolean valid) {
+    public record Verdict(String user, AuthOutcome outcome) {
     }
 
-    private record Checked(Verify request, boolean valid) implements Command {
+    private record Checked(Verify request, AuthOutcome outcome) implements Command {
     }
 
     static final Duration FIRST_DELAY = Duration.ofMillis(500);
@@ -48,15 +58,16 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
     private final ActorContext<Command> context;
     private final UserDirectory users;
     private final Duration firstDelay;
-    private final Executor blocking;
+    private final ExecutorService hashing;
     private final Map<String, Integer> failures = new HashMap<>();
 
-    private Authenticator(ActorContext<Command> context, UserDirectory users, Duration firstDelay) {
+    private Authenticator(ActorContext<Command> context, UserDirectory users, Duration firstDelay,
+                          ExecutorService hashing) {
         super(context);
         this.context = context;
         this.users = users;
         this.firstDelay = firstDelay;
-        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+        this.hashing = hashing;
     }
 
     public static Behavior<Command> create(UserDirectory users) {
@@ -64,7 +75,12 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
     }
 
     static Behavior<Command> create(UserDirectory users, Duration firstDelay) {
-        return Behaviors.setup(context -> new Authenticator(context, users, firstDelay));
+        return create(users, firstDelay, HashingThreads::create);
+    }
+
+    /** {@code hashing} is the actor's own: it is shut down when the actor stops. */
+    static Behavior<Command> create(UserDirectory users, Duration firstDelay, Supplier<ExecutorService> hashing) {
+        return Behaviors.setup(context -> new Authenticator(context, users, firstDelay, hashing.get()));
     }
 
     @Override
@@ -72,24 +88,43 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
         return newReceiveBuilder()
                 .onMessage(Verify.class, this::onVerify)
                 .onMessage(Checked.class, this::onChecked)
+                .onSignal(PostStop.class, stopped -> {
+                    hashing.shutdown();
+                    return this;
+                })
                 .build();
     }
 
     private Behavior<Command> onVerify(Verify verify) {
         String stored = users.current().passwordHash(verify.user()).orElse(null);
-        CompletableFuture<Boolean> check = CompletableFuture.supplyAsync(() -> {
-            // An unknown user costs the same hashing as a known one: timing tells nothing.
-            boolean valid = PasswordVerifier.verify(stored == null ? UnknownUserHash.VALUE : stored, verify.password());
-            return valid && stored != null;
-        }, blocking);
-        context.pipeToSelf(check, (valid, failure) -> new Checked(verify, valid != null && valid));
+        Optional<String> refused = stored == null ? Optional.empty() : PasswordVerifier.problem(stored);
+        refused.ifPresent(problem -> context.getLog().warn(
+                "auth user={}: the stored password hash is refused ({}); set a new password", verify.user(), problem));
+        boolean mayMatch = stored != null && refused.isEmpty();
+        // An unknown user, or a refused hash, costs the same hashing as a good one: timing tells nothing.
+        String against = mayMatch ? stored : UnknownUserHash.VALUE;
+        CompletableFuture<AuthOutcome> check;
+        try {
+            check = CompletableFuture.supplyAsync(() -> PasswordVerifier.verify(against, verify.password()) && mayMatch
+                    ? AuthOutcome.VALID : AuthOutcome.INVALID, hashing);
+        } catch (RejectedExecutionException full) {
+            check = CompletableFuture.completedFuture(AuthOutcome.TEMPORARILY_UNAVAILABLE);
+        }
+        context.pipeToSelf(check, (outcome, failure) -> new Checked(verify, outcome != null ? outcome : AuthOutcome.INVALID));
         return this;
     }
 
     private Behavior<Command> onChecked(Checked checked) {
         Verify request = checked.request();
-        Verdict verdict = new Verdict(request.user(), checked.valid());
-        if (checked.valid()) {
+        Verdict verdict = new Verdict(request.user(), checked.outcome());
+        if (checked.outcome() == AuthOutcome.TEMPORARILY_UNAVAILABLE) {
+            // not the client's failure: no delay, no count; RFC 4954 §6 lets it try again
+            context.getLog().warn("auth unavailable user={} client={}: password hashing is saturated", request.user(),
+                    request.clientAddress());
+            request.replyTo().tell(verdict);
+            return this;
+        }
+        if (checked.outcome() == AuthOutcome.VALID) {
             failures.remove(request.clientAddress());
             context.getLog().info("auth ok user={} client={}", request.user(), request.clientAddress());
             request.replyTo().tell(verdict);

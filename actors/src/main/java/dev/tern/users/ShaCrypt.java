@@ -17,6 +17,10 @@ import java.util.Arrays;
  * characters outside printable ASCII (or {@code :}) are malformed, not salt. (libxcrypt, the
  * crypt(3) Dovecot calls on current distributions, refuses a count out of range instead of
  * clamping it; a hash that either one wrote verifies alike here.)
+ *
+ * <p>A stored hash of more than {@link #ROUNDS_ACCEPTED} rounds is refused ({@link #check}, and
+ * {@link #matches} gives false without hashing): at a few microseconds a round, a hostile line in
+ * the user db could otherwise make each login spin a core for minutes.
  */
 enum ShaCrypt implements PasswordScheme {
 
@@ -33,6 +37,8 @@ enum ShaCrypt implements PasswordScheme {
     static final int ROUNDS_DEFAULT = 5000;
     static final int ROUNDS_MIN = 1000;
     static final int ROUNDS_MAX = 999_999_999;
+    /** The most rounds a stored hash may ask for (the default is 5000; a second's worth is about a million). */
+    static final int ROUNDS_ACCEPTED = 1_000_000;
     static final int SALT_MAX = 16;
 
     private static final String ROUNDS_PREFIX = "rounds=";
@@ -93,6 +99,7 @@ enum ShaCrypt implements PasswordScheme {
     public boolean matches(String stored, byte[] key) {
         String computed;
         try {
+            checkCost(parse(stored));
             computed = crypt(key, stored);
         } catch (IllegalArgumentException malformed) {
             return false;
@@ -109,6 +116,7 @@ enum ShaCrypt implements PasswordScheme {
     @Override
     public void check(String stored) {
         Setting parsed = parse(stored);
+        checkCost(parsed);
         String rest = stored.substring(prefix.length());
         if (parsed.roundsGiven()) {
             rest = rest.substring(rest.indexOf('$') + 1);
@@ -125,6 +133,12 @@ enum ShaCrypt implements PasswordScheme {
             if (Arrays.binarySearch(ALPHABET, encoded.charAt(i)) < 0) {
                 throw new IllegalArgumentException("hash part has a character outside ./0-9A-Za-z");
             }
+        }
+    }
+
+    private static void checkCost(Setting setting) {
+        if (setting.rounds() > ROUNDS_ACCEPTED) {
+            throw new IllegalArgumentException("rounds=" + setting.rounds() + " exceeds the limit of " + ROUNDS_ACCEPTED);
         }
     }
 

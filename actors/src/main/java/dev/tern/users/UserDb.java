@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import dev.tern.store.AtomicFiles;
+import dev.tern.store.PrivateFiles;
 
 /**
  * The user db: a Dovecot passwd-file, one {@code name:{SCHEME}hash} a line (further
@@ -102,6 +103,6 @@ public final class UserDb {
         Files.createDirectories(file.toAbsolutePath().getParent());
         StringBuilder text = new StringBuilder();
         lines.forEach((name, rest) -> text.append(name).append(':').append(rest).append('\n'));
-        AtomicFiles.write(file, text.toString(), AtomicFiles.OWNER_ONLY);
+        AtomicFiles.write(file, text.toString(), PrivateFiles.FILE);
     }
 }

@@ -356,4 +356,26 @@ class QueueSpoolTest {
         assertThat(spool.sweep()).isZero();
         assertThat(spool.enqueue("M0", ALICE, List.of(), staged, ARRIVAL)).isEmpty();
     }
+
+    @Test
+    void queueDirectoriesAre0700AndItsFiles0600() throws IOException {
+        java.nio.file.Files.setPosixFilePermissions(staged.file(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        List<QueueEntry> entries = enqueueTwoDomains();
+
+        assertThat(mode(queueDir)).isEqualTo("rwx------");
+        for (QueueEntry entry : entries) {
+            Path body = spool.body(entry);
+            assertThat(mode(body.getParent())).as("domain directory").isEqualTo("rwx------");
+            assertThat(mode(body)).as("body").isEqualTo("rw-------");
+            assertThat(mode(body.resolveSibling(entry.id() + ".env"))).as("envelope").isEqualTo("rw-------");
+        }
+        spool.update(entries.get(0));
+        assertThat(mode(spool.body(entries.get(0)).resolveSibling(entries.get(0).id() + ".env")))
+                .as("envelope rewritten").isEqualTo("rw-------");
+    }
+
+    private static String mode(Path path) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
 }

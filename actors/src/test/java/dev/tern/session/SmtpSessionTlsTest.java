@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.protocol.AuthOutcome;
 import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
@@ -176,7 +177,7 @@ class SmtpSessionTlsTest {
         assertThat(new String(verify.password(), StandardCharsets.UTF_8)).isEqualTo("secret");
         assertThat(verify.clientAddress()).isEqualTo("127.0.0.1");
         assertThat(batch).as("the NOOP waits for the verdict").isNotDone();
-        verify.replyTo().tell(new Authenticator.Verdict("alice", true));
+        verify.replyTo().tell(new Authenticator.Verdict("alice", AuthOutcome.VALID));
         batch.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertThat(channel.text()).endsWith("235 2.7.0 Authentication successful\r\n250 2.0.0 Ok\r\n");
     }
@@ -192,11 +193,25 @@ class SmtpSessionTlsTest {
 
         CompletableFuture<Done> batch = send(session, base64("wrong"));
         Authenticator.Verify verify = authenticator.expectMessageClass(Authenticator.Verify.class);
-        verify.replyTo().tell(new Authenticator.Verdict("alice", false));
+        verify.replyTo().tell(new Authenticator.Verdict("alice", AuthOutcome.INVALID));
         batch.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(verify.user()).isEqualTo("alice");
         assertThat(channel.text()).endsWith("535 5.7.8 Error: authentication failed\r\n");
+    }
+
+    @Test
+    void authThatCannotBeCheckedNowGets454AndTheSessionGoesOn() throws Exception {
+        ActorRef<SmtpSession.Command> session = session(SessionSetup.Encryption.IMPLICIT);
+        tlsStarted(session);
+        handled(session, "EHLO client.test");
+
+        CompletableFuture<Done> batch = send(session, "AUTH PLAIN " + base64("\0alice\0secret"), "NOOP");
+        authenticator.expectMessageClass(Authenticator.Verify.class).replyTo()
+                .tell(new Authenticator.Verdict("alice", AuthOutcome.TEMPORARILY_UNAVAILABLE));
+        batch.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(channel.text()).endsWith("454 4.7.0 Temporary authentication failure\r\n250 2.0.0 Ok\r\n");
     }
 
     @Test
@@ -208,7 +223,7 @@ class SmtpSessionTlsTest {
 
         CompletableFuture<Done> batch = send(session, "AUTH PLAIN " + base64("\0alice\0secret"));
         authenticator.expectMessageClass(Authenticator.Verify.class).replyTo()
-                .tell(new Authenticator.Verdict("alice", true));
+                .tell(new Authenticator.Verdict("alice", AuthOutcome.VALID));
         batch.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         handled(session, "MAIL FROM:<alice@example.org>", "RCPT TO:<x@remote.test>");
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
@@ -221,6 +222,34 @@ class PasswordVerifierTest {
                 .hasValueSatisfying(problem -> assertThat(problem).contains("m=999999999"));
         assertThat(PasswordVerifier.problem(DOVEADM_SHA256_CRYPT.substring(0, DOVEADM_SHA256_CRYPT.length() - 1)))
                 .hasValueSatisfying(problem -> assertThat(problem).contains("42 characters, 43 expected"));
+    }
+
+    /** Hashes whose cost exceeds the bounds: refused before any hashing, so quickly and without the memory. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{ARGON2ID}$argon2id$v=19$m=262145,t=3,p=1$M/mw9pl0+OVbD6i9sa3K5A$EHlpTRU4pCgN0CWYrmzuFvhsNizlBBKEYY6IfEuJp1E",
+        "{ARGON2ID}$argon2id$v=19$m=1048576,t=3,p=1$M/mw9pl0+OVbD6i9sa3K5A$EHlpTRU4pCgN0CWYrmzuFvhsNizlBBKEYY6IfEuJp1E",
+        "{ARGON2ID}$argon2id$v=19$m=65536,t=11,p=1$M/mw9pl0+OVbD6i9sa3K5A$EHlpTRU4pCgN0CWYrmzuFvhsNizlBBKEYY6IfEuJp1E",
+        "{ARGON2I}$argon2i$v=19$m=65536,t=3,p=17$Us5xulLeNIT/gzS8t0XSVQ$ETJjg1ou9iqc8v9AWPX5OqP3tTnee0lQGqvS5snx/kQ",
+        "{SHA512-CRYPT}$6$rounds=1000001$rG2t5fTAEAKt3DLX$"
+                + "G2ZnOXJp4DqtIPWJkbwrMuLLf7MTaDlNu4Ad/rQtwMFh4lX39nAK1Njh.r/33wSd4sqvx7mINi3Uvk5UtQazx.",
+        "{SHA256-CRYPT}$5$rounds=999999999$MdMLtG4UNO56vF7l$QCsbZ1zCsGGgitiZj8RxJ/9ujcl1inLM0UOJyNzByv7",
+        "{BLF-CRYPT}$2y$17$STk.4b.l0IwLbI02oY2sCuJF82hBvjNCg.INShd8Zk4aOqdq0ijhK",
+        "{BLF-CRYPT}$2y$31$STk.4b.l0IwLbI02oY2sCuJF82hBvjNCg.INShd8Zk4aOqdq0ijhK",
+    })
+    void hashesBeyondTheCostBoundsAreRefusedWithoutHashing(String stored) {
+        long started = System.nanoTime();
+        assertThat(verify(stored, "secret")).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no hashing").isLessThan(Duration.ofSeconds(1));
+        assertThat(PasswordVerifier.problem(stored)).hasValueSatisfying(problem -> assertThat(problem)
+                .containsAnyOf("not within", "exceeds the limit").doesNotContain("M/mw9pl0", "rG2t5fTA", "STk.4b"));
+    }
+
+    @Test
+    void theBoundsAreThoseOfTheIssue() {
+        assertThat(Argon2Phc.MAX_MEMORY_KIB).as("256 MiB").isEqualTo(262_144);
+        assertThat(ShaCrypt.ROUNDS_ACCEPTED).isEqualTo(1_000_000);
+        assertThat(BlfCrypt.MAX_COST).isEqualTo(16);
     }
 
     @Test

@@ -85,11 +85,15 @@ class ShaCryptTest {
     }
 
     @Test
-    void anEnormousRoundCountIsClampedNotRejected() {
-        // computing it would take minutes: only the form is checked
+    void aStoredRoundCountBeyondAMillionIsRefusedWithoutHashing() {
+        // computing these would take minutes: they are refused on their form, as too costly
         String stored = "$6$rounds=999999999$salt$" + "a".repeat(86);
-        assertThatCode(() -> ShaCrypt.SHA512.check(stored)).doesNotThrowAnyException();
-        assertThatCode(() -> ShaCrypt.SHA512.check("$6$rounds=99999999999999999999$salt$" + "a".repeat(86)))
+        assertThatThrownBy(() -> ShaCrypt.SHA512.check(stored)).hasMessageContaining("exceeds the limit of 1000000");
+        assertThat(ShaCrypt.SHA512.matches(stored, "secret".getBytes(StandardCharsets.UTF_8))).isFalse();
+        // a count beyond what crypt(3) allows is clamped to its maximum first, then refused the same way
+        assertThatThrownBy(() -> ShaCrypt.SHA512.check("$6$rounds=99999999999999999999$salt$" + "a".repeat(86)))
+                .hasMessageContaining("rounds=999999999");
+        assertThatCode(() -> ShaCrypt.SHA512.check("$6$rounds=1000000$salt$" + "a".repeat(86)))
                 .doesNotThrowAnyException();
     }
 

@@ -26,7 +26,7 @@ class CliTest extends SharedTern {
             assertThat(result.exitCode()).as(result.describe()).isZero();
             assertThat(result.stdout()).contains("--config", "--data-dir", "--mail-root", "--store", "--domain", "--users",
                     "--inbound", "--outbound", "--smtps", "--tls-cert", "--tls-key", "--hostname", "--max-message-size",
-                    "--help", "user add");
+                    "--min-free-space", "--help", "user add");
         }
     }
 
@@ -51,6 +51,8 @@ class CliTest extends SharedTern {
                     new Case("--inbound", List.of("--inbound", "localhost")),
                     new Case("--inbound", List.of("--inbound", "127.0.0.1:99999")),
                     new Case("--max-message-size", List.of("--max-message-size=-5")),
+                    new Case("--min-free-space", List.of("--min-free-space", "plenty")),
+                    new Case("--min-free-space", List.of("--min-free-space=-1")),
                     new Case("--hostname", List.of("--hostname", "bad host!")),
                     new Case("--smtps", List.of("--smtps", "nonsense")),
                     new Case("--smtps", List.of("--smtps", "127.0.0.1:99999")),

@@ -40,6 +40,7 @@ public final class TernProcess implements AutoCloseable {
         private Long maxMessageSize;
         private String inboundHost = "127.0.0.1";
         private Path configFile;
+        private String umask;
         private final List<String> extraArgs = new ArrayList<>();
 
         public Options numberedStore() {
@@ -60,6 +61,12 @@ public final class TernProcess implements AutoCloseable {
 
         public Options config(Path file) {
             configFile = file;
+            return this;
+        }
+
+        /** Runs Tern and its admin commands under this umask (e.g. "000"), through /bin/sh's umask builtin. */
+        public Options umask(String mask) {
+            umask = mask;
             return this;
         }
 
@@ -187,6 +194,16 @@ public final class TernProcess implements AutoCloseable {
         return args;
     }
 
+    /** The command, run under the options' umask if one is set; exec keeps java's PID the process's. */
+    private List<String> underUmask(List<String> command) {
+        if (options.umask == null) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", "umask " + options.umask + " && exec \"$@\"", "sh"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     /** Starts (or restarts, on new ports) the process and waits until it prints "ready". */
     public synchronized void start() {
         if (isAlive()) {
@@ -198,7 +215,7 @@ public final class TernProcess implements AutoCloseable {
         starts++;
         try {
             appendLog("\n===== test harness: start #" + starts + " " + runArguments() + "\n");
-            process = new ProcessBuilder(Exec.java(SERVER_JVM, MAIN, runArguments()))
+            process = new ProcessBuilder(underUmask(Exec.java(SERVER_JVM, MAIN, runArguments())))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -323,7 +340,7 @@ public final class TernProcess implements AutoCloseable {
     public Exec.Result admin(byte[] stdin, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(fileOptions());
-        return Exec.run(ADMIN_TIMEOUT, stdin, Exec.java(ADMIN_JVM, MAIN, all));
+        return Exec.run(ADMIN_TIMEOUT, stdin, underUmask(Exec.java(ADMIN_JVM, MAIN, all)));
     }
 
     /** {@code user add NAME}, expecting exit 0 and a Maildir (or numbered mailbox) for NAME. */

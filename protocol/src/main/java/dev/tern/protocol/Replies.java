@@ -25,6 +25,8 @@ public final class Replies {
     public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
     public static final SmtpReply BARE_NEWLINE_IN_DATA = SmtpReply.of(550, "5.5.2", "Error: bare <CR> or <LF> received");
     public static final SmtpReply DATA_LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Error: message line too long");
+    /** RFC 3463 4.3.1 "mail system full", RFC 5321 §4.2.2 452; Postfix's wording. */
+    public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
     public static final SmtpReply STORAGE_FAILED =
             SmtpReply.of(451, "4.3.0", "Error: queue file write error, try again later");
     public static final SmtpReply USER_UNKNOWN =
@@ -45,6 +47,8 @@ public final class Replies {
             SmtpReply.of(538, "5.7.11", "Error: authentication requires an encrypted connection (STARTTLS)");
     public static final SmtpReply AUTH_SUCCEEDED = SmtpReply.of(235, "2.7.0", "Authentication successful");
     public static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Error: authentication failed");
+    /** RFC 4954 §6: the server could not check the credentials now; the client may try again. */
+    public static final SmtpReply AUTH_UNAVAILABLE = SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
     public static final SmtpReply AUTH_CANCELLED = SmtpReply.of(501, "5.0.0", "Authentication cancelled");
     public static final SmtpReply AUTH_BAD_BASE64 = SmtpReply.of(501, "5.5.2", "Error: invalid base64 in response");
     public static final SmtpReply AUTH_UNSUPPORTED = SmtpReply.of(504, "5.5.4", "Error: unsupported authentication mechanism");

@@ -50,10 +50,17 @@ public final class ServerDialogue {
 
     private final SessionSettings settings;
     private final RecipientPolicy recipients;
+    private final StorageSpace space;
 
-    public ServerDialogue(SessionSettings settings, RecipientPolicy recipients) {
+    public ServerDialogue(SessionSettings settings, RecipientPolicy recipients, StorageSpace space) {
         this.settings = settings;
         this.recipients = recipients;
+        this.space = space;
+    }
+
+    /** A dialogue that never finds storage low. */
+    public ServerDialogue(SessionSettings settings, RecipientPolicy recipients) {
+        this(settings, recipients, StorageSpace.UNLIMITED);
     }
 
     public SmtpReply greeting() {
@@ -93,10 +100,12 @@ public final class ServerDialogue {
     }
 
     /** The verdict on credentials an {@link Action#AUTHENTICATE} step asked to verify. */
-    public Step authenticated(SessionState state, String user, boolean valid) {
-        return valid
-                ? reply(state.authenticatedAs(user), Replies.AUTH_SUCCEEDED)
-                : reply(state, Replies.AUTH_FAILED);
+    public Step authenticated(SessionState state, String user, AuthOutcome outcome) {
+        return switch (outcome) {
+            case VALID -> reply(state.authenticatedAs(user), Replies.AUTH_SUCCEEDED);
+            case INVALID -> reply(state, Replies.AUTH_FAILED);
+            case TEMPORARILY_UNAVAILABLE -> reply(state, Replies.AUTH_UNAVAILABLE);
+        };
     }
 
     private static Step verify(SessionState state, AuthExchange.Credentials credentials) {
@@ -239,6 +248,11 @@ public final class ServerDialogue {
             if (problem != null) {
                 return reply(state, problem);
             }
+        }
+        // RFC 1870 §6.1: a declared size that does not fit now is a temporary 452, unlike one over the limit
+        String size = mail.parameters().get("SIZE");
+        if (space.low() || (size != null && !space.roomFor(Long.parseLong(size)))) {
+            return reply(state, Replies.INSUFFICIENT_STORAGE);
         }
         return reply(state.withTransaction(Transaction.from(mail.from())), Replies.SENDER_OK);
     }

@@ -520,4 +520,108 @@ class ServerDialogueTest {
             assertThat(quit.action()).isEqualTo(Action.CLOSE);
         }
     }
+
+    @Nested
+    class Authentication {
+
+        private final SessionState encrypted = SessionState.afterTlsHandshake(new TlsSession("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+
+        private Step authPlain() {
+            Step ehlo = dialogue.onCommand(encrypted, CommandParser.parse("EHLO client.example"));
+            // "\0alice\0secret"
+            Step auth = step(ehlo.state(), "AUTH PLAIN AGFsaWNlAHNlY3JldA==");
+            assertThat(auth.action()).isEqualTo(Action.AUTHENTICATE);
+            assertThat(auth.credentials().username()).isEqualTo("alice");
+            return auth;
+        }
+
+        @Test
+        void aValidPasswordAuthenticates() {
+            Step verdict = dialogue.authenticated(authPlain().state(), "alice", AuthOutcome.VALID);
+            assertReply(verdict, 235, "2.7.0");
+            assertThat(verdict.state().user()).isEqualTo("alice");
+        }
+
+        @Test
+        void anInvalidPasswordGets535() {
+            Step verdict = dialogue.authenticated(authPlain().state(), "alice", AuthOutcome.INVALID);
+            assertReply(verdict, 535, "5.7.8");
+            assertThat(verdict.state().authenticated()).isFalse();
+        }
+
+        @Test
+        void hashingThatIsUnavailableGets454AndTheClientMayTryAgain() {
+            Step unavailable = dialogue.authenticated(authPlain().state(), "alice", AuthOutcome.TEMPORARILY_UNAVAILABLE);
+            assertThat(unavailable.replies()).containsExactly(Replies.AUTH_UNAVAILABLE);
+            assertThat(unavailable.reply().render()).isEqualTo("454 4.7.0 Temporary authentication failure\r\n");
+            assertThat(unavailable.state().authenticated()).isFalse();
+            assertThat(unavailable.state().auth()).as("no exchange left open").isNull();
+            assertThat(unavailable.state().errorsInARow()).isZero();
+
+            Step retry = step(unavailable.state(), "AUTH PLAIN AGFsaWNlAHNlY3JldA==");
+            assertThat(retry.action()).isEqualTo(Action.AUTHENTICATE);
+            assertReply(dialogue.authenticated(retry.state(), "alice", AuthOutcome.VALID), 235, "2.7.0");
+        }
+    }
+
+    @Nested
+    class FullDisk {
+
+        /** Storage whose free space, beyond the reserve, is {@code spare} octets (negative: below it). */
+        private ServerDialogue withSpare(long spare) {
+            StorageSpace space = new StorageSpace() {
+                @Override
+                public boolean low() {
+                    return spare < 0;
+                }
+
+                @Override
+                public boolean roomFor(long octets) {
+                    return octets <= spare;
+                }
+            };
+            return new ServerDialogue(new SessionSettings(HOST, MAX_SIZE, 100, 3), POLICY, space);
+        }
+
+        private Step mail(ServerDialogue dialogue, String line) {
+            Step ehlo = dialogue.onCommand(SessionState.INITIAL, CommandParser.parse("EHLO client.example"));
+            return dialogue.onCommand(ehlo.state(), CommandParser.parse(line));
+        }
+
+        @Test
+        void lowStorageRefusesMailWith452AndOpensNoTransaction() {
+            Step step = mail(withSpare(-1), "MAIL FROM:<a@client.example>");
+            assertReply(step, 452, "4.3.1");
+            assertThat(step.reply()).isEqualTo(Replies.INSUFFICIENT_STORAGE);
+            assertThat(step.reply().render()).isEqualTo("452 4.3.1 Insufficient system storage\r\n");
+            assertThat(step.state().transaction()).isNull();
+            assertThat(step.state().errorsInARow()).as("not a protocol error").isZero();
+        }
+
+        @Test
+        void lowStorageStillAnswersEhloAndNoop() {
+            ServerDialogue full = withSpare(-1);
+            Step ehlo = full.onCommand(SessionState.INITIAL, CommandParser.parse("EHLO client.example"));
+            assertReply(ehlo, 250, null);
+            assertReply(full.onCommand(ehlo.state(), CommandParser.parse("NOOP")), 250, "2.0.0");
+        }
+
+        @Test
+        void aDeclaredSizeThatDoesNotFitNowGets452NotTheLimits552() {
+            ServerDialogue tight = withSpare(1000);
+            assertReply(mail(tight, "MAIL FROM:<a@client.example> SIZE=1000"), 250, "2.1.0");
+            assertReply(mail(tight, "MAIL FROM:<a@client.example> SIZE=1001"), 452, "4.3.1");
+            assertReply(mail(tight, "MAIL FROM:<a@client.example>"), 250, "2.1.0");
+        }
+
+        @Test
+        void aSizeOverTheLimitIsStillPermanent() {
+            assertReply(mail(withSpare(-1), "MAIL FROM:<a@client.example> SIZE=" + (MAX_SIZE + 1)), 552, "5.3.4");
+        }
+
+        @Test
+        void plentyOfSpaceAcceptsMail() {
+            assertReply(mail(withSpare(Long.MAX_VALUE), "MAIL FROM:<a@client.example> SIZE=" + MAX_SIZE), 250, "2.1.0");
+        }
+    }
 }
