@@ -13,10 +13,12 @@
 #       --no-scale        SCALE=0           skip scale.sh (10,000 idle sessions, heap vs size)
 #       --no-ceiling      CEILING=0         skip ceiling.sh (fsync+rename ops/s)
 #       --stop                                  stop a bench Tern / Postfix left over by a killed run
-#   Also: LAT_MESSAGES (messages per latency run, default 1000), TIMEOUT (s per load, 900),
-#   STALL (s without a new delivery before giving up, 120), SETTLE (s idle after a peer
-#   starts, 3), REUSE=1 (one connection per smtp-source session), TERN_ARGS (extra options
-#   for tern run), POSTFIX_EXTRA (extra main.cf lines), BENCH_WORK (/tmp/tern-bench).
+#   Also: LAT_MESSAGES (messages per latency run, default 1000), SESS_MESSAGES (W1 only:
+#   sequential sessions of one message each, default 1500, QUICK 300, 0 skips them),
+#   TIMEOUT (s per load, 900), STALL (s without a new delivery before giving up, 120),
+#   SETTLE (s idle after a peer starts, 3), REUSE=1 (one connection per smtp-source session),
+#   TERN_ARGS (extra options for tern run), POSTFIX_EXTRA (extra main.cf lines),
+#   BENCH_WORK (/tmp/tern-bench).
 #
 # Per run, workload and peer (the peers alternate, so slow drifts of a noisy machine hit
 # both alike): start the peer fresh (empty data dir, same users), wait SETTLE s, then
@@ -25,9 +27,12 @@
 #      messages / time until the last expected file appeared in a Maildir new/;
 #   2. latency: Latency.java, a separate short run right after (same sessions, size and
 #      recipients, LAT_MESSAGES messages): end-of-DATA -> 250 time, p50 and p99;
-#   3. peak RSS over 1 and 2, sampled every 0.25 s (Tern: the java process; Postfix: the sum
-#      over the master and all its children - shared libraries counted once per process,
-#      the TSV also has PSS, which splits them);
+#      for W1 also SESS_MESSAGES sequential sessions of one message each (Latency.java
+#      --connection-per-message --sessions 1): connect -> 220, end-of-DATA -> 250 and whole
+#      session (connect -> 221 to QUIT), p50 and p99;
+#   3. peak RSS over 1 and 2 (not the one-message sessions), sampled every 0.25 s (Tern:
+#      the java process; Postfix: the sum over the master and all its children - shared
+#      libraries counted once per process, the TSV also has PSS, which splits them);
 # then stop the peer. Raw numbers: bench/results/<stamp>.tsv; table: <stamp>.txt.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -51,6 +56,7 @@ while [ $# -gt 0 ]; do
 done
 TIMEOUT=${TIMEOUT:-900} STALL=${STALL:-120} SETTLE=${SETTLE:-3}
 LAT_MESSAGES=${LAT_MESSAGES:-$([ "$QUICK" = 1 ] && echo 100 || echo 1000)}
+SESS_MESSAGES=${SESS_MESSAGES:-$([ "$QUICK" = 1 ] && echo 300 || echo 1500)}
 for p in $PEERS; do case "$p" in tern|postfix) ;; *) die "unknown peer $p (tern, postfix)";; esac; done
 
 # workload W -> "messages size recipients sessions" (QUICK: a tenth of the messages)
@@ -131,11 +137,23 @@ one_run() {
 
   kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=
   local peak; peak=$(cat "$tmp/mem" 2>/dev/null || echo "rss_peak_kib= pss_peak_kib= nproc_peak=")
+
+  # 3. W1 only: one message per connection, sequential sessions (connect -> 220, end-of-DATA
+  #    -> 250, connect -> 221 to QUIT); the peer is warm from the runs above
+  local sess= sess_rc=0 sess_msgs=
+  if [ "$w" = W1 ] && [ "$SESS_MESSAGES" -gt 0 ]; then
+    sess_msgs=$SESS_MESSAGES
+    sess=$(java "$BENCH_DIR/Latency.java" --target "$PEER_TARGET" --connection-per-message --sessions 1 \
+           --size "$size" --recipients "$r" --messages "$SESS_MESSAGES" --domain "$BENCH_DOMAIN" \
+           2>"$tmp/sessions.err") || sess_rc=$?
+    [ "$sess_rc" = 0 ] || { log "one-message sessions failed ($peer $w):"; head -3 "$tmp/sessions.err" >&2; }
+  fi
   peer_stop "$peer"
 
   local ok=1
   [ "$rc" = 0 ] && [ "$files" -ge $((n * r)) ] || ok=0
   [ "$lat_rc" = 0 ] || ok=0
+  [ "$sess_rc" = 0 ] || ok=0
   local acc dlv
   acc=$($PY -c "print('%.1f' % ($n / ($t1 - $t0)) if $rc == 0 else 'nan')")
   dlv=$($PY -c "d=$deliver_s; print('%.1f' % (($files / $r) / d) if d == d and d > 0 else 'nan')")
@@ -143,6 +161,8 @@ one_run() {
   eval "$(tr ' ' '\n' <<<"$lat" | sed -n 's/^lat_\(p50_ms\|p99_ms\|max_ms\|n\|errors\)=/l_\1=/p')"
   lp50=${l_p50_ms:-} lp99=${l_p99_ms:-} lmax=${l_max_ms:-} ln=${l_n:-0} lerr=${l_errors:-}
   unset l_p50_ms l_p99_ms l_max_ms l_n l_errors
+  local s_conn_p50_ms= s_conn_p99_ms= s_eod_p50_ms= s_eod_p99_ms= s_sess_p50_ms= s_sess_p99_ms= s_sess_n= s_sess_errors=
+  eval "$(tr ' ' '\n' <<<"$sess" | sed -n 's/^\(conn_p50_ms\|conn_p99_ms\|eod_p50_ms\|eod_p99_ms\|sess_p50_ms\|sess_p99_ms\|sess_n\|sess_errors\)=/s_\1=/p')"
   local rss_peak_kib= pss_peak_kib= nproc_peak=; eval "$peak"
   local rss_kib= pss_kib= nproc=; eval "$idle"
   local foreign_cpu_pct=; eval "$foreign"
@@ -151,13 +171,21 @@ one_run() {
     recipients="$r" sessions="$s" accepted_msgs_s="$acc" delivered_msgs_s="$dlv" \
     accept_s="$($PY -c "print('%.3f' % ($t1 - $t0))")" deliver_s="$deliver_s" files="$files" \
     expected=$((n * r)) smtp_source_rc="$rc" ok="$ok" lat_p50_ms="$lp50" lat_p99_ms="$lp99" \
-    lat_max_ms="$lmax" lat_n="$ln" lat_errors="$lerr" rss_peak_kib="$rss_peak_kib" \
+    lat_max_ms="$lmax" lat_n="$ln" lat_errors="$lerr" sess_messages="$sess_msgs" \
+    conn_p50_ms="$s_conn_p50_ms" conn_p99_ms="$s_conn_p99_ms" eod_p50_ms="$s_eod_p50_ms" \
+    eod_p99_ms="$s_eod_p99_ms" sess_p50_ms="$s_sess_p50_ms" sess_p99_ms="$s_sess_p99_ms" \
+    sess_n="$s_sess_n" sess_errors="$s_sess_errors" rss_peak_kib="$rss_peak_kib" \
     pss_peak_kib="$pss_peak_kib" nproc_peak="$nproc_peak" rss_idle_kib="$rss_kib" \
     foreign_cpu_pct="$foreign_cpu_pct" loadavg1="$load1" tern_jar="$TERN_JAR_ID"
   printf '%s rep=%s %-3s %-8s accepted %8s msg/s  delivered %8s msg/s  p50 %7s ms  p99 %7s ms  peak RSS %5s MiB  %s\n' \
     "$(date +%H:%M:%S)" "$rep" "$w" "$peer" "$acc" "$dlv" "${lp50:--}" "${lp99:--}" \
     "$(( ${rss_peak_kib:-0} / 1024 ))" \
-    "$([ "$ok" = 1 ] && echo "ok (other load on the machine: ${foreign_cpu_pct}% CPU)" || echo "FAILED: smtp-source rc=$rc, $files/$((n * r)) files, latency rc=$lat_rc")"
+    "$([ "$ok" = 1 ] && echo "ok (other load on the machine: ${foreign_cpu_pct}% CPU)" || echo "FAILED: smtp-source rc=$rc, $files/$((n * r)) files, latency rc=$lat_rc, sessions rc=$sess_rc")"
+  if [ -n "$sess_msgs" ]; then
+    printf '%s rep=%s %-3s %-8s one message per connection, %s/%s sessions: connect->220 p50 %s p99 %s ms  end-of-data->250 p50 %s p99 %s ms  session p50 %s p99 %s ms\n' \
+      "$(date +%H:%M:%S)" "$rep" "$w" "$peer" "${s_sess_n:-0}" "$sess_msgs" "${s_conn_p50_ms:--}" "${s_conn_p99_ms:--}" \
+      "${s_eod_p50_ms:--}" "${s_eod_p99_ms:--}" "${s_sess_p50_ms:--}" "${s_sess_p99_ms:--}"
+  fi
   if [ "$rc" != 0 ]; then echo "  smtp-source said:" >&2; head -3 "$tmp/smtp-source.err" >&2; fi
   return 0
 }

@@ -19,7 +19,9 @@
   append TSV key=value...
       Append one row to TSV (header written when the file is new; column order = COLUMNS).
   summary TSV [CEILING_FILE]
-      The per-workload table: median and min-max over the runs, Tern/Postfix ratio of medians.
+      The per-workload table: median and min-max over the runs, Tern/Postfix ratio of medians;
+      a line with the accepted msg/s ratios of all workloads; and, when the rows have them,
+      the one-message-per-connection table (connect->220, end-of-data->250, whole session).
 """
 import glob
 import json
@@ -33,6 +35,9 @@ COLUMNS = [
     "stamp", "rep", "workload", "peer", "messages", "size", "recipients", "sessions",
     "accepted_msgs_s", "delivered_msgs_s", "accept_s", "deliver_s", "files", "expected",
     "smtp_source_rc", "ok", "lat_p50_ms", "lat_p99_ms", "lat_max_ms", "lat_n", "lat_errors",
+    # W1 only: sequential sessions of one message each (Latency.java --connection-per-message)
+    "sess_messages", "conn_p50_ms", "conn_p99_ms", "eod_p50_ms", "eod_p99_ms",
+    "sess_p50_ms", "sess_p99_ms", "sess_n", "sess_errors",
     "rss_peak_kib", "pss_peak_kib", "nproc_peak", "rss_idle_kib",
     "foreign_cpu_pct", "loadavg1", "tern_jar",
 ]
@@ -188,6 +193,43 @@ def size_text(b):
     return "%d B" % b
 
 
+def cell(vals, fmt):
+    if not vals:
+        return "-"
+    med = statistics.median(vals)
+    if len(vals) == 1:
+        return fmt % med
+    return (fmt + " (" + fmt + "-" + fmt + ")") % (med, min(vals), max(vals))
+
+
+def peer_table(out, rows, peers, metrics, min_width):
+    """Appends to out one line per peer (median (min-max) of each metric over the rows with
+    ok=1) and, with both peers, the tern/pf ratio of the medians; returns the medians."""
+    widths = [8] + [max(len(m[1]), min_width) for m in metrics]
+    out.append("  " + "peer".ljust(widths[0]) + "".join(m[1].rjust(wd + 2) for m, wd in zip(metrics, widths[1:])))
+    meds = {}
+    for p in peers:
+        pr = [r for r in rows if r["peer"] == p]
+        if not pr:
+            continue
+        ok = [r for r in pr if r["ok"] == "1"]
+        cells = []
+        for key, _, scale, fmt in metrics:
+            vals = [num(r[key]) * scale for r in ok if num(r[key]) is not None]
+            meds[(p, key)] = statistics.median(vals) if vals else None
+            cells.append(cell(vals, fmt))
+        failed = len(pr) - len(ok)
+        line = "  " + p.ljust(widths[0]) + "".join(c.rjust(wd + 2) for c, wd in zip(cells, widths[1:]))
+        out.append(line + ("   [%d failed run(s) left out]" % failed if failed else ""))
+    if "tern" in peers and "postfix" in peers:
+        cells = []
+        for key, _, _, _ in metrics:
+            a, b = meds.get(("tern", key)), meds.get(("postfix", key))
+            cells.append("%.2fx" % (a / b) if a is not None and b else "-")
+        out.append("  " + "tern/pf".ljust(widths[0]) + "".join(c.rjust(wd + 2) for c, wd in zip(cells, widths[1:])))
+    return meds
+
+
 def summary(path, ceiling=None):
     with open(path) as f:
         head = f.readline().rstrip("\n").split("\t")
@@ -205,15 +247,8 @@ def summary(path, ceiling=None):
                ("rss_peak_kib", "peak RSS MiB", 1 / 1024.0, "%.0f"),
                ("pss_peak_kib", "peak PSS MiB", 1 / 1024.0, "%.0f")]
 
-    def cell(vals, fmt):
-        if not vals:
-            return "-"
-        med = statistics.median(vals)
-        if len(vals) == 1:
-            return fmt % med
-        return (fmt + " (" + fmt + "-" + fmt + ")") % (med, min(vals), max(vals))
-
     out = []
+    ratio_meds = {}
     if ceiling and os.path.exists(ceiling):
         with open(ceiling) as f:
             out.append("Storage ceiling (write 4 KiB + fsync + rename + fsync dir): "
@@ -226,28 +261,34 @@ def summary(path, ceiling=None):
         out.append("%s: %s msgs x %s x %s rcpt, %s session%s - median (min-max) over runs (%s)" % (
             w, r0["messages"], size_text(int(r0["size"])), r0["recipients"], r0["sessions"],
             "" if r0["sessions"] == "1" else "s", runs))
-        widths = [8] + [max(len(m[1]), 15) for m in metrics]
-        out.append("  " + "peer".ljust(widths[0]) + "".join(m[1].rjust(wd + 2) for m, wd in zip(metrics, widths[1:])))
-        meds = {}
+        meds = peer_table(out, wr, peers, metrics, 15)
         for p in peers:
-            pr = [r for r in wr if r["peer"] == p]
-            if not pr:
-                continue
-            ok = [r for r in pr if r["ok"] == "1"]
-            cells = []
-            for key, _, scale, fmt in metrics:
-                vals = [num(r[key]) * scale for r in ok if num(r[key]) is not None]
-                meds[(p, key)] = statistics.median(vals) if vals else None
-                cells.append(cell(vals, fmt))
-            failed = len(pr) - len(ok)
-            line = "  " + p.ljust(widths[0]) + "".join(c.rjust(wd + 2) for c, wd in zip(cells, widths[1:]))
-            out.append(line + ("   [%d failed run(s) left out]" % failed if failed else ""))
-        if "tern" in peers and "postfix" in peers:
-            cells = []
-            for key, _, _, _ in metrics:
-                a, b = meds.get(("tern", key)), meds.get(("postfix", key))
-                cells.append("%.2fx" % (a / b) if a is not None and b else "-")
-            out.append("  " + "tern/pf".ljust(widths[0]) + "".join(c.rjust(wd + 2) for c, wd in zip(cells, widths[1:])))
+            ratio_meds[(w, p)] = meds.get((p, "accepted_msgs_s"))
+        out.append("")
+    if "tern" in peers and "postfix" in peers:
+        cells = []
+        for w in order:
+            a, b = ratio_meds.get((w, "tern")), ratio_meds.get((w, "postfix"))
+            cells.append("%s %s" % (w, "%.2fx" % (a / b) if a is not None and b else "-"))
+        out.append("accepted msg/s, tern/postfix (ratio of medians): " + "   ".join(cells))
+        out.append("")
+    sr = [r for r in rows if (num(r.get("sess_messages") or "") or 0) > 0]   # W1 rows that ran them
+    if sr:
+        r0 = sr[0]
+        runs = ", ".join("%s %d" % (p, sum(1 for r in sr if r["peer"] == p)) for p in peers)
+        out.append("One message per connection, after %s: %s sequential sessions x %s x %s rcpt, "
+                   "latency ms - median (min-max) over runs (%s)" % (
+                       "/".join(sorted({r["workload"] for r in sr})), r0["sess_messages"],
+                       size_text(int(r0["size"])), r0["recipients"], runs))
+        peer_table(out, sr, peers, [
+            ("conn_p50_ms", "connect->220 p50", 1.0, "%.2f"),
+            ("conn_p99_ms", "connect->220 p99", 1.0, "%.2f"),
+            ("eod_p50_ms", "end-of-data->250 p50", 1.0, "%.2f"),
+            ("eod_p99_ms", "end-of-data->250 p99", 1.0, "%.2f"),
+            ("sess_p50_ms", "session p50", 1.0, "%.2f"),
+            ("sess_p99_ms", "session p99", 1.0, "%.2f")], 20)
+        out.append("  connect->220: TCP connect to the complete greeting; end-of-data->250: final dot to its reply;")
+        out.append("  session: connect to the 221 reply to QUIT (greeting, EHLO, MAIL, RCPT, DATA, body, QUIT).")
         out.append("")
     out.append("tern/pf = ratio of medians: above 1 is better for rates, below 1 is better for latency and memory.")
     out.append("RSS sums every process's resident pages (Postfix: ~30 processes, each counting the shared")
