@@ -2,6 +2,7 @@ package dev.tern.store;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -24,19 +25,36 @@ public final class MaildirStore implements MailboxStore {
     @Override
     public Path deliver(String user, StagedMessage message) throws IOException {
         Path maildir = mailRoot.resolve(user);
-        create(user);
         String name = names.next(clock.instant().getEpochSecond(), message.size());
         Path inTmp = maildir.resolve("tmp").resolve(name);
         Path inNew = maildir.resolve("new").resolve(name);
-        SpoolLinks.place(message.file(), inTmp);
+        try {
+            SpoolLinks.place(message.file(), inTmp);
+        } catch (NoSuchFileException noMaildir) {
+            // The mailbox is made on first delivery, not checked on every one (four stats saved).
+            create(user);
+            SpoolLinks.place(message.file(), inTmp);
+        }
         try {
             SpoolLinks.replace(inTmp, inNew);
+        } catch (NoSuchFileException noNew) {
+            create(user); // tmp/ was there, new/ was not: a half-made Maildir
+            replaceOrDrop(inTmp, inNew);
         } catch (IOException e) {
             Files.deleteIfExists(inTmp);
             throw e;
         }
         Durable.syncDirectory(inNew.getParent());
         return inNew;
+    }
+
+    private static void replaceOrDrop(Path inTmp, Path inNew) throws IOException {
+        try {
+            SpoolLinks.replace(inTmp, inNew);
+        } catch (IOException e) {
+            Files.deleteIfExists(inTmp);
+            throw e;
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tern.store;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,6 +16,8 @@ public final class SpoolLinks {
     public static void place(Path staged, Path target) throws IOException {
         try {
             Files.createLink(target, staged);
+        } catch (NoSuchFileException missing) {
+            throw missing; // no such directory (or staged file): a copy would fail the same way
         } catch (UnsupportedOperationException | FileSystemException linkRefused) {
             if (Files.exists(target)) {
                 throw linkRefused;

@@ -118,10 +118,12 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
         Verify request = checked.request();
         Verdict verdict = new Verdict(request.user(), checked.outcome());
         if (checked.outcome() == AuthOutcome.TEMPORARILY_UNAVAILABLE) {
-            // not the client's failure: no delay, no count; RFC 4954 §6 lets it try again
+            // Not counted as the client's failure, but answered after the first delay all the same:
+            // a client told 454 at once would be back at once, and a storm of them would spend the
+            // CPU on TLS handshakes instead (RFC 4954 §6 lets it try again, not right away).
             context.getLog().warn("auth unavailable user={} client={}: password hashing is saturated", request.user(),
                     request.clientAddress());
-            request.replyTo().tell(verdict);
+            context.scheduleOnce(firstDelay, request.replyTo(), verdict);
             return this;
         }
         if (checked.outcome() == AuthOutcome.VALID) {
