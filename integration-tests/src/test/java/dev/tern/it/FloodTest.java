@@ -16,9 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,27 +24,13 @@ import org.junit.jupiter.api.Test;
  * (Tern stops reading once a connection holds its limit), the heap stays flat, and other
  * clients are served within a second all along.
  */
-class FloodTest {
+class FloodTest extends SharedTern {
 
     /** What a flooder tries to push: far more than any connection may hold. */
     static final long FLOOD_OCTETS = 64L << 20;
     static final Duration FLOOD_TIME = Duration.ofSeconds(8);
     /** Heap growth allowed during the floods: far below what 64 MB per flooder would cost. */
     static final long HEAP_GROWTH_LIMIT = 24L << 20;
-
-    static TernProcess tern;
-
-    @BeforeAll
-    static void startTern() {
-        tern = TernProcess.launch();
-    }
-
-    @AfterAll
-    static void stopTern() {
-        if (tern != null) {
-            tern.close();
-        }
-    }
 
     @AfterEach
     void serverStillAlive() {
