@@ -100,8 +100,13 @@ public final class UserDb {
     /** Writes the db atomically (temp file, fsync, rename) with mode 0600: it holds password hashes. */
     public void write(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
+        AtomicFiles.write(file, text(), AtomicFiles.OWNER_ONLY);
+    }
+
+    /** The file's content as {@link #write} writes it. */
+    String text() {
         StringBuilder text = new StringBuilder();
         lines.forEach((name, rest) -> text.append(name).append(':').append(rest).append('\n'));
-        AtomicFiles.write(file, text.toString(), AtomicFiles.OWNER_ONLY);
+        return text.toString();
     }
 }
