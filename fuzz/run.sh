@@ -4,6 +4,9 @@
 #   fuzz/run.sh protocol dev.tern.protocol.CommandParserFuzzTest
 #   fuzz/run.sh actors dev.tern.tls.PemCredentialsFuzzTest
 #   NO_BUILD=1 fuzz/run.sh ...     # reuse the last build's snapshot (fuzz/.build)
+#   JAVA_OPTS='-Djazzer.instrumentation_includes=dev.tern.**:org.bouncycastle.**' fuzz/run.sh actors ...
+#                                  # also instrument a library jar (by default Jazzer instruments only the class
+#                                  # directories, so the fuzzer would not see Bouncy Castle's ASN.1 and PEM code)
 #
 # Builds once with Maven (test-compile + the test classpath, under flock /tmp/mvn.lock, never `install`),
 # copies the compiled classes to fuzz/.build so later builds cannot change them under a running fuzzer,
@@ -35,7 +38,7 @@ if [[ -z "${NO_BUILD:-}" ]]; then
 fi
 launcher=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.14.1/junit-platform-console-standalone-1.14.1.jar
 cd "$root/$module"
-JAZZER_FUZZ=1 exec nice -n 19 java -Xmx1g -XX:+UseSerialGC -Djazzer.internal.basedir="$root/$module" \
+JAZZER_FUZZ=1 exec nice -n 19 java ${JAVA_OPTS:-} -Xmx1g -XX:+UseSerialGC -Djazzer.internal.basedir="$root/$module" \
   -cp "$build/$module/test-classes:$build/$module/classes:$(cat "$build/$module.cp"):$launcher" \
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree \
   --select-class "$class"
