@@ -72,9 +72,14 @@ public final class CommandParser {
         return argument.isEmpty() ? command : new SmtpCommand.Invalid(Replies.syntax(verb));
     }
 
+    /** Up to the first SP or HTAB: the blanks {@link #trimBlanks} takes off the ends (found by fuzzing). */
     private static String firstWord(String argument) {
-        int space = argument.indexOf(' ');
-        return space < 0 ? argument : argument.substring(0, space);
+        for (int i = 0; i < argument.length(); i++) {
+            if (isBlank(argument.charAt(i))) {
+                return argument.substring(0, i);
+            }
+        }
+        return argument;
     }
 
     private static SmtpCommand parseMail(String argument) {
