@@ -90,6 +90,7 @@ class UserDbTest {
                 "alice:{PLAIN}a",
                 "   ",
                 "#bob:{PLAIN}b",
+                "  # eve:{PLAIN}e",
                 "Dave:{PLAIN}d",
                 "nopassword")) + "\n", StandardCharsets.UTF_8);
 

@@ -103,7 +103,8 @@ public final class ReplyParser {
         int end = text.indexOf(' ');
         String candidate = end < 0 ? text : text.substring(0, end);
         String[] parts = candidate.split("\\.", -1);
-        if (parts.length != 3 || !parts[0].equals(String.valueOf(code / 100))) {
+        // RFC 3463 §3.1: the class is 2, 4 or 5; there is no "3.y.z", so a 334/354 never carries one
+        if (parts.length != 3 || code / 100 == 3 || !parts[0].equals(String.valueOf(code / 100))) {
             return null;
         }
         for (int i = 1; i < 3; i++) {

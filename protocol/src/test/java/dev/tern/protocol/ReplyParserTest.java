@@ -36,7 +36,8 @@ class ReplyParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"451 4.3", "451 4.3.0x later", "451 4..0 later", "451 4.3.1234 later", "451 4.3.0.1 x"})
+    @ValueSource(strings = {"451 4.3", "451 4.3.0x later", "451 4..0 later", "451 4.3.1234 later", "451 4.3.0.1 x",
+            "354 3.0.0 go ahead", "334 3.0.0"})
     void notQuiteEnhancedCodesAreText(String line) {
         SmtpReply reply = ReplyParser.parse(List.of(line));
         assertThat(reply.enhancedCode()).isNull();
