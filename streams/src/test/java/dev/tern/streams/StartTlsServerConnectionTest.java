@@ -161,7 +161,7 @@ class StartTlsServerConnectionTest {
     }
 
     @Test
-    void closingTheReplyChannelSendsWhatIsQueuedThenClosesTheConnection() throws Exception {
+    void closingThePortSendsWhatIsQueuedThenClosesTheConnection() throws Exception {
         InetSocketAddress address = serve(StartTlsServerConnectionTest::echo);
         try (Socket client = connect(address)) {
             write(client, "NOOP\r\nQUIT\r\n");
