@@ -83,7 +83,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
      * Reply octets after which the session stops handling the lines of a batch until the
      * client has read them: bounds what one pipelined batch costs in memory and CPU time.
      */
-    static final int REPLY_HIGH_WATER = 16 * 1024;
+    static final int REPLY_HIGH_WATER = 4 * 1024;
 
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;

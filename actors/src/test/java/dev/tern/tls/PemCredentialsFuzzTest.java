@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.List;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.tern.testing.FuzzFiles;
 
 /**
  * Fuzzes PEM loading ({@link PemCredentials}) with arbitrary files (FUZZING.md). Replays

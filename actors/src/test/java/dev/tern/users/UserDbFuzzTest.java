@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.tern.testing.FuzzFiles;
 
 /**
  * Fuzzes the passwd-file reader {@link UserDb#read} with arbitrary file content (FUZZING.md). Replays

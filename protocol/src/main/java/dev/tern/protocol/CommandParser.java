@@ -182,9 +182,27 @@ public final class CommandParser {
             if (key.isEmpty() || !key.matches("[A-Z0-9][A-Z0-9-]*")) {
                 return null;
             }
-            parameters.put(key, eq < 0 ? null : word.substring(eq + 1));
+            String value = eq < 0 ? null : word.substring(eq + 1);
+            if (value != null && !isEsmtpValue(value)) {
+                return null;
+            }
+            parameters.put(key, value);
         }
         return parameters;
+    }
+
+    /**
+     * RFC 5321 §4.1.2: {@code esmtp-value = 1*(%d33-60 / %d62-126)}, printable ASCII without
+     * '=' (fuzzing: a value ending in tabs did not read back the same once it came last).
+     */
+    private static boolean isEsmtpValue(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 33 || c > 126 || c == '=') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The bracketed path and whatever follows it. Quotes may hide a '>' inside the local part. */

@@ -1,4 +1,4 @@
-package dev.tern.tls;
+package dev.tern.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -6,12 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Scratch files for fuzz tests that read from a path: in memory (/dev/shm) where there is one. */
-final class FuzzFiles {
+public final class FuzzFiles {
 
     private FuzzFiles() {
     }
 
-    static Path scratch(String name) {
+    public static Path scratch(String name) {
         try {
             Path shm = Path.of("/dev/shm");
             Path dir = Files.isDirectory(shm) && Files.isWritable(shm)
