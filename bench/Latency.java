@@ -152,15 +152,42 @@ public class Latency {
         return b.toByteArray();
     }
 
-    /** One session: EHLO, then n measured transactions (after the warm-up ones). */
-    static long[] session(int id, int n) throws IOException {
-        try (Socket sock = new Socket()) {
+    /** A connection to the target whose 220 greeting has been read. */
+    static final class Connection implements AutoCloseable {
+        final Socket sock = new Socket();
+        final InputStream in;
+        final OutputStream out;
+
+        private Connection() throws IOException {
             sock.setTcpNoDelay(true);
             sock.connect(new InetSocketAddress(host, port), 10_000);
             sock.setSoTimeout(120_000);
-            InputStream in = new BufferedInputStream(sock.getInputStream(), 8192);
-            OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 65536);
-            expect(in, "220", "greeting");
+            in = new BufferedInputStream(sock.getInputStream(), 8192);
+            out = new BufferedOutputStream(sock.getOutputStream(), 65536);
+        }
+
+        static Connection open() throws IOException {
+            Connection c = new Connection();
+            try {
+                expect(c.in, "220", "greeting");
+                return c;
+            } catch (IOException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            sock.close();
+        }
+    }
+
+    /** One session: EHLO, then n measured transactions (after the warm-up ones). */
+    static long[] session(int id, int n) throws IOException {
+        try (Connection c = Connection.open()) {
+            InputStream in = c.in;
+            OutputStream out = c.out;
             command(out, in, "EHLO latency.bench.test", "250");
             long[] lat = new long[n];
             for (int j = 0; j < warmup + n; j++) {
@@ -184,13 +211,9 @@ public class Latency {
         Arrays.fill(sess, -1);
         for (int j = 0; j < warmup + n; j++) {
             long start = System.nanoTime();
-            try (Socket sock = new Socket()) {
-                sock.setTcpNoDelay(true);
-                sock.connect(new InetSocketAddress(host, port), 10_000);
-                sock.setSoTimeout(120_000);
-                InputStream in = new BufferedInputStream(sock.getInputStream(), 8192);
-                OutputStream out = new BufferedOutputStream(sock.getOutputStream(), 65536);
-                expect(in, "220", "greeting");
+            try (Connection c = Connection.open()) {
+                InputStream in = c.in;
+                OutputStream out = c.out;
                 long connect = System.nanoTime() - start;
                 command(out, in, "EHLO latency.bench.test", "250");
                 long e = transaction(out, in, id, j);
