@@ -30,11 +30,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tern.files.AtomicFiles;
+import dev.tern.files.Durable;
+import dev.tern.files.PrivateFiles;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.ReversePath;
-import dev.tern.store.AtomicFiles;
-import dev.tern.store.Durable;
-import dev.tern.store.PrivateFiles;
 import dev.tern.store.SpoolLinks;
 import dev.tern.store.StagedMessage;
 

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.List;
 
+import dev.tern.files.PrivateFiles;
 import dev.tern.protocol.DeliveryStatusNotification;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
@@ -17,9 +18,8 @@ import dev.tern.protocol.OriginalHeaders;
 import dev.tern.protocol.ReceivedHeader;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
+import dev.tern.queue.MessageIds;
 import dev.tern.queue.QueueEntry;
-import dev.tern.session.MessageIds;
-import dev.tern.store.PrivateFiles;
 import dev.tern.store.StagedMessage;
 
 /**

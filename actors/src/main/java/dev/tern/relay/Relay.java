@@ -33,7 +33,6 @@ import dev.tern.protocol.ReversePath;
 import dev.tern.protocol.SmtpReply;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
-import dev.tern.router.Router;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.MessageReport;
 import dev.tern.streams.client.OutboundMessage;
@@ -86,7 +85,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                         Throwable failure) implements Command {
     }
 
-    private record BounceAnswered(Router.Outcome outcome) implements Command {
+    private record BounceAnswered(BounceDelivery.Outcome outcome) implements Command {
     }
 
     /** An open SMTP session of this relay and how many messages it has carried. */
@@ -118,7 +117,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private final RelayContext relay;
     private final RetrySchedule schedule;
     private final Instant flushRequestedAt;
-    private final ActorRef<Router.Outcome> bounceAnswers;
+    private final ActorRef<BounceDelivery.Outcome> bounceAnswers;
 
     private final Map<String, QueueEntry> entries = new LinkedHashMap<>();
     private final Deque<String> work = new ArrayDeque<>();
@@ -139,7 +138,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         this.relay = relay;
         this.schedule = relay.settings().retrySchedule();
         this.flushRequestedAt = flushRequestedAt;
-        this.bounceAnswers = context.messageAdapter(Router.Outcome.class, BounceAnswered::new);
+        this.bounceAnswers = context.messageAdapter(BounceDelivery.Outcome.class, BounceAnswered::new);
     }
 
     /**
@@ -518,7 +517,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             Bounces.Staged bounce = Bounces.stage(entry, relay.spool().body(entry), relay.settings().hostname(),
                     relay.incomingDir(), relay.clock());
             bounces.put(bounce.messageId(), new PendingBounce(entry.id(), bounce.message()));
-            relay.router().tell(new Router.Deliver(bounce.envelope(new Recipient(sender, route.get())),
+            relay.bounces().tell(new BounceDelivery.Store(bounce.envelope(new Recipient(sender, route.get())),
                     bounce.message(), bounceAnswers));
         } catch (IOException e) {
             context.getLog().error("id={} cannot write the bounce: {}; retrying later", entry.id(), e.toString());
@@ -531,7 +530,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         if (pending != null) {
             deleteQuietly(pending.staged());
             QueueEntry entry = entries.get(pending.entryId());
-            if (answered.outcome() instanceof Router.Stored) {
+            if (answered.outcome() instanceof BounceDelivery.Stored) {
                 context.getLog().info("id={} sender non-delivery notification: {}", pending.entryId(),
                         answered.outcome().messageId());
                 if (entry != null) {
@@ -539,7 +538,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 }
             } else {
                 context.getLog().error("id={} bounce not stored ({}); retrying later", pending.entryId(),
-                        ((Router.NotStored) answered.outcome()).reason());
+                        ((BounceDelivery.NotStored) answered.outcome()).reason());
                 timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, relay.settings().backoff().initial());
             }
         }

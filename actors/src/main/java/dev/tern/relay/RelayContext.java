@@ -14,18 +14,18 @@ import org.apache.pekko.actor.typed.Props;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.queue.QueueSpool;
-import dev.tern.router.Router;
 
 /**
  * What every relay shares: settings and the services it talks to. All of it is immutable
  * or an actor reference, so relays stay free to run anywhere a message can reach.
  *
+ * @param bounces     where bounces go to be stored (the Router)
  * @param bounceRoute where a bounce to this address goes (a local mailbox or a remote
  *                    domain), or empty when there is nowhere (an unknown local user)
  * @param incomingDir where bounces are staged before the router stores them
  * @param dispatcher  relays wait on spool fsyncs, so they run on blocking-I/O threads
  */
 public record RelayContext(RelaySettings settings, QueueSpool spool, MxResolver resolver, SSLContext tlsContext,
-                           ActorRef<Router.Command> router, Function<MailAddress, Optional<Recipient.Route>> bounceRoute,
+                           ActorRef<BounceDelivery.Store> bounces, Function<MailAddress, Optional<Recipient.Route>> bounceRoute,
                            Path incomingDir, Clock clock, RandomGenerator random, Props dispatcher) {
 }

@@ -25,6 +25,7 @@ import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.queue.QueueEntry;
+import dev.tern.relay.BounceDelivery;
 import dev.tern.relay.Relays;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.StagedMessage;
@@ -55,12 +56,20 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private record QueueReport(QueueWriter.Result result) implements Command {
     }
 
+    /** A relay's bounce, stored like any message; its answer goes back in the relays' terms. */
+    private record BounceFromRelay(BounceDelivery.Store bounce) implements Command {
+    }
+
+    private record BounceOutcome(Outcome outcome) implements Command {
+    }
+
     /**
      * Relaying: the spool writers, and the relays that take queued entries on. The relays
-     * are the router's children and get its reference, since bounces come back through it.
+     * are the router's children and are handed where to send bounces, since bounces come
+     * back through the router.
      */
     public record Remote(Behavior<QueueWriter.Command> queueWriters,
-                         Function<ActorRef<Command>, Behavior<Relays.Command>> relays) {
+                         Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays) {
     }
 
     public sealed interface Outcome {
@@ -112,6 +121,9 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final ActorRef<QueueWriter.Result> queueReports;
     private final ActorRef<QueueWriter.Command> queueWriters;
     private final ActorRef<Relays.Command> relays;
+    private final ActorRef<Outcome> bounceOutcomes;
+    /** Relays waiting to hear whether their bounce was stored, by the bounce's message id. */
+    private final Map<String, ActorRef<BounceDelivery.Outcome>> bounceWaiters = new HashMap<>();
     private final Map<String, ActorRef<MailboxWriter.Command>> writers = new HashMap<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
 
@@ -121,6 +133,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         this.store = store;
         this.writerReports = context.messageAdapter(MailboxWriter.Result.class, WriterReport::new);
         this.queueReports = context.messageAdapter(QueueWriter.Result.class, QueueReport::new);
+        this.bounceOutcomes = context.messageAdapter(Outcome.class, BounceOutcome::new);
         if (remote == null) {
             this.queueWriters = null;
             this.relays = null;
@@ -128,7 +141,9 @@ public final class Router extends AbstractBehavior<Router.Command> {
             this.queueWriters = context.spawn(Routers.pool(QUEUE_WRITERS, remote.queueWriters())
                             .withRouteeProps(DispatcherSelector.blocking()), "queue-writers");
             // the relays read the spool when they start: blocking I/O
-            this.relays = context.spawn(remote.relays().apply(context.getSelf()), "relays", DispatcherSelector.blocking());
+            ActorRef<BounceDelivery.Store> bounces = context.messageAdapter(BounceDelivery.Store.class,
+                    BounceFromRelay::new);
+            this.relays = context.spawn(remote.relays().apply(bounces), "relays", DispatcherSelector.blocking());
         }
     }
 
@@ -155,7 +170,25 @@ public final class Router extends AbstractBehavior<Router.Command> {
                         flight -> flight.report(report.result()), report.result()))
                 .onMessage(QueueReport.class, report -> onReport(report.result().messageId(),
                         flight -> flight.report(report.result()), null))
+                .onMessage(BounceFromRelay.class, this::onBounce)
+                .onMessage(BounceOutcome.class, this::onBounceOutcome)
                 .build();
+    }
+
+    private Behavior<Command> onBounce(BounceFromRelay from) {
+        BounceDelivery.Store bounce = from.bounce();
+        bounceWaiters.put(bounce.envelope().messageId(), bounce.replyTo());
+        return onDeliver(new Deliver(bounce.envelope(), bounce.message(), bounceOutcomes));
+    }
+
+    private Behavior<Command> onBounceOutcome(BounceOutcome answer) {
+        ActorRef<BounceDelivery.Outcome> relay = bounceWaiters.remove(answer.outcome().messageId());
+        if (relay != null) {
+            relay.tell(answer.outcome() instanceof NotStored refused
+                    ? new BounceDelivery.NotStored(refused.messageId(), refused.reason())
+                    : new BounceDelivery.Stored(answer.outcome().messageId()));
+        }
+        return this;
     }
 
     private Behavior<Command> onDeliver(Deliver deliver) {

@@ -22,8 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tern.files.PrivateFiles;
 import dev.tern.relay.Relays;
-import dev.tern.store.PrivateFiles;
 
 /**
  * The running service's administration socket: {@code ./tern queue flush} and

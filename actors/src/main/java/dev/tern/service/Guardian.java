@@ -118,8 +118,8 @@ final class Guardian {
                     ? Optional.of(accepted.recipient().route()) : Optional.empty();
         };
         return new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()),
-                router -> Relays.create(new RelayContext(relay, spool, resolver, OpportunisticTls.context(),
-                        router, bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
+                bounces -> Relays.create(new RelayContext(relay, spool, resolver, OpportunisticTls.context(),
+                        bounces, bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
                         DispatcherSelector.blocking())));
     }
 

@@ -25,12 +25,12 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tern.files.PrivateFiles;
 import dev.tern.protocol.LocalRecipientPolicy;
-import dev.tern.store.PrivateFiles;
+import dev.tern.session.SessionSetup;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
 import dev.tern.store.NumberedStore;
-import dev.tern.session.SessionSetup;
 import dev.tern.streams.TlsEngines;
 import dev.tern.tls.PemCredentials;
 import dev.tern.tls.SelfSignedCertificate;

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 
 import org.apache.pekko.util.ByteString;
 
-import dev.tern.store.PrivateFiles;
+import dev.tern.files.PrivateFiles;
 import dev.tern.store.StagedMessage;
 
 /**

@@ -6,6 +6,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 
+import dev.tern.files.Durable;
+import dev.tern.files.PrivateFiles;
+
 /**
  * Maildir delivery as Dovecot and Courier expect it: the message is put in {@code tmp/},
  * fsync'd, renamed into {@code new/}, and {@code new/} is fsync'd.

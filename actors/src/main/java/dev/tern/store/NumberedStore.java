@@ -11,6 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.tern.files.Durable;
+import dev.tern.files.PrivateFiles;
+
 /**
  * The numbered mailbox: messages {@code 1, 2, 3, …} in arrival order, each with an
  * {@code <n>.status} file of IMAP flags. Numbers are chosen under an exclusive lock on

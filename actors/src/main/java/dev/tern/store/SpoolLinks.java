@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
+import dev.tern.files.Durable;
+import dev.tern.files.PrivateFiles;
+
 /** Puts a staged message under a new name: a hard link where the file system allows, else a copy. */
 public final class SpoolLinks {
     private SpoolLinks() {

@@ -1,7 +1,7 @@
 package dev.tern.tls;
 
-import dev.tern.store.AtomicFiles;
-import dev.tern.store.PrivateFiles;
+import dev.tern.files.AtomicFiles;
+import dev.tern.files.PrivateFiles;
 
 import java.io.IOException;
 import java.math.BigInteger;

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-import dev.tern.store.AtomicFiles;
-import dev.tern.store.PrivateFiles;
+import dev.tern.files.AtomicFiles;
+import dev.tern.files.PrivateFiles;
 
 /**
  * The user db: a Dovecot passwd-file, one {@code name:{SCHEME}hash} a line (further

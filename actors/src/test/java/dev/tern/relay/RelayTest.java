@@ -34,7 +34,6 @@ import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueSpool;
 import dev.tern.queue.RecipientStatus;
-import dev.tern.router.Router;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.ClientTimeouts;
 import dev.tern.streams.client.OpportunisticTls;
@@ -66,7 +65,7 @@ class RelayTest {
     Path dir;
     private QueueSpool spool;
     private Path incoming;
-    private TestProbe<Router.Command> router;
+    private TestProbe<BounceDelivery.Store> router;
     private final List<ScriptedSmtpServer> servers = new ArrayList<>();
     private final List<ActorRef<Relay.Command>> relays = new ArrayList<>();
     private int staged;
@@ -86,7 +85,7 @@ class RelayTest {
         spool = new QueueSpool(dir.resolve("queue"));
         Files.createDirectories(spool.dir());
         incoming = Files.createDirectories(dir.resolve("incoming"));
-        router = testKit.createTestProbe(Router.Command.class);
+        router = testKit.createTestProbe(BounceDelivery.Store.class);
     }
 
     @AfterEach
@@ -138,7 +137,7 @@ class RelayTest {
 
         start(server, new BackoffCurve(Duration.ofMillis(200), Duration.ofSeconds(1), 0));
 
-        Router.Deliver bounce = router.expectMessageClass(Router.Deliver.class, Duration.ofSeconds(10));
+        BounceDelivery.Store bounce = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
         assertThat(bounce.envelope().sender()).isEqualTo(ReversePath.NULL);
         assertThat(bounce.envelope().recipients()).containsExactly(
                 new Recipient(address("alice@local.test"), new Recipient.LocalMailbox("alice")));
@@ -155,7 +154,7 @@ class RelayTest {
                 .containsExactly("carol@[127.0.0.1]");
         assertThat(Files.exists(envelopeOf(entry))).as("the entry stays until the bounce is stored").isTrue();
 
-        bounce.replyTo().tell(new Router.Stored(bounce.envelope().messageId()));
+        bounce.replyTo().tell(new BounceDelivery.Stored(bounce.envelope().messageId()));
         awaitTrue(() -> !Files.exists(envelopeOf(entry)), "the entry leaves the queue after the bounce");
         awaitTrue(() -> !Files.exists(bounce.message().file()), "the staged bounce is cleaned up");
     }
@@ -230,10 +229,10 @@ class RelayTest {
 
         start(server, new BackoffCurve(Duration.ofMillis(200), Duration.ofSeconds(1), 0));
 
-        Router.Deliver bounce = router.expectMessageClass(Router.Deliver.class, Duration.ofSeconds(10));
+        BounceDelivery.Store bounce = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
         assertThat(Files.readString(bounce.message().file(), StandardCharsets.ISO_8859_1))
                 .contains("Status: 5.7.1").contains("554 5.7.1 go away");
-        bounce.replyTo().tell(new Router.Stored(bounce.envelope().messageId()));
+        bounce.replyTo().tell(new BounceDelivery.Stored(bounce.envelope().messageId()));
         awaitTrue(() -> !Files.exists(envelopeOf(entry)), "the entry leaves the queue");
         assertThat(server.connections()).isEqualTo(1);
     }
@@ -247,10 +246,10 @@ class RelayTest {
 
         start(server, new BackoffCurve(Duration.ofMillis(100), Duration.ofMillis(300), 0), Duration.ofSeconds(1));
 
-        Router.Deliver bounce = router.expectMessageClass(Router.Deliver.class, Duration.ofSeconds(10));
+        BounceDelivery.Store bounce = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
         assertThat(Files.readString(bounce.message().file(), StandardCharsets.ISO_8859_1))
                 .contains("Action: failed").contains("Status: 4.2.0").contains("451 4.2.0 full");
-        bounce.replyTo().tell(new Router.Stored(bounce.envelope().messageId()));
+        bounce.replyTo().tell(new BounceDelivery.Stored(bounce.envelope().messageId()));
         awaitTrue(() -> !Files.exists(envelopeOf(entry)), "the expired entry leaves the queue");
         assertThat(server.transactions()).isEmpty();
     }

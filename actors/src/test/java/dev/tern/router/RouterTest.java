@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +32,7 @@ import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueSpool;
+import dev.tern.relay.BounceDelivery;
 import dev.tern.relay.Relays;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.MaildirStore;
@@ -274,6 +276,33 @@ class RouterTest {
                 .pendingAddresses()).extracting(MailAddress::toString).containsExactly("x@one.example", "z@one.example");
         Relays.Enqueued handed = relays.expectMessageClass(Relays.Enqueued.class, TIMEOUT);
         assertThat(handed.entries()).containsExactlyInAnyOrderElementsOf(queued);
+        testKit.stop(router);
+    }
+
+    @Test
+    void aRelaysBounceIsStoredAndAnsweredInTheRelaysTerms() throws Exception {
+        QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
+        CompletableFuture<ActorRef<BounceDelivery.Store>> handedToRelays = new CompletableFuture<>();
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(maildir,
+                new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()), bounces -> {
+                    handedToRelays.complete(bounces);
+                    return Behaviors.ignore();
+                })));
+        ActorRef<BounceDelivery.Store> bounces = handedToRelays.get(10, TimeUnit.SECONDS);
+        TestProbe<BounceDelivery.Outcome> answers = testKit.createTestProbe();
+        Envelope toAlice = envelope(local("alice@example.org"));
+        Envelope toNobody = envelope(remote("x@one.example"));
+
+        bounces.tell(new BounceDelivery.Store(toAlice, staged, answers.getRef()));
+        assertThat(answers.receiveMessage(TIMEOUT)).isEqualTo(new BounceDelivery.Stored(toAlice.messageId()));
+        assertThat(inNew("alice")).hasSize(1);
+
+        Files.delete(temp.resolve("queue"));
+        Files.writeString(temp.resolve("queue"), "in the way");
+        bounces.tell(new BounceDelivery.Store(toNobody, staged, answers.getRef()));
+        BounceDelivery.Outcome refused = answers.receiveMessage(TIMEOUT);
+        assertThat(refused).isInstanceOf(BounceDelivery.NotStored.class);
+        assertThat(refused.messageId()).isEqualTo(toNobody.messageId());
         testKit.stop(router);
     }
 

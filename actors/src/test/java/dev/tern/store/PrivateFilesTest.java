@@ -13,6 +13,8 @@ import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.files.PrivateFiles;
+
 /** Mail is private: every directory and file that holds it is created 0700 / 0600, not by the umask's grace. */
 class PrivateFilesTest {
 

@@ -1,4 +1,4 @@
-package dev.tern.session;
+package dev.tern.queue;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package dev.tern.store;
+package dev.tern.files;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
