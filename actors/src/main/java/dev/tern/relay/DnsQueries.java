@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -27,6 +25,8 @@ import org.xbill.DNS.lookup.NoSuchRRSetException;
 import org.xbill.DNS.lookup.RedirectLoopException;
 import org.xbill.DNS.lookup.RedirectOverflowException;
 import org.xbill.DNS.lookup.ServerFailedException;
+
+import dev.tern.supervision.Causes;
 
 /**
  * Asks DNS questions asynchronously through dnsjava's {@link LookupSession} (which follows
@@ -98,7 +98,7 @@ final class DnsQueries {
     }
 
     private static DnsAnswer failed(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Causes.unwrap(error);
         if (cause instanceof NoSuchDomainException) {
             return new DnsAnswer.NoSuchDomain();
         }
@@ -133,11 +133,4 @@ final class DnsQueries {
         return cause.getClass().getSimpleName() + ": " + message;
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 }

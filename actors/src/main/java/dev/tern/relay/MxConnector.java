@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import dev.tern.streams.client.SmtpClientSession;
+import dev.tern.supervision.Causes;
 
 /**
  * Tries a destination's MX hosts in order, each host's addresses in order, until one
@@ -72,7 +73,7 @@ final class MxConnector {
         return opening
                 .thenApply(session -> CompletableFuture.completedFuture(new Connection(session, target.host(), target.address())))
                 .exceptionally(failure -> {
-                    failures.add(OutboundFailures.unwrap(failure));
+                    failures.add(Causes.unwrap(failure));
                     return tryFrom(targets, index + 1, opener, failures).toCompletableFuture();
                 })
                 .thenCompose(next -> next);

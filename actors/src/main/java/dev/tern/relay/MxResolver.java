@@ -21,6 +21,8 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
+import dev.tern.protocol.AddressLiteral;
+
 /**
  * Finds the hosts that accept mail for a domain (RFC 5321 §5.1, RFC 7505 null MX), with
  * asynchronous dnsjava lookups and no caching, so a changed zone is seen on the next call.

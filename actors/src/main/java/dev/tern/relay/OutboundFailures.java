@@ -1,11 +1,10 @@
 package dev.tern.relay;
 
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 import dev.tern.protocol.SmtpReply;
 import dev.tern.streams.client.SmtpClientException;
+import dev.tern.supervision.Causes;
 import dev.tern.supervision.DeliveryFailure;
 import dev.tern.supervision.FailureClassifier;
 import dev.tern.supervision.FailureKind;
@@ -17,16 +16,12 @@ final class OutboundFailures {
     }
 
     static Throwable unwrap(Throwable failure) {
-        Throwable top = failure;
-        while ((top instanceof CompletionException || top instanceof ExecutionException) && top.getCause() != null) {
-            top = top.getCause();
-        }
-        return top;
+        return Causes.unwrap(failure);
     }
 
     /** One session's failure. A rejection is classified by its reply; everything else is transient. */
     static DeliveryFailure of(Throwable failure) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = Causes.unwrap(failure);
         if (cause instanceof SmtpClientException.SessionRejected rejected) {
             return ofReply(rejected.reply());
         }
@@ -60,7 +55,7 @@ final class OutboundFailures {
      * a 5xx (no host of the domain takes mail from us); otherwise the last transient failure.
      */
     static DeliveryFailure ofAllHosts(Throwable failure) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = Causes.unwrap(failure);
         if (!(cause instanceof MxConnector.AllHostsFailed all)) {
             return of(cause);
         }

@@ -101,8 +101,8 @@ public record MailAddress(String localPart, String domain) {
     }
 
     static boolean validDomain(String domain) {
-        if (domain.startsWith("[") && domain.endsWith("]")) {
-            return validAddressLiteral(domain.substring(1, domain.length() - 1));
+        if (AddressLiteral.isLiteral(domain)) {
+            return AddressLiteral.isValid(domain.substring(1, domain.length() - 1));
         }
         if (domain.isEmpty() || domain.endsWith(".")) {
             return false;
@@ -116,24 +116,6 @@ public record MailAddress(String localPart, String domain) {
                 if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
                     return false;
                 }
-            }
-        }
-        return true;
-    }
-
-    // RFC 5321 §4.1.3: IPv4 dotted quad or "IPv6:" followed by an IPv6 address
-    private static boolean validAddressLiteral(String literal) {
-        if (literal.regionMatches(true, 0, "IPv6:", 0, 5)) {
-            String v6 = literal.substring(5);
-            return !v6.isEmpty() && v6.matches("[0-9A-Fa-f:.]+") && v6.contains(":");
-        }
-        String[] parts = literal.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (!part.matches("[0-9]{1,3}") || Integer.parseInt(part) > 255) {
-                return false;
             }
         }
         return true;

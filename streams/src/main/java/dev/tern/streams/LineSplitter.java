@@ -7,8 +7,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The state of CRLF line splitting, fed one network chunk at a time: the framing logic
- * of {@link SmtpLineFraming} and {@link TlsPhaseFraming}, outside any stage so that a TLS
- * switch can simply start a fresh one (and the cleartext leftovers go with the old).
+ * of {@link TlsPhaseFraming}, outside the stage so that a TLS switch can simply start a
+ * fresh one (and the cleartext leftovers go with the old).
  *
  * <p>Splits at CRLF only, so a bare LF or CR stays visible inside the line (RFC 5321
  * §2.3.8; the SMTP smuggling defence depends on it). A line over the limit does not fail:

@@ -85,7 +85,7 @@ public final class FailureClassifier {
      * @param destination the host tried, as a log names it ({@code mx.example[192.0.2.1]:25}), or {@code null}
      */
     public static DeliveryFailure ofException(Throwable failure, String destination) {
-        Throwable top = unwrap(failure);
+        Throwable top = Causes.unwrap(failure);
         boolean named = destination != null;
         IOException io = null;
         for (Throwable t : causes(top)) {
@@ -132,13 +132,6 @@ public final class FailureClassifier {
         return new DeliveryFailure(FailureKind.TRANSIENT, status, diagnostic(TERN, text));
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     /** The cause chain from {@code top}, cycle-safe. */
     private static Iterable<Throwable> causes(Throwable top) {

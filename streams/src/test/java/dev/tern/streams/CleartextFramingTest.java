@@ -22,10 +22,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The framing must give the same lines however TCP happens to cut the byte stream
+ * Line framing before any TLS handshake, through {@link TlsPhaseFraming}: it must give the
+ * same lines however TCP happens to cut the byte stream
  * (in the spirit of Netty's codec tests: every split point, and one byte at a time).
  */
-class SmtpLineFramingTest {
+class CleartextFramingTest {
 
     private static final InputLine OVERLONG = InputLine.OVERLONG;
 
@@ -56,7 +57,9 @@ class SmtpLineFramingTest {
     /** The batches as the stage emits them, one element per upstream chunk that completed a line. */
     private static List<List<InputLine>> batches(int maxLineLength, Source<ByteString, ?> input) {
         try {
-            return input.via(SmtpLineFraming.flow(maxLineLength))
+            return input.<TlsInbound>map(TlsInbound.Bytes::new)
+                    .via(TlsPhaseFraming.flow(maxLineLength))
+                    .map(batch -> ((SessionInput.Lines) batch).lines())
                     .runWith(Sink.seq(), system)
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
@@ -70,7 +73,7 @@ class SmtpLineFramingTest {
     }
 
     private static List<InputLine> frame(int maxLineLength, String... chunks) {
-        return frame(maxLineLength, Arrays.stream(chunks).map(SmtpLineFramingTest::bytes).toList());
+        return frame(maxLineLength, Arrays.stream(chunks).map(CleartextFramingTest::bytes).toList());
     }
 
     private static List<InputLine> flatten(List<List<InputLine>> batches) {
@@ -338,8 +341,8 @@ class SmtpLineFramingTest {
 
     @Test
     void rejectsANonPositiveLimit() {
-        assertThatThrownBy(() -> new SmtpLineFraming(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SmtpLineFraming.flow(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TlsPhaseFraming.flow(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TlsPhaseFraming.flow(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
