@@ -1,0 +1,137 @@
+package dev.tern.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+
+/**
+ * The layout ARCHITECTURE.md describes, held by the build: a change that breaks it fails
+ * here with the offending dependency named. Main code only; test scaffolding is free.
+ */
+@AnalyzeClasses(packages = "dev.tern", importOptions = ArchitectureTest.MainCodeOnly.class)
+class ArchitectureTest {
+
+    /** Leaves out test classes, this module's and the test jars of the modules below. */
+    static final class MainCodeOnly implements ImportOption {
+        @Override
+        public boolean includes(Location location) {
+            return !location.contains("/test-classes/") && !location.contains("-tests.jar");
+        }
+    }
+
+    /** The packages of the actors module, top floor first: mail flows downwards. */
+    private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.session..", "dev.tern.users..",
+            "dev.tern.tls..", "dev.tern.router..", "dev.tern.relay..", "dev.tern.queue..", "dev.tern.store..",
+            "dev.tern.files.."};
+
+    @ArchTest
+    static final ArchRule protocolIsPureSmtp = noClasses().that().resideInAPackage("dev.tern.protocol..")
+            .should().dependOnClassesThat().resideInAnyPackage(concat(ACTOR_PACKAGES,
+                    "org.apache.pekko..", "scala..", "dev.tern.streams..", "dev.tern.supervision.."))
+            .because("protocol/ is SMTP as values: no Pekko, no I/O adapters, nothing above it");
+
+    @ArchTest
+    static final ArchRule streamsSeeOnlyTheProtocol = noClasses().that().resideInAPackage("dev.tern.streams..")
+            .should().dependOnClassesThat().resideInAnyPackage(concat(ACTOR_PACKAGES, "dev.tern.supervision.."))
+            .because("modules point one way: protocol <- streams <- actors");
+
+    @ArchTest
+    static final ArchRule supervisionSeesNoActorsOrStreams = noClasses().that()
+            .resideInAPackage("dev.tern.supervision..")
+            .should().dependOnClassesThat().resideInAnyPackage(concat(ACTOR_PACKAGES, "dev.tern.streams.."))
+            .because("supervision <- actors: failure classification knows nothing of who fails");
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("dev.tern.(**)").should().beFreeOfCycles();
+
+    /**
+     * The floors of the actors module, as mail flows: service, then listener and session
+     * (with the users and TLS credentials they consult), router, relay, queue, store, and
+     * the file helpers everything may use.
+     */
+    @ArchTest
+    static final ArchRule actorPackagesAreFloors = layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("service").definedBy("dev.tern.service..")
+            .layer("session").definedBy("dev.tern.session..")
+            .layer("users").definedBy("dev.tern.users..")
+            .layer("tls").definedBy("dev.tern.tls..")
+            .layer("router").definedBy("dev.tern.router..")
+            .layer("relay").definedBy("dev.tern.relay..")
+            .layer("queue").definedBy("dev.tern.queue..")
+            .layer("store").definedBy("dev.tern.store..")
+            .layer("files").definedBy("dev.tern.files..")
+            .whereLayer("service").mayNotBeAccessedByAnyLayer()
+            .whereLayer("session").mayOnlyBeAccessedByLayers("service")
+            .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
+            .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "session", "router", "relay")
+            .whereLayer("store").mayOnlyBeAccessedByLayers("service", "session", "router", "relay", "queue")
+            .whereLayer("files").mayOnlyBeAccessedByLayers("service", "session", "users", "tls", "router", "relay",
+                    "queue", "store");
+
+    @ArchTest
+    static final ArchRule actorMessagesAreRecordsOrEnums = classes().that(implementAMessageInterface())
+            .should(beRecordsOrEnums())
+            .because("messages between actors are immutable values");
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String[] concat(String[] packages, String... more) {
+        String[] all = Arrays.copyOf(packages, packages.length + more.length);
+        System.arraycopy(more, 0, all, packages.length, more.length);
+        return all;
+    }
+
+    /**
+     * Implements an interface declared in an actor ({@code Command}, a reply type), or in a
+     * message protocol class: one whose nested records carry an {@link ActorRef}.
+     */
+    private static DescribedPredicate<JavaClass> implementAMessageInterface() {
+        return DescribedPredicate.describe("implement an actor message interface", type -> !type.isInterface()
+                && type.getAllRawInterfaces().stream().anyMatch(ArchitectureTest::isMessageInterface));
+    }
+
+    private static boolean isMessageInterface(JavaClass type) {
+        Optional<JavaClass> enclosing = type.getEnclosingClass();
+        if (enclosing.isEmpty() || !type.getPackageName().startsWith("dev.tern")) {
+            return false;
+        }
+        JavaClass outer = enclosing.get();
+        return outer.isAssignableTo(AbstractBehavior.class) || Arrays.stream(outer.reflect().getDeclaredClasses())
+                .filter(Class::isRecord)
+                .anyMatch(record -> Arrays.stream(record.getRecordComponents())
+                        .anyMatch(component -> component.getType() == ActorRef.class));
+    }
+
+    private static ArchCondition<JavaClass> beRecordsOrEnums() {
+        return new ArchCondition<>("be records or enums") {
+            @Override
+            public void check(JavaClass type, ConditionEvents events) {
+                boolean value = type.isRecord() || type.isEnum()
+                        || type.getEnclosingClass().map(JavaClass::isEnum).orElse(false); // an enum constant's body
+                events.add(new SimpleConditionEvent(type, value, type.getName()
+                        + (value ? " is a record or enum" : " is a mutable-capable class")));
+            }
+        };
+    }
+}
