@@ -2,21 +2,27 @@ package dev.tern.users;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+
+import org.apache.commons.codec.digest.Sha2Crypt;
 
 /**
  * SHA-crypt, the glibc {@code crypt(3)} methods {@code $5$} (SHA-256) and {@code $6$} (SHA-512) that
- * Dovecot writes as {@code {SHA256-CRYPT}} and {@code {SHA512-CRYPT}}, following Ulrich Drepper's
- * "Unix crypt using SHA-256 and SHA-512" (https://www.akkadia.org/drepper/SHA-crypt.txt).
+ * Dovecot writes as {@code {SHA256-CRYPT}} and {@code {SHA512-CRYPT}}. The algorithm is commons-codec's
+ * {@link Sha2Crypt} (Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512"); this class is Tern's
+ * policy around it: which variant a string is, which stored hashes are well-formed, a bound on their
+ * cost, and a constant-time comparison.
  *
- * <p>A setting is {@code $6$[rounds=N$]salt[$...]}: 5000 rounds unless given, a given count
- * clamped to 1000..999999999 (and then always written out), at most 16 salt characters, the
- * rest up to the next {@code $} ignored. Stricter than glibc in two ways that only matter for
- * hand-made settings: a {@code rounds=} that is not digits followed by {@code $} and salt
- * characters outside printable ASCII (or {@code :}) are malformed, not salt. (libxcrypt, the
- * crypt(3) Dovecot calls on current distributions, refuses a count out of range instead of
- * clamping it; a hash that either one wrote verifies alike here.)
+ * <p>A setting is {@code $6$[rounds=N$]salt[$...]}: 5000 rounds unless given, a given count clamped
+ * to 1000..999999999 (and then always written out), at most 16 salt characters, the rest up to the
+ * next {@code $} ignored. Settings that commons-codec would read differently from crypt(3) are
+ * malformed here and never reach it: a {@code rounds=} that is not digits followed by {@code $}, an
+ * empty salt (commons-codec refuses it) and salt characters outside {@code ./0-9A-Za-z}
+ * (commons-codec would cut the salt short at the first one). Dovecot writes 16 salt characters of
+ * {@code ./0-9A-Za-z}, so every hash {@code doveadm pw} writes is accepted. (libxcrypt, the crypt(3)
+ * Dovecot calls on current distributions, refuses a count out of range instead of clamping it; a hash
+ * that either one wrote verifies alike here.)
  *
  * <p>A stored hash of more than {@link #ROUNDS_ACCEPTED} rounds is refused ({@link #check}, and
  * {@link #matches} gives false without hashing): at a few microseconds a round, a hostile line in
@@ -24,15 +30,8 @@ import java.util.Arrays;
  */
 enum ShaCrypt implements PasswordScheme {
 
-    SHA256("$5$", "SHA-256", new int[] {
-            0, 10, 20, 21, 1, 11, 12, 22, 2, 3, 13, 23, 24, 4, 14,
-            15, 25, 5, 6, 16, 26, 27, 7, 17, 18, 28, 8, 9, 19, 29}, new int[] {-1, 31, 30}, 3),
-    SHA512("$6$", "SHA-512", new int[] {
-            0, 21, 42, 22, 43, 1, 44, 2, 23, 3, 24, 45, 25, 46, 4,
-            47, 5, 26, 6, 27, 48, 28, 49, 7, 50, 8, 29, 9, 30, 51,
-            31, 52, 10, 53, 11, 32, 12, 33, 54, 34, 55, 13, 56, 14, 35,
-            15, 36, 57, 37, 58, 16, 59, 17, 38, 18, 39, 60, 40, 61, 19,
-            62, 20, 41}, new int[] {-1, -1, 63}, 2);
+    SHA256("$5$", 43, Sha2Crypt::sha256Crypt),
+    SHA512("$6$", 86, Sha2Crypt::sha512Crypt);
 
     static final int ROUNDS_DEFAULT = 5000;
     static final int ROUNDS_MIN = 1000;
@@ -42,28 +41,23 @@ enum ShaCrypt implements PasswordScheme {
     static final int SALT_MAX = 16;
 
     private static final String ROUNDS_PREFIX = "rounds=";
-    private static final char[] ALPHABET =
-            "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+    private static final Pattern SALT = Pattern.compile("[./0-9A-Za-z]{1," + SALT_MAX + "}");
+    private static final Pattern ENCODED = Pattern.compile("[./0-9A-Za-z]*");
 
     private final String prefix;
-    private final String algorithm;
-    /** Digest byte indices, three per group of four output characters (most significant first). */
-    private final int[] groups;
-    /** The final, partial group (-1 stands for a zero byte) and how many characters it gives. */
-    private final int[] tail;
-    private final int tailChars;
+    private final int encodedLength;
+    /** commons-codec's crypt: key (which it zeroes), setting {@code $6$[rounds=N$]salt}. */
+    private final BiFunction<byte[], String, String> library;
 
-    ShaCrypt(String prefix, String algorithm, int[] groups, int[] tail, int tailChars) {
+    ShaCrypt(String prefix, int encodedLength, BiFunction<byte[], String, String> library) {
         this.prefix = prefix;
-        this.algorithm = algorithm;
-        this.groups = groups;
-        this.tail = tail;
-        this.tailChars = tailChars;
+        this.encodedLength = encodedLength;
+        this.library = library;
     }
 
     /** Length of the encoded hash: 43 for SHA-256, 86 for SHA-512. */
     int encodedLength() {
-        return groups.length / 3 * 4 + tailChars;
+        return encodedLength;
     }
 
     /** The variant a {@code $5$...} or {@code $6$...} string is for, or null. */
@@ -83,15 +77,8 @@ enum ShaCrypt implements PasswordScheme {
      */
     String crypt(byte[] key, String setting) {
         Setting parsed = parse(setting);
-        byte[] salt = parsed.salt().getBytes(StandardCharsets.US_ASCII);
-        byte[] hash = hash(key, salt, parsed.rounds());
-        StringBuilder out = new StringBuilder(prefix);
-        if (parsed.roundsGiven()) {
-            out.append(ROUNDS_PREFIX).append(parsed.rounds()).append('$');
-        }
-        out.append(parsed.salt()).append('$');
-        encode(hash, out);
-        return out.toString();
+        String canonical = prefix + (parsed.roundsGiven() ? ROUNDS_PREFIX + parsed.rounds() + "$" : "") + parsed.salt();
+        return library.apply(key.clone(), canonical);
     }
 
     /** Whether {@code crypt(key, stored)} gives back {@code stored}; false if it is malformed. */
@@ -125,14 +112,12 @@ enum ShaCrypt implements PasswordScheme {
             throw new IllegalArgumentException("salt is not at most " + SALT_MAX + " characters followed by $");
         }
         String encoded = rest.substring(parsed.salt().length() + 1);
-        if (encoded.length() != encodedLength()) {
+        if (encoded.length() != encodedLength) {
             throw new IllegalArgumentException("hash part is " + encoded.length() + " characters, "
-                    + encodedLength() + " expected");
+                    + encodedLength + " expected");
         }
-        for (int i = 0; i < encoded.length(); i++) {
-            if (Arrays.binarySearch(ALPHABET, encoded.charAt(i)) < 0) {
-                throw new IllegalArgumentException("hash part has a character outside ./0-9A-Za-z");
-            }
+        if (!ENCODED.matcher(encoded).matches()) {
+            throw new IllegalArgumentException("hash part has a character outside ./0-9A-Za-z");
         }
     }
 
@@ -167,108 +152,9 @@ enum ShaCrypt implements PasswordScheme {
         int end = rest.indexOf('$');
         String salt = (end < 0 ? rest : rest.substring(0, end));
         salt = salt.substring(0, Math.min(salt.length(), SALT_MAX));
-        for (int i = 0; i < salt.length(); i++) {
-            char c = salt.charAt(i);
-            if (c <= ' ' || c > '~' || c == ':') {
-                throw new IllegalArgumentException("salt has a character outside printable ASCII");
-            }
+        if (!SALT.matcher(salt).matches()) {
+            throw new IllegalArgumentException("salt is empty or has a character outside ./0-9A-Za-z");
         }
         return new Setting(rounds, roundsGiven, salt);
-    }
-
-    /** Steps 1-21 of the specification: the raw digest after the rounds. */
-    private byte[] hash(byte[] key, byte[] salt, int rounds) {
-        MessageDigest digest = newDigest();
-        int size = digest.getDigestLength();
-
-        // B = digest(key salt key)
-        digest.update(key);
-        digest.update(salt);
-        digest.update(key);
-        byte[] b = digest.digest();
-
-        // A = digest(key salt, B repeated to key length, then per bit of the key length: B or key)
-        digest.update(key);
-        digest.update(salt);
-        int count;
-        for (count = key.length; count > size; count -= size) {
-            digest.update(b, 0, size);
-        }
-        digest.update(b, 0, count);
-        for (count = key.length; count > 0; count >>= 1) {
-            if ((count & 1) != 0) {
-                digest.update(b, 0, size);
-            } else {
-                digest.update(key);
-            }
-        }
-        byte[] a = digest.digest();
-
-        // P = digest(key, key length times), repeated to key length
-        for (int i = 0; i < key.length; i++) {
-            digest.update(key);
-        }
-        byte[] p = repeat(digest.digest(), key.length);
-
-        // S = digest(salt, 16 + A[0] times), repeated to salt length
-        for (int i = 0; i < 16 + (a[0] & 0xff); i++) {
-            digest.update(salt);
-        }
-        byte[] s = repeat(digest.digest(), salt.length);
-
-        byte[] c = a;
-        for (int round = 0; round < rounds; round++) {
-            boolean odd = (round & 1) != 0;
-            digest.update(odd ? p : c);
-            if (round % 3 != 0) {
-                digest.update(s);
-            }
-            if (round % 7 != 0) {
-                digest.update(p);
-            }
-            digest.update(odd ? c : p);
-            c = digest.digest();
-        }
-        Arrays.fill(b, (byte) 0);
-        Arrays.fill(p, (byte) 0);
-        Arrays.fill(s, (byte) 0);
-        return c;
-    }
-
-    private static byte[] repeat(byte[] block, int length) {
-        byte[] out = new byte[length];
-        for (int i = 0; i < length; i += block.length) {
-            System.arraycopy(block, 0, out, i, Math.min(block.length, length - i));
-        }
-        Arrays.fill(block, (byte) 0);
-        return out;
-    }
-
-    /** The specification's b64_from_24bit over the permuted digest bytes. */
-    private void encode(byte[] hash, StringBuilder out) {
-        for (int i = 0; i < groups.length; i += 3) {
-            append(out, byteAt(hash, groups[i]), byteAt(hash, groups[i + 1]), byteAt(hash, groups[i + 2]), 4);
-        }
-        append(out, byteAt(hash, tail[0]), byteAt(hash, tail[1]), byteAt(hash, tail[2]), tailChars);
-    }
-
-    private static int byteAt(byte[] hash, int index) {
-        return index < 0 ? 0 : hash[index] & 0xff;
-    }
-
-    private static void append(StringBuilder out, int b2, int b1, int b0, int chars) {
-        int w = (b2 << 16) | (b1 << 8) | b0;
-        for (int i = 0; i < chars; i++) {
-            out.append(ALPHABET[w & 0x3f]);
-            w >>>= 6;
-        }
-    }
-
-    private MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm + " is a required JDK algorithm", e);
-        }
     }
 }

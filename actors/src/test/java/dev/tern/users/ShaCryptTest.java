@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 
+import org.apache.commons.codec.digest.Crypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -54,11 +55,71 @@ class ShaCryptTest {
                                 + "evoBK25fs2xXgMNrCzIMVcgEJAstJeonj1"),
                 Arguments.of("$6$rounds=10$roundstoolow", "the minimum number is still observed",
                         "$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTf"
-                                + "F4ZEQpyUNGc0dqbpBYYBaHHrsX."),
-                // not from the specification: an empty salt, as glibc/libxcrypt crypt(3) computes it
-                Arguments.of("$6$$", "Hello world!",
-                        "$6$$.SKR9BCFmNlzTpsFbxLHKPVAMUdqxN8.85WISsmC.fRIPfZ78cePl/wQJcKzjcsDe8rRtdaVxJH"
-                                + "S/E1LzWy3./"));
+                                + "F4ZEQpyUNGc0dqbpBYYBaHHrsX."));
+    }
+
+    /** password, stored hash: made by Dovecot 2.3.19.1's doveadm pw -s SHA256-CRYPT / SHA512-CRYPT [-r ROUNDS]. */
+    static Stream<Arguments> doveadmVectors() {
+        return Stream.of(
+                // doveadm pw -s SHA256-CRYPT -p 'Hello world!'
+                Arguments.of("Hello world!", "$5$M7Cdxslt16fYSX29$fSfqFAHHrBw3fi58gbHqElTShAoX8hmzq/TQVERohfD"),
+                // doveadm pw -s SHA512-CRYPT -p 'Hello world!' -r 1000
+                Arguments.of("Hello world!", "$6$rounds=1000$GpfPglZc2iWZcTAn$ur0h/CIbQmhjV7.wc3usieugElO3WAjRmnMGE"
+                        + "eSvgo9GSaYIDTSLRmFKRmqa/5cUp98OGjuBEhnAuOoj33w3s."),
+                // -r 5000, the default, is not written out
+                Arguments.of("secret", "$6$EKMGe4njxfe5Bn.5$3BTnFstCW20ytlvdEpPNfdaPITU98341YKlPr9BzlDPxkCfvsB5F.iFKI"
+                        + "Osz/fAjWqT58Mn0CRY/Eovg5Irdd."),
+                // -r 999: doveadm clamps it to 1000 itself
+                Arguments.of("x", "$5$rounds=1000$5DjlQmDqam2N2RBs$p5JPwKMOEaN/M7YtANs3e6ff8au0PPJrQO7Ht5p9ld/"),
+                // a key longer than a SHA-256 digest
+                Arguments.of("correct horse battery staple, a passphrase of more than thirty-two bytes",
+                        "$5$rounds=1000$lBTmpTcfcw4JHeyM$yvVJjZaQc/S6ZYwmee/rLZMlj65tuCIkpVKF2lYgks."),
+                Arguments.of("p\u00e4ssw\u00f6rd", "$6$zhN2icmQ0uH4NEDX$uVg6PKVPXUHga6fGbhGK4nmaww8.gX2l34qgDf.8rP9oUOl"
+                        + "E3tG2cPEmXOH71jp0q4uMxlnefNTES60nIzJCh."),
+                Arguments.of("a:b$c {d}", "$5$GM2hhCGpQ6yWcsq4$06ikwi14C6YpCcijeRHrL7gez82ZpBJhsTH3/jY.5QC"),
+                // an empty password (which PasswordVerifier refuses before it gets here)
+                Arguments.of("", "$6$suBWpAWvB6XkEePv$jaVcfraD3m4WnB4fbBRtnZiY5k3XHokYIZGB8wpNxRAB21FrWNP61yD1z0SP8W"
+                        + "gLc9eswQWk0VbH/2VElNlXY."));
+    }
+
+    @ParameterizedTest
+    @MethodSource("doveadmVectors")
+    void acceptsWhatDoveadmWrites(String password, String stored) {
+        ShaCrypt variant = ShaCrypt.forString(stored);
+        byte[] key = password.getBytes(StandardCharsets.UTF_8);
+
+        assertThatCode(() -> variant.check(stored)).doesNotThrowAnyException();
+        assertThat(variant.matches(stored, key)).isTrue();
+        assertThat(variant.crypt(key, stored)).isEqualTo(stored);
+        assertThat(variant.matches(stored, (password + "!").getBytes(StandardCharsets.UTF_8))).isFalse();
+    }
+
+    @Test
+    void settingsCommonsCodecReadsOtherwiseThanCryptAreRefused() {
+        byte[] key = "Hello world!".getBytes(StandardCharsets.UTF_8);
+        // an empty salt: glibc/libxcrypt crypt(3) computes this (the old hand-written code did too), but
+        // commons-codec refuses it, and Dovecot always writes 16 salt characters
+        String emptySalt = "$6$$.SKR9BCFmNlzTpsFbxLHKPVAMUdqxN8.85WISsmC.fRIPfZ78cePl/wQJcKzjcsDe8rRtdaVxJH"
+                + "S/E1LzWy3./";
+        assertThat(ShaCrypt.SHA512.matches(emptySalt, key)).isFalse();
+        assertThatThrownBy(() -> ShaCrypt.SHA512.check(emptySalt)).hasMessageContaining("salt is empty");
+        assertThatThrownBy(() -> ShaCrypt.SHA512.crypt(key, "$6$$")).isInstanceOf(IllegalArgumentException.class);
+        // a salt character outside ./0-9A-Za-z: libxcrypt computes crypt("x", "$6$sa-lt") as this, commons-codec
+        // would take the salt as "sa"; Dovecot never writes one
+        String dashInSalt = "$6$sa-lt$NLaxnsg6LYoXunNPsKvZXeeOXqiRplOAqGIL144oryzdmk3Yb1QYNDxwdngiMiTLixg9Yng/o3PYssz9"
+                + "DDekq/";
+        assertThat(ShaCrypt.SHA512.matches(dashInSalt, "x".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThatThrownBy(() -> ShaCrypt.SHA512.check(dashInSalt)).hasMessageContaining("outside ./0-9A-Za-z");
+        // the variant is Tern's to check: commons-codec's sha512Crypt takes a $5$ setting too (and writes $6$)
+        assertThatThrownBy(() -> ShaCrypt.SHA512.crypt(key, "$5$saltstring")).hasMessageContaining("does not start with $6$");
+    }
+
+    @Test
+    void theKeyIsLeftAsItWas() {
+        // commons-codec zeroes the key array it is given
+        byte[] key = "Hello world!".getBytes(StandardCharsets.UTF_8);
+        ShaCrypt.SHA256.crypt(key, "$5$saltstring");
+        assertThat(key).isEqualTo("Hello world!".getBytes(StandardCharsets.UTF_8));
     }
 
     @ParameterizedTest
@@ -68,6 +129,8 @@ class ShaCryptTest {
         byte[] key = password.getBytes(StandardCharsets.UTF_8);
 
         assertThat(variant.crypt(key, setting)).isEqualTo(expected);
+        // and the library on its own, given the setting as it is
+        assertThat(Crypt.crypt(key.clone(), setting)).isEqualTo(expected);
         // a stored hash is its own setting: the part after the salt is ignored
         assertThat(variant.crypt(key, expected)).isEqualTo(expected);
         assertThat(variant.matches(expected, key)).isTrue();
