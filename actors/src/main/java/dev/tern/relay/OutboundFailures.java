@@ -25,27 +25,17 @@ final class OutboundFailures {
         if (cause instanceof SmtpClientException.SessionRejected rejected) {
             return ofReply(rejected.reply());
         }
-        if (cause instanceof SmtpClientException.TlsUnavailable) {
-            // Postfix's words for the same case (smtp_tls_security_level = encrypt)
-            return new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
-        }
-        if (cause instanceof SmtpClientException.TlsHandshakeFailed) {
-            return new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+        if (cause instanceof SmtpClientException.TlsUnavailable || cause instanceof SmtpClientException.TlsHandshakeFailed) {
+            return transientFailure("4.7.5", cause.getMessage()); // Postfix's status for the same cases
         }
         if (cause instanceof SmtpClientException.ReplyTimeout || cause instanceof SmtpClientException.ConnectFailed) {
-            DeliveryFailure classified = FailureClassifier.ofException(cause);
-            return new DeliveryFailure(FailureKind.TRANSIENT, classified.status(),
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+            return transientFailure(FailureClassifier.ofException(cause).status(), cause.getMessage());
         }
         if (cause instanceof SmtpClientException.ProtocolViolation) {
-            return new DeliveryFailure(FailureKind.TRANSIENT, "4.5.0",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+            return transientFailure("4.5.0", cause.getMessage());
         }
         if (cause instanceof SmtpClientException.BodyUnreadable) {
-            return new DeliveryFailure(FailureKind.TRANSIENT, "4.3.0",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, cause.getMessage()));
+            return transientFailure("4.3.0", cause.getMessage());
         }
         return FailureClassifier.ofException(cause);
     }
@@ -61,8 +51,7 @@ final class OutboundFailures {
         }
         List<Throwable> failures = all.failures();
         if (failures.isEmpty()) {
-            return new DeliveryFailure(FailureKind.TRANSIENT, "4.4.4",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, "no MX host has an address to connect to"));
+            return transientFailure("4.4.4", "no MX host has an address to connect to");
         }
         boolean allRejectedForGood = failures.stream().allMatch(f -> f instanceof SmtpClientException.SessionRejected r
                 && r.reply().isPermanentFailure());
@@ -81,5 +70,10 @@ final class OutboundFailures {
     /** A 4xx or 5xx reply: its class decides, its text becomes the Diagnostic-Code. */
     static DeliveryFailure ofReply(SmtpReply reply) {
         return FailureClassifier.ofReply(reply.code(), reply.enhancedCode(), String.join(" ", reply.lines()));
+    }
+
+    /** A failure Tern saw itself (no reply to quote): worth retrying, with its own Diagnostic-Code. */
+    private static DeliveryFailure transientFailure(String status, String what) {
+        return new DeliveryFailure(FailureKind.TRANSIENT, status, FailureClassifier.diagnostic(FailureClassifier.TERN, what));
     }
 }

@@ -16,17 +16,7 @@ import dev.tern.queue.QueueSpool;
  * remove go through the running service's control socket, since its relays own the
  * entries (remove falls back to the spool when no service runs).
  */
-final class QueueCommands {
-
-    private final TernSettings settings;
-    private final PrintStream out;
-    private final PrintStream err;
-
-    QueueCommands(TernSettings settings, PrintStream out, PrintStream err) {
-        this.settings = settings;
-        this.out = out;
-        this.err = err;
-    }
+record QueueCommands(TernSettings settings, PrintStream out, PrintStream err) {
 
     int run(List<String> words) throws UsageException {
         if (words.isEmpty()) {

@@ -8,17 +8,7 @@ import dev.tern.users.PasswordHashes;
 import dev.tern.users.UserDb;
 
 /** {@code ./tern user add|del|list|passwd}: edits the user db a running Tern re-reads by itself. */
-final class UserCommands {
-
-    private final TernSettings settings;
-    private final PrintStream out;
-    private final PrintStream err;
-
-    UserCommands(TernSettings settings, PrintStream out, PrintStream err) {
-        this.settings = settings;
-        this.out = out;
-        this.err = err;
-    }
+record UserCommands(TernSettings settings, PrintStream out, PrintStream err) {
 
     int run(List<String> words, boolean passwordStdin) throws UsageException {
         if (words.isEmpty()) {
@@ -71,25 +61,29 @@ final class UserCommands {
     }
 
     private int del(String name) throws IOException {
-        UserDb db = UserDb.read(settings.usersFile());
-        if (!db.contains(name)) {
-            err.println("tern: user del: no user " + name);
-            return Main.FAILURE;
-        }
-        db.without(name).write(settings.usersFile());
-        out.println("deleted " + name + " (mailbox " + settings.mailRoot().resolve(name) + " kept)");
-        return Main.OK;
+        return editExisting("del", name, db -> db.without(name),
+                "deleted " + name + " (mailbox " + settings.mailRoot().resolve(name) + " kept)");
     }
 
     private int passwd(String name) throws IOException {
+        return editExisting("passwd", name, db -> db.withUser(name, hashFromStdin()),
+                "password of " + name + " changed");
+    }
+
+    /** An edit that needs the user to exist; the password is read from stdin only then. */
+    private int editExisting(String action, String name, Edit edit, String done) throws IOException {
         UserDb db = UserDb.read(settings.usersFile());
         if (!db.contains(name)) {
-            err.println("tern: user passwd: no user " + name);
+            err.println("tern: user " + action + ": no user " + name);
             return Main.FAILURE;
         }
-        db.withUser(name, hashFromStdin()).write(settings.usersFile());
-        out.println("password of " + name + " changed");
+        edit.apply(db).write(settings.usersFile());
+        out.println(done);
         return Main.OK;
+    }
+
+    private interface Edit {
+        UserDb apply(UserDb db) throws IOException;
     }
 
     private static String hashFromStdin() throws IOException {

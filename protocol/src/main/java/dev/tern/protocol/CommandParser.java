@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /** Turns one command line (without its CRLF) into an {@link SmtpCommand}. Never throws. */
 public final class CommandParser {
@@ -83,51 +84,49 @@ public final class CommandParser {
     }
 
     private static SmtpCommand parseMail(String argument) {
-        String rest = stripKeyword(argument, "FROM:");
-        if (rest == null) {
-            return new SmtpCommand.Invalid(Replies.syntax("MAIL FROM:<address>"));
-        }
-        PathAndParameters parsed = PathAndParameters.split(rest);
-        if (parsed == null) {
-            return new SmtpCommand.Invalid(Replies.syntax("MAIL FROM:<address>"));
-        }
-        Map<String, String> parameters = parseParameters(parsed.parameters());
-        if (parameters == null) {
-            return new SmtpCommand.Invalid(Replies.syntax("MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]"));
-        }
-        String path = stripSourceRoute(parsed.path());
-        if (path.isEmpty()) {
-            return new SmtpCommand.Mail(ReversePath.NULL, parameters);
-        }
-        String problem = MailAddress.problemWith(path);
-        if (problem != null) {
-            return new SmtpCommand.Invalid(Replies.badSender(problem));
-        }
-        return new SmtpCommand.Mail(new ReversePath.Sender(MailAddress.parse(path).orElseThrow()), parameters);
+        return withPath(argument, "FROM:", "MAIL FROM:<address>",
+                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]", (path, parameters) -> {
+                    if (path.isEmpty()) {
+                        return new SmtpCommand.Mail(ReversePath.NULL, parameters);
+                    }
+                    String problem = MailAddress.problemWith(path);
+                    if (problem != null) {
+                        return new SmtpCommand.Invalid(Replies.badSender(problem));
+                    }
+                    return new SmtpCommand.Mail(new ReversePath.Sender(MailAddress.parse(path).orElseThrow()),
+                            parameters);
+                });
     }
 
     private static SmtpCommand parseRcpt(String argument) {
-        String rest = stripKeyword(argument, "TO:");
-        if (rest == null) {
-            return new SmtpCommand.Invalid(Replies.syntax("RCPT TO:<address>"));
-        }
-        PathAndParameters parsed = PathAndParameters.split(rest);
+        return withPath(argument, "TO:", "RCPT TO:<address>", "RCPT TO:<address>", (path, parameters) -> {
+            if (path.equalsIgnoreCase("postmaster")) {
+                return new SmtpCommand.Rcpt(new Recipient.BarePostmaster(), parameters);
+            }
+            String problem = path.isEmpty() ? "empty address" : MailAddress.problemWith(path);
+            if (problem != null) {
+                return new SmtpCommand.Invalid(Replies.badRecipient(problem));
+            }
+            return new SmtpCommand.Rcpt(new Recipient.MailboxPath(MailAddress.parse(path).orElseThrow()), parameters);
+        });
+    }
+
+    /**
+     * MAIL and RCPT alike (RFC 5321 §4.1.1.2, §4.1.1.3): the keyword, a path in angle brackets
+     * (its source route dropped, §4.1.2) and ESMTP parameters, handed on when all three parse.
+     */
+    private static SmtpCommand withPath(String argument, String keyword, String usage, String parametersUsage,
+                                        BiFunction<String, Map<String, String>, SmtpCommand> command) {
+        String rest = stripKeyword(argument, keyword);
+        PathAndParameters parsed = rest == null ? null : PathAndParameters.split(rest);
         if (parsed == null) {
-            return new SmtpCommand.Invalid(Replies.syntax("RCPT TO:<address>"));
+            return new SmtpCommand.Invalid(Replies.syntax(usage));
         }
         Map<String, String> parameters = parseParameters(parsed.parameters());
         if (parameters == null) {
-            return new SmtpCommand.Invalid(Replies.syntax("RCPT TO:<address>"));
+            return new SmtpCommand.Invalid(Replies.syntax(parametersUsage));
         }
-        String path = stripSourceRoute(parsed.path());
-        if (path.equalsIgnoreCase("postmaster")) {
-            return new SmtpCommand.Rcpt(new Recipient.BarePostmaster(), parameters);
-        }
-        String problem = path.isEmpty() ? "empty address" : MailAddress.problemWith(path);
-        if (problem != null) {
-            return new SmtpCommand.Invalid(Replies.badRecipient(problem));
-        }
-        return new SmtpCommand.Rcpt(new Recipient.MailboxPath(MailAddress.parse(path).orElseThrow()), parameters);
+        return command.apply(stripSourceRoute(parsed.path()), parameters);
     }
 
     /** "FROM:" case-insensitively, then optional spaces (a common client habit). */

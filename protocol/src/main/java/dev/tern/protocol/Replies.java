@@ -5,47 +5,46 @@ public final class Replies {
     private Replies() {
     }
 
+    // Success (RFC 5321 §4.2.2)
     public static final SmtpReply OK = SmtpReply.of(250, "2.0.0", "Ok");
     public static final SmtpReply SENDER_OK = SmtpReply.of(250, "2.1.0", "Ok");
     public static final SmtpReply RECIPIENT_OK = SmtpReply.of(250, "2.1.5", "Ok");
     public static final SmtpReply START_MAIL_INPUT = SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
     public static final SmtpReply BYE = SmtpReply.of(221, "2.0.0", "Bye");
-    public static final SmtpReply CANNOT_VRFY =
-            SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    public static final SmtpReply CANNOT_VRFY = SmtpReply.of(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
+    public static final SmtpReply AUTH_SUCCEEDED = SmtpReply.of(235, "2.7.0", "Authentication successful");
 
+    // Command syntax (RFC 5321 §4.2.2, 5yz)
     public static final SmtpReply COMMAND_UNRECOGNIZED = SmtpReply.of(500, "5.5.2", "Error: command not recognized");
     public static final SmtpReply LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Error: line too long");
     public static final SmtpReply BARE_NEWLINE_IN_COMMAND = SmtpReply.of(500, "5.5.2", "Error: bare <CR> or <LF> received");
     public static final SmtpReply NOT_IMPLEMENTED = SmtpReply.of(502, "5.5.1", "Error: command not implemented");
+
+    // Command sequence (RFC 5321 §4.1.4)
     public static final SmtpReply SEND_HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
     public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
     public static final SmtpReply NEED_MAIL = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
+    public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
+
+    // Recipients and relaying
+    public static final SmtpReply USER_UNKNOWN = SmtpReply.of(550, "5.1.1", "Error: recipient address rejected: user unknown in local recipient table");
+    public static final SmtpReply RELAY_DENIED = SmtpReply.of(550, "5.7.1", "Error: relay access denied");
     public static final SmtpReply TOO_MANY_RECIPIENTS = SmtpReply.of(452, "4.5.3", "Error: too many recipients");
+
+    // Message content (RFC 5321 §4.5.3.1, RFC 1870)
     public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
     public static final SmtpReply BARE_NEWLINE_IN_DATA = SmtpReply.of(550, "5.5.2", "Error: bare <CR> or <LF> received");
     public static final SmtpReply DATA_LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Error: message line too long");
+
+    // Storage
     /** RFC 3463 4.3.1 "mail system full", RFC 5321 §4.2.2 452; Postfix's wording. */
     public static final SmtpReply INSUFFICIENT_STORAGE = SmtpReply.of(452, "4.3.1", "Insufficient system storage");
-    public static final SmtpReply STORAGE_FAILED =
-            SmtpReply.of(451, "4.3.0", "Error: queue file write error, try again later");
-    public static final SmtpReply USER_UNKNOWN =
-            SmtpReply.of(550, "5.1.1", "Error: recipient address rejected: user unknown in local recipient table");
-    public static final SmtpReply RELAY_DENIED = SmtpReply.of(550, "5.7.1", "Error: relay access denied");
-    public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
-    public static final SmtpReply HTTP_REJECTED = SmtpReply.of(421, "4.7.0", "Error: this is an SMTP server, not HTTP; closing connection");
-    /** Postfix's anvil wording: one client address holds too many connections (RFC 5321 §3.8). */
-    public static final SmtpReply TOO_MANY_CONNECTIONS_FROM_CLIENT =
-            SmtpReply.of(421, "4.7.0", "Error: too many connections from your address, try again later");
-    /** The listener holds as many connections as the service allows. */
-    public static final SmtpReply TOO_MANY_CONNECTIONS =
-            SmtpReply.of(421, "4.7.0", "Error: too many connections, try again later");
-    public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");
-    public static final SmtpReply READY_TO_START_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
-    public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
-    public static final SmtpReply ENCRYPTION_REQUIRED =
-            SmtpReply.of(538, "5.7.11", "Error: authentication requires an encrypted connection (STARTTLS)");
-    public static final SmtpReply AUTH_SUCCEEDED = SmtpReply.of(235, "2.7.0", "Authentication successful");
+    public static final SmtpReply STORAGE_FAILED = SmtpReply.of(451, "4.3.0", "Error: queue file write error, try again later");
+
+    // Authentication (RFC 4954 §6)
+    public static final SmtpReply ENCRYPTION_REQUIRED = SmtpReply.of(538, "5.7.11", "Error: authentication requires an encrypted connection (STARTTLS)");
     public static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Error: authentication failed");
     /** RFC 4954 §6: the server could not check the credentials now; the client may try again. */
     public static final SmtpReply AUTH_UNAVAILABLE = SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
@@ -54,6 +53,15 @@ public final class Replies {
     public static final SmtpReply AUTH_UNSUPPORTED = SmtpReply.of(504, "5.5.4", "Error: unsupported authentication mechanism");
     public static final SmtpReply ALREADY_AUTHENTICATED = SmtpReply.of(503, "5.5.1", "Error: already authenticated");
     public static final SmtpReply AUTH_DURING_MAIL = SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
+
+    // Closing the connection (421)
+    public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
+    public static final SmtpReply HTTP_REJECTED = SmtpReply.of(421, "4.7.0", "Error: this is an SMTP server, not HTTP; closing connection");
+    /** Postfix's anvil wording: one client address holds too many connections (RFC 5321 §3.8). */
+    public static final SmtpReply TOO_MANY_CONNECTIONS_FROM_CLIENT = SmtpReply.of(421, "4.7.0", "Error: too many connections from your address, try again later");
+    /** The listener holds as many connections as the service allows. */
+    public static final SmtpReply TOO_MANY_CONNECTIONS = SmtpReply.of(421, "4.7.0", "Error: too many connections, try again later");
+    public static final SmtpReply IDLE_TIMEOUT = SmtpReply.of(421, "4.4.2", "Error: timeout exceeded, closing connection");
     public static final SmtpReply SHUTTING_DOWN = SmtpReply.of(421, "4.3.2", "Service shutting down, closing connection");
 
     public static SmtpReply syntax(String usage) {
