@@ -56,9 +56,14 @@ import dev.tern.supervision.RetrySchedule;
  *
  * <p>When the destination itself is unreachable — DNS cannot answer, every MX host
  * refuses, times out or answers 421 — the due entries are deferred and the relay fails
- * with {@link DestinationUnavailable}: its supervisor restarts it after a backoff (the
- * whole domain waits, as Postfix does for a dead site), and the restarted relay reads its
- * entries from the spool again. Entries that arrive meanwhile are safe in the spool.
+ * with {@link DestinationUnavailable} (at once, or once the router has answered for the
+ * bounces still out; it makes no attempt meanwhile): its supervisor restarts it after a
+ * backoff (the whole domain waits, as Postfix does for a dead site), and the restarted relay
+ * reads its entries from the spool again. Entries that arrive meanwhile are safe in the spool.
+ *
+ * <p>What the relay is doing is its {@link State}: {@link Idle} between attempts,
+ * {@link Attempting} with the attempt's work and sessions, {@link DestinationDown} while it
+ * waits to fail.
  */
 public final class Relay extends AbstractBehavior<Relay.Command> {
 
@@ -111,6 +116,39 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private record PendingBounce(String entryId, StagedMessage staged) {
     }
 
+    /** What the relay is doing. What an attempt needs exists only while there is one. */
+    private sealed interface State permits Idle, Attempting, DestinationDown {
+    }
+
+    /** No attempt under way: the timer is set for the next entry due, if there is one. */
+    private record Idle() implements State {
+    }
+
+    /**
+     * An attempt under way: it resolves the domain, connects, and feeds its sessions the
+     * work. It ends once no session is open and none is being opened; entries still left
+     * then are deferred with why the last session broke.
+     */
+    private static final class Attempting implements State {
+        /** The ids of the entries still to send, in turn. */
+        final Deque<String> work;
+        final List<Session> sessions = new ArrayList<>();
+        /** Sessions being opened, besides the open ones. */
+        int opening;
+        DeliveryFailure lastSessionFailure;
+
+        Attempting(Deque<String> work) {
+            this.work = work;
+        }
+    }
+
+    /**
+     * The destination failed while bounces were still out: the relay makes no attempt, and
+     * fails with {@code failure} once the router has answered for them.
+     */
+    private record DestinationDown(DeliveryFailure failure) implements State {
+    }
+
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final String domain;
@@ -120,14 +158,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private final ActorRef<BounceDelivery.Outcome> bounceAnswers;
 
     private final Map<String, QueueEntry> entries = new LinkedHashMap<>();
-    private final Deque<String> work = new ArrayDeque<>();
-    private final List<Session> sessions = new ArrayList<>();
     private final Map<String, PendingBounce> bounces = new HashMap<>();
-    private boolean attempting;
-    private int opening;
-    private DeliveryFailure lastSessionFailure;
-    /** Set when the destination failed while bounces were still out: fail once they are answered. */
-    private DeliveryFailure destinationDown;
+    private State state = new Idle();
 
     private Relay(ActorContext<Command> context, TimerScheduler<Command> timers, String domain, RelayContext relay,
                   Instant flushRequestedAt) {
@@ -183,28 +215,30 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private Behavior<Command> closeSessions() {
-        sessions.forEach(session -> session.client().abort());
-        sessions.clear();
+        if (state instanceof Attempting attempt) {
+            attempt.sessions.forEach(session -> session.client().abort());
+            attempt.sessions.clear();
+        }
         return this;
     }
 
     private Behavior<Command> onEnqueued(Enqueued enqueued) {
         for (QueueEntry entry : enqueued.entries()) {
-            if (entries.putIfAbsent(entry.id(), entry) == null && attempting) {
-                work.add(entry.id()); // rides the attempt in progress, on a session already open
+            if (entries.putIfAbsent(entry.id(), entry) == null && state instanceof Attempting attempt) {
+                attempt.work.add(entry.id()); // rides the attempt in progress, on a session already open
             }
         }
-        if (attempting) {
-            sessions.stream().findFirst().ifPresent(this::openExtraSessions);
+        if (state instanceof Attempting attempt) {
+            attempt.sessions.stream().findFirst().ifPresent(session -> openExtraSessions(attempt, session));
         } else {
             processDue();
         }
         return this;
     }
 
-    /** Starts an attempt for every due entry, or sets the timer for the next one. */
+    /** When idle: starts an attempt for every due entry, or sets the timer for the next one. */
     private void processDue() {
-        if (attempting) {
+        if (!(state instanceof Idle)) {
             return;
         }
         Instant now = relay.clock().instant();
@@ -213,6 +247,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 finish(entry); // a bounce that could not be stored before (or before a restart)
             }
         }
+        Deque<String> work = new ArrayDeque<>();
         entries.values().stream()
                 .filter(entry -> !entry.isComplete() && entry.isDue(now, flushRequestedAt))
                 .sorted(Comparator.comparing(QueueEntry::arrival))
@@ -221,8 +256,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             scheduleNext(now);
             return;
         }
-        attempting = true;
-        lastSessionFailure = null;
+        state = new Attempting(work);
         timers.cancel(Tick.INSTANCE);
         context.pipeToSelf(relay.resolver().resolve(domain), (resolution, failure) -> new Resolved(
                 resolution != null ? resolution
@@ -240,17 +274,20 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private Behavior<Command> onResolved(Resolved resolved) {
+        if (!(state instanceof Attempting attempt)) {
+            return this; // from an attempt before a restart
+        }
         Resolution resolution = resolved.resolution();
         if (resolution instanceof Resolution.Unroutable unroutable) {
             context.getLog().warn("domain={} unroutable: {}", domain, unroutable.diagnostic());
             DeliveryFailure failure = new DeliveryFailure(FailureKind.PERMANENT, unroutable.status(),
                     FailureClassifier.diagnostic(FailureClassifier.TERN, unroutable.diagnostic()));
-            settleRemainingWork(failure);
+            settleRemainingWork(attempt, failure);
             attemptEnded();
             return this;
         }
         if (resolution instanceof Resolution.TryLater later) {
-            return destinationFailed(new DeliveryFailure(FailureKind.TRANSIENT, later.status(),
+            return destinationFailed(attempt, new DeliveryFailure(FailureKind.TRANSIENT, later.status(),
                     FailureClassifier.diagnostic(FailureClassifier.TERN, later.diagnostic())));
         }
         List<MxHost> hosts = ((Resolution.Hosts) resolution).hosts();
@@ -265,67 +302,77 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private Behavior<Command> onConnected(Connected connected) {
+        if (!(state instanceof Attempting attempt)) {
+            return quitIfOpen(connected.connection()); // from an attempt before a restart
+        }
         if (connected.failure() != null) {
             DeliveryFailure failure = OutboundFailures.ofAllHosts(OutboundFailures.unwrap(connected.failure()));
             if (failure.kind() == FailureKind.PERMANENT) {
                 // Every host said 5xx at the greeting: no host of this domain takes mail.
                 context.getLog().warn("domain={} refused by every MX host: {}", domain, failure.diagnostic());
-                settleRemainingWork(failure);
+                settleRemainingWork(attempt, failure);
                 attemptEnded();
                 return this;
             }
-            return destinationFailed(failure);
+            return destinationFailed(attempt, failure);
         }
         Session session = new Session(connected.connection());
-        sessions.add(session);
+        attempt.sessions.add(session);
         context.getLog().debug("domain={} connected to {} tls={}", domain, session.relayName(), tlsOf(session));
-        openExtraSessions(session);
-        feed(session);
+        openExtraSessions(attempt, session);
+        feed(attempt, session);
         return this;
     }
 
     /** More sessions to the host that answered, while there is more work than sessions. */
-    private void openExtraSessions(Session model) {
-        while (sessions.size() + opening < relay.settings().maxConnections()
-                && work.size() > sessions.size() + opening) {
-            openAnother(model.connection);
+    private void openExtraSessions(Attempting attempt, Session model) {
+        while (attempt.sessions.size() + attempt.opening < relay.settings().maxConnections()
+                && attempt.work.size() > attempt.sessions.size() + attempt.opening) {
+            openAnother(attempt, model.connection);
         }
     }
 
-    private void openAnother(MxConnector.Connection model) {
-        opening++;
+    private void openAnother(Attempting attempt, MxConnector.Connection model) {
+        attempt.opening++;
         context.pipeToSelf(open(model.address(), model.host().name()).thenApply(
                         client -> new MxConnector.Connection(client, model.host(), model.address())),
                 ExtraConnected::new);
     }
 
     private Behavior<Command> onExtraConnected(ExtraConnected connected) {
-        opening--;
+        if (!(state instanceof Attempting attempt)) {
+            return quitIfOpen(connected.connection()); // from an attempt before a restart
+        }
+        attempt.opening--;
         if (connected.failure() != null) {
-            lastSessionFailure = OutboundFailures.of(OutboundFailures.unwrap(connected.failure()));
-            context.getLog().debug("domain={} extra session failed: {}", domain, lastSessionFailure.diagnostic());
-            attemptEndedIfIdle();
+            attempt.lastSessionFailure = OutboundFailures.of(OutboundFailures.unwrap(connected.failure()));
+            context.getLog().debug("domain={} extra session failed: {}", domain,
+                    attempt.lastSessionFailure.diagnostic());
+            attemptEndedIfIdle(attempt);
             return this;
         }
         Session session = new Session(connected.connection());
-        if (!attempting) {
-            session.client().quit();
-            return this;
+        attempt.sessions.add(session);
+        feed(attempt, session);
+        return this;
+    }
+
+    private Behavior<Command> quitIfOpen(MxConnector.Connection connection) {
+        if (connection != null) {
+            connection.session().quit();
         }
-        sessions.add(session);
-        feed(session);
         return this;
     }
 
     /** Gives a session its next message, or closes it when there is none. */
-    private void feed(Session session) {
-        while (!work.isEmpty()) {
+    private void feed(Attempting attempt, Session session) {
+        while (!attempt.work.isEmpty()) {
             if (session.messages >= relay.settings().maxMessagesPerConnection()) {
-                close(session);
-                openAnother(session.connection); // a fresh connection takes the rest
+                close(attempt, session);
+                openAnother(attempt, session.connection); // a fresh connection takes the rest
                 return;
             }
-            String id = work.poll();
+            String id = attempt.work.poll();
             QueueEntry entry = entries.get(id);
             if (entry == null || entry.isComplete()) {
                 continue;
@@ -341,12 +388,12 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             context.pipeToSelf(sending, (report, failure) -> new Sent(session, id, recipients, report, failure));
             return;
         }
-        close(session);
-        attemptEndedIfIdle();
+        close(attempt, session);
+        attemptEndedIfIdle(attempt);
     }
 
-    private void close(Session session) {
-        sessions.remove(session);
+    private void close(Attempting attempt, Session session) {
+        attempt.sessions.remove(session);
         session.client().quit();
     }
 
@@ -361,24 +408,31 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 entry = recordReply(entry, recipient, reply, session, now);
             }
             store(entry);
-            feed(session);
+            if (state instanceof Attempting attempt) {
+                feed(attempt, session);
+            } else {
+                session.client().quit();
+            }
             return this;
         }
         // The session broke mid-message: whether the server kept it is unknown, so it is deferred.
         DeliveryFailure failure = OutboundFailures.of(OutboundFailures.unwrap(sent.failure()));
-        lastSessionFailure = failure;
         for (MailAddress recipient : sent.recipients()) {
             entry = defer(entry, recipient, failure, remoteMta, now);
             logRecipient(entry, recipient, session.relayName(), "deferred", failure.diagnostic());
         }
         store(entry);
-        sessions.remove(session);
         session.client().abort();
-        if (!work.isEmpty() && sessions.size() + opening < relay.settings().maxConnections()) {
-            // A fresh session takes the rest; each broken one costs one deferred message, so this ends.
-            openAnother(session.connection);
+        if (state instanceof Attempting attempt) {
+            attempt.lastSessionFailure = failure;
+            attempt.sessions.remove(session);
+            if (!attempt.work.isEmpty()
+                    && attempt.sessions.size() + attempt.opening < relay.settings().maxConnections()) {
+                // A fresh session takes the rest; each broken one costs one deferred message, so this ends.
+                openAnother(attempt, session.connection);
+            }
+            attemptEndedIfIdle(attempt);
         }
-        attemptEndedIfIdle();
         return this;
     }
 
@@ -418,11 +472,11 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         return entry.failed(recipient, failure.status(), failure.diagnostic(), remoteMta, now);
     }
 
-    /** Every entry still in the work list gets {@code failure}: failed if permanent, else deferred. */
-    private void settleRemainingWork(DeliveryFailure failure) {
+    /** Every entry still in the attempt's work gets {@code failure}: failed if permanent, else deferred. */
+    private void settleRemainingWork(Attempting attempt, DeliveryFailure failure) {
         Instant now = relay.clock().instant();
-        while (!work.isEmpty()) {
-            QueueEntry entry = entries.get(work.poll());
+        while (!attempt.work.isEmpty()) {
+            QueueEntry entry = entries.get(attempt.work.poll());
             if (entry == null || entry.isComplete()) {
                 continue;
             }
@@ -444,24 +498,23 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
      * attempt on the curve, written to the spool), then the relay fails so that its
      * supervisor backs the whole domain off.
      */
-    private Behavior<Command> destinationFailed(DeliveryFailure failure) {
+    private Behavior<Command> destinationFailed(Attempting attempt, DeliveryFailure failure) {
         context.getLog().warn("domain={} unreachable, backing off: {}", domain, failure.diagnostic());
-        settleRemainingWork(failure);
-        attempting = false;
+        settleRemainingWork(attempt, failure);
         if (bounces.isEmpty()) {
             throw new DestinationUnavailable(domain, failure);
         }
-        destinationDown = failure; // fail once the router has answered for the bounces in flight
+        state = new DestinationDown(failure); // fail once the router has answered for the bounces in flight
         return this;
     }
 
-    private void attemptEndedIfIdle() {
-        if (!attempting || !sessions.isEmpty() || opening > 0) {
+    private void attemptEndedIfIdle(Attempting attempt) {
+        if (!attempt.sessions.isEmpty() || attempt.opening > 0) {
             return;
         }
-        if (!work.isEmpty()) {
+        if (!attempt.work.isEmpty()) {
             // Every session broke and none could be opened again: what is left waits for the next attempt.
-            settleRemainingWork(lastSessionFailure != null ? lastSessionFailure
+            settleRemainingWork(attempt, attempt.lastSessionFailure != null ? attempt.lastSessionFailure
                     : new DeliveryFailure(FailureKind.TRANSIENT, "4.4.2",
                             FailureClassifier.diagnostic(FailureClassifier.TERN, "lost connection to " + domain)));
         }
@@ -469,7 +522,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private void attemptEnded() {
-        attempting = false;
+        state = new Idle();
         processDue();
     }
 
@@ -542,8 +595,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, relay.settings().backoff().initial());
             }
         }
-        if (bounces.isEmpty() && destinationDown != null) {
-            throw new DestinationUnavailable(domain, destinationDown);
+        if (bounces.isEmpty() && state instanceof DestinationDown down) {
+            throw new DestinationUnavailable(domain, down.failure());
         }
         return this;
     }

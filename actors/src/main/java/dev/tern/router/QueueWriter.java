@@ -6,7 +6,10 @@ import java.util.List;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.ReversePath;
@@ -18,7 +21,7 @@ import dev.tern.store.StagedMessage;
  * Writes messages for remote domains into the outbound spool, durably, before the router
  * lets the session answer 250. Runs on a blocking-I/O dispatcher: every entry waits on fsync.
  */
-public final class QueueWriter {
+public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
 
     public sealed interface Command {
     }
@@ -41,32 +44,49 @@ public final class QueueWriter {
     public record Failed(String messageId, String reason) implements Result {
     }
 
-    private QueueWriter() {
+    private final ActorContext<Command> context;
+    private final QueueSpool spool;
+    private final Clock clock;
+
+    private QueueWriter(ActorContext<Command> context, QueueSpool spool, Clock clock) {
+        super(context);
+        this.context = context;
+        this.spool = spool;
+        this.clock = clock;
     }
 
     public static Behavior<Command> create(QueueSpool spool, Clock clock) {
-        return Behaviors.setup(context -> Behaviors.receive(Command.class)
-                .onMessage(Enqueue.class, enqueue -> {
-                    try {
-                        List<QueueEntry> entries = spool.enqueue(enqueue.messageId(), enqueue.sender(),
-                                enqueue.recipients(), enqueue.message(), clock.instant());
-                        enqueue.replyTo().tell(new Queued(enqueue.messageId(), entries));
-                    } catch (IOException | RuntimeException e) {
-                        context.getLog().error("id={} cannot queue for relaying: {}", enqueue.messageId(), e.toString());
-                        enqueue.replyTo().tell(new Failed(enqueue.messageId(), "queue write error: " + e.getMessage()));
-                    }
-                    return Behaviors.same();
-                })
-                .onMessage(Retract.class, retract -> {
-                    for (QueueEntry entry : retract.entries()) {
-                        try {
-                            spool.remove(entry);
-                        } catch (IOException e) {
-                            context.getLog().error("id={} cannot retract queue entry: {}", entry.id(), e.toString());
-                        }
-                    }
-                    return Behaviors.same();
-                })
-                .build());
+        return Behaviors.setup(context -> new QueueWriter(context, spool, clock));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Enqueue.class, this::onEnqueue)
+                .onMessage(Retract.class, this::onRetract)
+                .build();
+    }
+
+    private Behavior<Command> onEnqueue(Enqueue enqueue) {
+        try {
+            List<QueueEntry> entries = spool.enqueue(enqueue.messageId(), enqueue.sender(),
+                    enqueue.recipients(), enqueue.message(), clock.instant());
+            enqueue.replyTo().tell(new Queued(enqueue.messageId(), entries));
+        } catch (IOException | RuntimeException e) {
+            context.getLog().error("id={} cannot queue for relaying: {}", enqueue.messageId(), e.toString());
+            enqueue.replyTo().tell(new Failed(enqueue.messageId(), "queue write error: " + e.getMessage()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRetract(Retract retract) {
+        for (QueueEntry entry : retract.entries()) {
+            try {
+                spool.remove(entry);
+            } catch (IOException e) {
+                context.getLog().error("id={} cannot retract queue entry: {}", entry.id(), e.toString());
+            }
+        }
+        return this;
     }
 }

@@ -17,7 +17,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.protocol.MailAddress;
@@ -43,7 +46,7 @@ import dev.tern.users.Authenticator;
 import dev.tern.users.UserDirectory;
 
 /** The root of Tern's actors: the router and one listener per bound address. */
-final class Guardian {
+final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     sealed interface Command {
     }
@@ -61,7 +64,17 @@ final class Guardian {
                         SessionSetup.Encryption encryption, CompletableFuture<InetSocketAddress> bound) {
     }
 
-    private Guardian() {
+    private final ActorContext<Command> context;
+    private final ActorRef<Router.Command> router;
+    /** The listeners still running: one that failed to bind has stopped, and has nothing to drain. */
+    private final List<ActorRef<SmtpListener.Command>> listeners;
+
+    private Guardian(ActorContext<Command> context, ActorRef<Router.Command> router,
+                     List<ActorRef<SmtpListener.Command>> listeners) {
+        super(context);
+        this.context = context;
+        this.router = router;
+        this.listeners = listeners;
     }
 
     static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
@@ -83,25 +96,36 @@ final class Guardian {
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption());
                 ActorRef<SmtpListener.Command> listener = context.spawn(
                         SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
-                context.watch(listener); // one that failed to bind stops, and has nothing to drain
+                context.watch(listener);
                 running.add(listener);
             }
-            return Behaviors.receive(Command.class)
-                    .onMessage(Drain.class, drain -> {
-                        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(running.size(), drain.replyTo()));
-                        running.forEach(listener -> listener.tell(new SmtpListener.Drain(countdown)));
-                        return Behaviors.same();
-                    })
-                    .onMessage(ToRelays.class, request -> {
-                        router.tell(new Router.ToRelays(request.command()));
-                        return Behaviors.same();
-                    })
-                    .onSignal(Terminated.class, stopped -> {
-                        running.remove(stopped.getRef());
-                        return Behaviors.same();
-                    })
-                    .build();
+            return new Guardian(context, router, running);
         });
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Drain.class, this::onDrain)
+                .onMessage(ToRelays.class, this::onToRelays)
+                .onSignal(Terminated.class, this::onListenerStopped)
+                .build();
+    }
+
+    private Behavior<Command> onDrain(Drain drain) {
+        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(listeners.size(), drain.replyTo()));
+        listeners.forEach(listener -> listener.tell(new SmtpListener.Drain(countdown)));
+        return this;
+    }
+
+    private Behavior<Command> onToRelays(ToRelays request) {
+        router.tell(new Router.ToRelays(request.command()));
+        return this;
+    }
+
+    private Behavior<Command> onListenerStopped(Terminated stopped) {
+        listeners.remove(stopped.getRef());
+        return this;
     }
 
     /** Relaying: the spool, its writers, and the relays with what they need to deliver and bounce. */
@@ -124,13 +148,37 @@ final class Guardian {
     }
 
     /** Answers once it has heard {@code remaining} times. */
-    private static final class Countdown {
+    private static final class Countdown extends AbstractBehavior<Done> {
+
+        private final ActorRef<Done> replyTo;
+        private int remaining;
+
+        private Countdown(ActorContext<Done> context, int remaining, ActorRef<Done> replyTo) {
+            super(context);
+            this.remaining = remaining;
+            this.replyTo = replyTo;
+        }
+
         static Behavior<Done> create(int remaining, ActorRef<Done> replyTo) {
+            return Behaviors.setup(context -> new Countdown(context, remaining, replyTo).answerIfDone());
+        }
+
+        @Override
+        public Receive<Done> createReceive() {
+            return newReceiveBuilder()
+                    .onMessage(Done.class, done -> {
+                        remaining--;
+                        return answerIfDone();
+                    })
+                    .build();
+        }
+
+        private Behavior<Done> answerIfDone() {
             if (remaining <= 0) {
                 replyTo.tell(Done.getInstance());
                 return Behaviors.stopped();
             }
-            return Behaviors.receiveMessage(done -> create(remaining - 1, replyTo));
+            return this;
         }
     }
 }

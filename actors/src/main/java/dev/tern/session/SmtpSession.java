@@ -75,8 +75,44 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private enum IdleTimeout implements Command { INSTANCE }
 
-    /** What the session waits for: commands, message lines, or an answer it must not talk over. */
-    private enum Mode { COMMANDS, DATA, STORING, AWAITING_TLS, AUTHENTICATING }
+    /**
+     * What the session waits for: commands, message lines, or an answer it must not talk over.
+     * A message under way exists only inside the mode that has it.
+     */
+    private sealed interface Mode permits Commands, ReceivingData, Storing, AwaitingTls, Authenticating {
+    }
+
+    /** Commands are read and answered. */
+    private record Commands() implements Mode {
+    }
+
+    /**
+     * Between 354 and the end of the message: its lines go to the staging file.
+     *
+     * @param stagingFailed a write to the staging file failed: the rest of the message is
+     *                      read but not written, and refused at its end
+     */
+    private record ReceivingData(String messageId, DataPhase data, StagingFile staging, boolean stagingFailed)
+            implements Mode {
+        ReceivingData withStagingFailed() {
+            return new ReceivingData(messageId, data, staging, true);
+        }
+    }
+
+    /**
+     * The router stores the staged message; nothing more is read until it answers. Until
+     * then the staged file is the router's: a session that stops meanwhile leaves it be.
+     */
+    private record Storing(String messageId, StagedMessage staged) implements Mode {
+    }
+
+    /** STARTTLS is answered, or the connection began in TLS: the handshake comes next. */
+    private record AwaitingTls() implements Mode {
+    }
+
+    /** The authenticator checks the credentials of an AUTH; the lines after it wait for its verdict. */
+    private record Authenticating() implements Mode {
+    }
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -98,18 +134,16 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private final ByteStringBuilder replies = new ByteStringBuilder();
 
     private SessionState state = SessionState.INITIAL;
-    private Mode mode = Mode.COMMANDS;
+    private Mode mode = new Commands();
+    /**
+     * The client has closed its side: the session stops, or, while a message is being stored,
+     * once that is answered and the lines read after it are handled.
+     */
     private boolean inputEnded;
+    /** The service is stopping: the session closes once no transaction is under way. */
     private boolean draining;
     /** No more input is handled; the session stops once a message being stored is answered. */
     private boolean closing;
-
-    // the message under way, between 354 and the outcome of storing it
-    private String messageId;
-    private DataPhase data;
-    private StagingFile staging;
-    private boolean stagingFailed;
-    private StagedMessage staged;
 
     private SmtpSession(ActorContext<Command> context, TimerScheduler<Command> timers, SessionSetup setup,
                         ConnectionPort connection, InetSocketAddress peer) {
@@ -131,7 +165,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             connection.open(inputs::tell);
             connection.requestInput();
             if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
-                session.mode = Mode.AWAITING_TLS; // RFC 8314: the connection starts in TLS; greet inside it
+                session.mode = new AwaitingTls(); // RFC 8314: the connection starts in TLS; greet inside it
             } else {
                 session.reply(session.dialogue.greeting());
                 session.flushReplies();
@@ -168,7 +202,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private Behavior<Command> onLines(List<InputLine> lines) {
-        if (mode == Mode.AWAITING_TLS) {
+        if (mode instanceof AwaitingTls) {
             // RFC 3207 §4.2 / CVE-2011-0411: what the client sent in clear after STARTTLS is dropped
             connection.requestInput();
             return this;
@@ -183,23 +217,23 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
      * its replies reach {@link #REPLY_HIGH_WATER}; then asks the connection for what comes next.
      */
     private Behavior<Command> processPending() {
-        while (!pending.isEmpty() && !closing && (mode == Mode.COMMANDS || mode == Mode.DATA)
+        while (!pending.isEmpty() && !closing && (mode instanceof Commands || mode instanceof ReceivingData)
                 && replies.length() < REPLY_HIGH_WATER) {
             InputLine line = pending.poll();
-            if (mode == Mode.COMMANDS) {
-                onCommandLine(line);
+            if (mode instanceof ReceivingData message) {
+                onDataLine(message, line);
             } else {
-                onDataLine(line);
+                onCommandLine(line);
             }
         }
         flushReplies();
-        if (mode == Mode.STORING) {
+        if (mode instanceof Storing) {
             return this; // even when closing: the staged file must outlive the storing
         }
-        if (mode == Mode.AWAITING_TLS) {
+        if (mode instanceof AwaitingTls) {
             pending.clear(); // pipelined after STARTTLS, in clear: never executed inside TLS
         }
-        if (mode == Mode.AUTHENTICATING) {
+        if (mode instanceof Authenticating) {
             return this; // the rest of the batch waits for the verdict
         }
         if (closing || inputEnded) {
@@ -227,10 +261,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             case START_TLS -> {
                 flushReplies();
                 connection.startTls(ByteString.fromArrayUnsafe(step.reply().toBytes()));
-                mode = Mode.AWAITING_TLS;
+                mode = new AwaitingTls();
             }
             case AUTHENTICATE -> {
-                mode = Mode.AUTHENTICATING;
+                mode = new Authenticating();
                 setup.authenticator().tell(new Authenticator.Verify(step.credentials().username(),
                         step.credentials().password(), peerAddress, authVerdicts));
             }
@@ -248,7 +282,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private void startData(ServerDialogue.Step step) {
         Transaction transaction = state.transaction();
-        messageId = MessageIds.next(setup.clock().millis());
+        String messageId = MessageIds.next(setup.clock().millis());
+        StagingFile staging = null;
         try {
             staging = StagingFile.create(setup.incomingDir(), messageId);
             staging.writeDeliveryOnlyText(ReceivedHeader.returnPath(transaction.sender()));
@@ -258,60 +293,61 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
                     ZonedDateTime.now(setup.clock())));
         } catch (IOException e) {
             context.getLog().error("id={} cannot stage message in {}: {}", messageId, setup.incomingDir(), e.toString());
-            abandonMessage();
+            if (staging != null) {
+                staging.abandon();
+            }
             state = state.afterMessage();
             reply(Replies.STORAGE_FAILED);
             return;
         }
-        data = new DataPhase(setup.settings().maxMessageSize());
-        stagingFailed = false;
-        mode = Mode.DATA;
+        mode = new ReceivingData(messageId, new DataPhase(setup.settings().maxMessageSize()), staging, false);
         step.replies().forEach(this::reply);
     }
 
-    private void onDataLine(InputLine line) {
+    private void onDataLine(ReceivingData message, InputLine line) {
         ByteString bytes = line instanceof InputLine.Line text ? text.bytes() : null;
-        DataPhase.Line verdict = bytes == null ? data.accept(EMPTY, true) : data.accept(bytes.asByteBuffer(), false);
+        DataPhase.Line verdict = bytes == null
+                ? message.data().accept(EMPTY, true) : message.data().accept(bytes.asByteBuffer(), false);
         if (verdict instanceof DataPhase.Content content) {
-            if (!stagingFailed) {
+            if (!message.stagingFailed()) {
                 try {
-                    staging.writeLine(bytes, content.offset());
+                    message.staging().writeLine(bytes, content.offset());
                 } catch (IOException e) {
-                    context.getLog().error("id={} staging write failed: {}", messageId, e.toString());
-                    stagingFailed = true;
+                    context.getLog().error("id={} staging write failed: {}", message.messageId(), e.toString());
+                    mode = message.withStagingFailed();
                 }
             }
         } else if (verdict instanceof DataPhase.End) {
-            endData();
+            endData(message);
         }
     }
 
-    private void endData() {
-        SmtpReply refusal = data.refusal();
-        if (refusal == null && !stagingFailed) {
+    private void endData(ReceivingData message) {
+        SmtpReply refusal = message.data().refusal();
+        if (refusal == null && !message.stagingFailed()) {
             try {
-                staged = staging.finish();
-                staging = null;
+                StagedMessage staged = message.staging().finish();
                 Transaction transaction = state.transaction();
-                Envelope envelope = new Envelope(messageId, transaction.sender(), transaction.recipients());
+                Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients());
                 setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
-                mode = Mode.STORING;
+                mode = new Storing(message.messageId(), staged);
                 timers.cancel(IdleTimeout.INSTANCE);
                 return;
             } catch (IOException e) {
-                context.getLog().error("id={} staging failed: {}", messageId, e.toString());
+                context.getLog().error("id={} staging failed: {}", message.messageId(), e.toString());
                 refusal = Replies.STORAGE_FAILED;
             }
         }
         SmtpReply reply = refusal != null ? refusal : Replies.STORAGE_FAILED;
-        context.getLog().info("id={} from={} rejected: {}", messageId, state.transaction().sender().bracketed(), reply);
-        abandonMessage();
+        context.getLog().info("id={} from={} rejected: {}", message.messageId(),
+                state.transaction().sender().bracketed(), reply);
+        message.staging().abandon();
         finishMessage(reply);
     }
 
     private Behavior<Command> onTlsStarted(TlsInbound.Established tls) {
         state = SessionState.afterTlsHandshake(new TlsSession(tls.protocol(), tls.cipherSuite()));
-        mode = Mode.COMMANDS;
+        mode = new Commands();
         pending.clear();
         context.getLog().debug("client {} TLS {} {}", peerAddress, tls.protocol(), tls.cipherSuite());
         if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
@@ -327,15 +363,18 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         ServerDialogue.Step step = dialogue.authenticated(state, verdict.verdict().user(), verdict.verdict().outcome());
         state = step.state();
         step.replies().forEach(this::reply);
-        mode = Mode.COMMANDS;
+        mode = new Commands();
         restartIdleTimer();
         return processPending();
     }
 
     private Behavior<Command> onStorageOutcome(StorageOutcome outcome) {
-        deleteStaged();
+        if (!(mode instanceof Storing storing)) {
+            return this; // the router answers once for each message
+        }
+        deleteStaged(storing.staged());
         if (outcome.outcome() instanceof Router.Stored) {
-            finishMessage(Replies.queued(messageId));
+            finishMessage(Replies.queued(storing.messageId()));
         } else {
             finishMessage(Replies.STORAGE_FAILED);
         }
@@ -345,16 +384,14 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private void finishMessage(SmtpReply reply) {
         state = state.afterMessage();
-        mode = Mode.COMMANDS;
-        messageId = null;
-        data = null;
+        mode = new Commands();
         reply(reply);
         closeIfDrainedAndIdle();
     }
 
     private Behavior<Command> onInputEnded() {
         inputEnded = true;
-        if (mode == Mode.STORING) {
+        if (mode instanceof Storing) {
             return this; // the message is complete: store it, then stop
         }
         return Behaviors.stopped();
@@ -364,11 +401,11 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         draining = true;
         closeIfDrainedAndIdle();
         flushReplies();
-        return closing && mode != Mode.STORING ? Behaviors.stopped() : this;
+        return closing && !(mode instanceof Storing) ? Behaviors.stopped() : this;
     }
 
     private Behavior<Command> onIdleTimeout() {
-        if (mode == Mode.STORING) {
+        if (mode instanceof Storing) {
             return this;
         }
         reply(Replies.IDLE_TIMEOUT);
@@ -378,10 +415,9 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private Behavior<Command> onStop() {
-        abandonMessage();
-        if (mode != Mode.STORING) {
-            deleteStaged();
-        }
+        if (mode instanceof ReceivingData message) {
+            message.staging().abandon();
+        } // a message being stored is the router's: its staged file stays until the router is done
         // Closing the reply side closes the connection once the last reply is written; failing
         // the input side instead would abort it and could drop that reply (the 221 to QUIT).
         connection.close();
@@ -389,7 +425,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private void closeIfDrainedAndIdle() {
-        if (draining && mode == Mode.COMMANDS && state.transaction() == null) {
+        if (draining && mode instanceof Commands && state.transaction() == null) {
             reply(Replies.SHUTTING_DOWN);
             close();
         }
@@ -400,21 +436,11 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         pending.clear();
     }
 
-    private void abandonMessage() {
-        if (staging != null) {
-            staging.abandon();
-            staging = null;
-        }
-    }
-
-    private void deleteStaged() {
-        if (staged != null) {
-            try {
-                Files.deleteIfExists(staged.file());
-            } catch (IOException e) {
-                context.getLog().warn("cannot remove staged {}: {}", staged.file(), e.toString());
-            }
-            staged = null;
+    private void deleteStaged(StagedMessage staged) {
+        try {
+            Files.deleteIfExists(staged.file());
+        } catch (IOException e) {
+            context.getLog().warn("cannot remove staged {}: {}", staged.file(), e.toString());
         }
     }
 
