@@ -15,10 +15,6 @@ final class OutboundFailures {
     private OutboundFailures() {
     }
 
-    static Throwable unwrap(Throwable failure) {
-        return Causes.unwrap(failure);
-    }
-
     /** One session's failure. A rejection is classified by its reply; everything else is transient. */
     static DeliveryFailure of(Throwable failure) {
         Throwable cause = Causes.unwrap(failure);

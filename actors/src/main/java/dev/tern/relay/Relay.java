@@ -306,7 +306,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             return quitIfOpen(connected.connection()); // from an attempt before a restart
         }
         if (connected.failure() != null) {
-            DeliveryFailure failure = OutboundFailures.ofAllHosts(OutboundFailures.unwrap(connected.failure()));
+            DeliveryFailure failure = OutboundFailures.ofAllHosts(connected.failure());
             if (failure.kind() == FailureKind.PERMANENT) {
                 // Every host said 5xx at the greeting: no host of this domain takes mail.
                 context.getLog().warn("domain={} refused by every MX host: {}", domain, failure.diagnostic());
@@ -345,7 +345,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         attempt.opening--;
         if (connected.failure() != null) {
-            attempt.lastSessionFailure = OutboundFailures.of(OutboundFailures.unwrap(connected.failure()));
+            attempt.lastSessionFailure = OutboundFailures.of(connected.failure());
             context.getLog().debug("domain={} extra session failed: {}", domain,
                     attempt.lastSessionFailure.diagnostic());
             attemptEndedIfIdle(attempt);
@@ -416,7 +416,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             return this;
         }
         // The session broke mid-message: whether the server kept it is unknown, so it is deferred.
-        DeliveryFailure failure = OutboundFailures.of(OutboundFailures.unwrap(sent.failure()));
+        DeliveryFailure failure = OutboundFailures.of(sent.failure());
         for (MailAddress recipient : sent.recipients()) {
             entry = defer(entry, recipient, failure, remoteMta, now);
             logRecipient(entry, recipient, session.relayName(), "deferred", failure.diagnostic());

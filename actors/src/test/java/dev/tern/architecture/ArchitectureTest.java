@@ -10,9 +10,11 @@ import java.util.Optional;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -90,6 +92,12 @@ class ArchitectureTest {
                     "queue", "store");
 
     @ArchTest
+    static final ArchRule oneActorStyle = noClasses().should().callMethodWhere(DescribedPredicate.describe(
+                    "Behaviors.receive*", call -> call.getTargetOwner().isEquivalentTo(Behaviors.class)
+                            && call.getName().startsWith("receive")))
+            .because("every actor is an AbstractBehavior with a receive builder (ARCHITECTURE.md, Actors)");
+
+    @ArchTest
     static final ArchRule actorMessagesAreRecordsOrEnums = classes().that(implementAMessageInterface())
             .should(beRecordsOrEnums())
             .because("messages between actors are immutable values");
@@ -103,8 +111,9 @@ class ArchitectureTest {
     }
 
     /**
-     * Implements an interface declared in an actor ({@code Command}, a reply type), or in a
-     * message protocol class: one whose nested records carry an {@link ActorRef}.
+     * Implements an interface an actor declares for others ({@code Command}, a reply type;
+     * not its private state types), or one of a message protocol class: a class whose
+     * nested records carry an {@link ActorRef}.
      */
     private static DescribedPredicate<JavaClass> implementAMessageInterface() {
         return DescribedPredicate.describe("implement an actor message interface", type -> !type.isInterface()
@@ -113,7 +122,8 @@ class ArchitectureTest {
 
     private static boolean isMessageInterface(JavaClass type) {
         Optional<JavaClass> enclosing = type.getEnclosingClass();
-        if (enclosing.isEmpty() || !type.getPackageName().startsWith("dev.tern")) {
+        if (enclosing.isEmpty() || !type.getPackageName().startsWith("dev.tern")
+                || type.getModifiers().contains(JavaModifier.PRIVATE)) {
             return false;
         }
         JavaClass outer = enclosing.get();
