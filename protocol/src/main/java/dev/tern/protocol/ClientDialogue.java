@@ -255,11 +255,7 @@ public final class ClientDialogue {
     /** The server's reply to what the last step awaited. */
     public Step onReply(SmtpReply reply) {
         Stage stage = expected(reply);
-        if (stage == Stage.TLS) {
-            // in clear after the 220 to STARTTLS: injected on the way (CVE-2011-0411), ignored
-            return await(Stage.TLS);
-        }
-        if (reply.code() == 421 && stage != Stage.QUIT) {
+        if (reply.code() == 421 && stage != Stage.TLS && stage != Stage.QUIT) {
             return fail(new Failure.Rejected(stage, reply), false); // the server is going away
         }
         return switch (stage) {
@@ -267,7 +263,7 @@ public final class ClientDialogue {
             case EHLO -> onEhlo(reply);
             case HELO -> onHelo(reply);
             case STARTTLS -> onStartTls(reply);
-            case TLS -> throw new AssertionError("handled above");
+            case TLS -> await(Stage.TLS); // in clear after the 220 to STARTTLS: injected on the way (CVE-2011-0411)
             case MAIL -> onMail(reply);
             case RCPT -> onRcpt(reply);
             case DATA -> conclude(reply);
