@@ -50,11 +50,23 @@ class ClientDialogueTest {
         return new ClientDialogue("mx.dest.test", "client.test", startTls);
     }
 
+    /** Waiting for the greeting. */
+    private static ClientDialogue connected(StartTls policy) {
+        ClientDialogue dialogue = dialogue(policy);
+        dialogue.connected();
+        return dialogue;
+    }
+
+    /** Greeted with a 220: EHLO sent. */
+    private static ClientDialogue greeted(StartTls policy) {
+        ClientDialogue dialogue = connected(policy);
+        dialogue.onReply(reply("220 mx.dest.test"));
+        return dialogue;
+    }
+
     /** Greeting and EHLO done, with these extensions advertised: ready for a transaction. */
     private static ClientDialogue opened(String... extensions) {
-        ClientDialogue dialogue = dialogue(StartTls.NEVER);
-        dialogue.connected();
-        dialogue.onReply(reply("220 mx.dest.test ESMTP"));
+        ClientDialogue dialogue = greeted(StartTls.NEVER);
         List<String> ehlo = new ArrayList<>(List.of("250" + (extensions.length == 0 ? " " : "-") + "mx.dest.test"));
         for (int i = 0; i < extensions.length; i++) {
             ehlo.add("250" + (i == extensions.length - 1 ? " " : "-") + extensions[i]);
@@ -96,8 +108,7 @@ class ClientDialogueTest {
 
         @Test
         void greetingOtherThan220IsARejectionAndTheClientSaysQuit() {
-            ClientDialogue dialogue = dialogue(StartTls.WHEN_OFFERED);
-            dialogue.connected();
+            ClientDialogue dialogue = connected(StartTls.WHEN_OFFERED);
             SmtpReply goAway = reply("554 5.7.1 go away");
 
             assertThat(dialogue.onReply(goAway)).isEqualTo(rejected(Stage.GREETING, goAway, true));
@@ -107,8 +118,7 @@ class ClientDialogueTest {
 
         @Test
         void greeting421EndsTheSessionWithoutQuit() {
-            ClientDialogue dialogue = dialogue(StartTls.WHEN_OFFERED);
-            dialogue.connected();
+            ClientDialogue dialogue = connected(StartTls.WHEN_OFFERED);
             SmtpReply busy = reply("421 4.3.2 too busy");
 
             assertThat(dialogue.onReply(busy)).isEqualTo(rejected(Stage.GREETING, busy, false));
@@ -116,9 +126,7 @@ class ClientDialogueTest {
 
         @Test
         void ehloRefusedForGoodFallsBackToHelo() {
-            ClientDialogue dialogue = dialogue(StartTls.WHEN_OFFERED);
-            dialogue.connected();
-            dialogue.onReply(reply("220 mx.dest.test"));
+            ClientDialogue dialogue = greeted(StartTls.WHEN_OFFERED);
 
             assertThat(dialogue.onReply(reply("502 5.5.2 command not recognized")))
                     .isEqualTo(write(Stage.HELO, "HELO client.test"));
@@ -128,9 +136,7 @@ class ClientDialogueTest {
 
         @Test
         void heloRefusedEndsTheSessionAfterQuit() {
-            ClientDialogue dialogue = dialogue(StartTls.WHEN_OFFERED);
-            dialogue.connected();
-            dialogue.onReply(reply("220 mx.dest.test"));
+            ClientDialogue dialogue = greeted(StartTls.WHEN_OFFERED);
             dialogue.onReply(reply("500 5.5.1 what?"));
             SmtpReply refusal = reply("550 5.7.1 not you");
 
@@ -139,9 +145,7 @@ class ClientDialogueTest {
 
         @Test
         void ehloRefusedForNowEndsTheSessionAfterQuit() {
-            ClientDialogue dialogue = dialogue(StartTls.WHEN_OFFERED);
-            dialogue.connected();
-            dialogue.onReply(reply("220 mx.dest.test"));
+            ClientDialogue dialogue = greeted(StartTls.WHEN_OFFERED);
             SmtpReply later = reply("451 4.3.0 later");
 
             assertThat(dialogue.onReply(later)).isEqualTo(rejected(Stage.EHLO, later, true));
@@ -161,13 +165,6 @@ class ClientDialogueTest {
 
     @Nested
     class StartingTls {
-
-        private ClientDialogue greeted(StartTls policy) {
-            ClientDialogue dialogue = dialogue(policy);
-            dialogue.connected();
-            dialogue.onReply(reply("220 mx.dest.test"));
-            return dialogue;
-        }
 
         private final SmtpReply offer = reply("250-mx.dest.test", "250-STARTTLS", "250 SIZE 1000");
         private final SmtpReply noOffer = reply("250-mx.dest.test", "250 SIZE 1000");
