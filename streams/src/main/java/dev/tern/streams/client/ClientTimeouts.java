@@ -12,7 +12,7 @@ import dev.tern.protocol.ClientDialogue.Stage;
  *
  * @param connect   TCP connect
  * @param greeting  the 220 after connecting
- * @param command   EHLO/HELO, STARTTLS (including the TLS handshake), RSET; QUIT, up to {@link #QUIT_WAIT}
+ * @param command   EHLO/HELO, STARTTLS (including the TLS handshake), RSET; QUIT, but at most 10 s
  * @param mail      reply to MAIL
  * @param rcpt      reply to each RCPT
  * @param dataInit  reply to DATA (354)
@@ -23,7 +23,7 @@ public record ClientTimeouts(Duration connect, Duration greeting, Duration comma
                              Duration dataInit, Duration dataBlock, Duration dataEnd) {
 
     /** The longest the client waits for the 221 after QUIT. */
-    public static final Duration QUIT_WAIT = Duration.ofSeconds(10);
+    private static final Duration QUIT_WAIT = Duration.ofSeconds(10);
 
     public ClientTimeouts {
         for (Duration d : new Duration[] {connect, greeting, command, mail, rcpt, dataInit, dataBlock, dataEnd}) {
@@ -34,7 +34,7 @@ public record ClientTimeouts(Duration connect, Duration greeting, Duration comma
         }
     }
 
-    /** How long to wait for the reply that answers {@code stage}. */
+    /** How long the client waits at {@code stage}: for its reply, or for the TLS handshake. */
     public Duration reply(Stage stage) {
         return switch (stage) {
             case GREETING -> greeting;
