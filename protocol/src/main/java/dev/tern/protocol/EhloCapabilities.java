@@ -30,9 +30,6 @@ public record EhloCapabilities(String domain, Map<String, List<String>> keywords
     /** Reads a positive EHLO reply; lines that are blank are skipped, duplicate keywords keep the first. */
     public static EhloCapabilities parse(SmtpReply ehlo) {
         List<String> lines = ehlo.lines();
-        String first = lines.get(0).strip();
-        int space = first.indexOf(' ');
-        String domain = space < 0 ? first : first.substring(0, space);
         Map<String, List<String>> keywords = new LinkedHashMap<>();
         for (String line : lines.subList(1, lines.size())) {
             String[] words = line.strip().split("\\s+");
@@ -41,7 +38,7 @@ public record EhloCapabilities(String domain, Map<String, List<String>> keywords
             }
             keywords.putIfAbsent(words[0].toUpperCase(Locale.ROOT), List.of(words).subList(1, words.length));
         }
-        return new EhloCapabilities(domain, keywords);
+        return new EhloCapabilities(ehlo.firstWord(), keywords);
     }
 
     public boolean has(String keyword) {

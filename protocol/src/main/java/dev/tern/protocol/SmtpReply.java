@@ -38,6 +38,13 @@ public record SmtpReply(int code, String enhancedCode, List<String> lines) {
         return code >= 500;
     }
 
+    /** The first word of the first line: in a greeting or an EHLO/HELO reply, the name the server gives itself. */
+    public String firstWord() {
+        String text = lines.get(0).strip();
+        int space = text.indexOf(' ');
+        return space < 0 ? text : text.substring(0, space);
+    }
+
     /** The reply as it goes on the wire: RFC 5321 §4.2.1 multi-line form, CRLF after every line. */
     public String render() {
         StringBuilder out = new StringBuilder(64 * lines.size());

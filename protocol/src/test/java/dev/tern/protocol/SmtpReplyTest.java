@@ -97,4 +97,11 @@ class SmtpReplyTest {
     void queuedNamesTheMessageId() {
         assertThat(Replies.queued("4XyZ").render()).isEqualTo("250 2.0.0 Ok: queued as 4XyZ\r\n");
     }
+
+    @Test
+    void firstWordIsTheNameTheServerGivesItself() {
+        assertThat(SmtpReply.of(220, null, " mx.example ESMTP Postfix").firstWord()).isEqualTo("mx.example");
+        assertThat(new SmtpReply(250, null, List.of("mx.example", "PIPELINING")).firstWord()).isEqualTo("mx.example");
+        assertThat(SmtpReply.of(250, null, "").firstWord()).isEmpty();
+    }
 }

@@ -1,6 +1,8 @@
 package dev.tern.streams.client;
 
 import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -38,6 +40,25 @@ final class BodySource {
                 .via(DotStuffing.flow())
                 .backpressureTimeout(blockTimeout)
                 .mapMaterializedValue(io -> NotUsed.getInstance());
+    }
+
+    /**
+     * Makes sure {@code file} holds {@code size} octets from {@code offset}: a message that
+     * cannot be sent is found before anything is said to the server.
+     *
+     * @throws SmtpClientException.BodyUnreadable when it does not, or cannot be read
+     */
+    static void check(Path file, long offset, long size) {
+        long available;
+        try {
+            available = Files.size(file) - offset;
+        } catch (IOException e) {
+            throw new SmtpClientException.BodyUnreadable("cannot read the message file: " + e, e);
+        }
+        if (available < size) {
+            throw new SmtpClientException.BodyUnreadable("message file " + file + " holds " + available
+                    + " octets after offset " + offset + ", expected " + size, null);
+        }
     }
 
     /** Passes exactly {@code size} octets: cuts the input there, fails if it ends sooner. */

@@ -5,12 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.japi.Pair;
@@ -106,6 +108,28 @@ final class ClientConnection {
     /** Queues octets for the server; false when the connection is already gone. */
     boolean write(Source<TlsOutbound, NotUsed> octets) {
         return outbound.offer(octets) == QueueOfferResult.enqueued();
+    }
+
+    /**
+     * Queues the octets of a message, read only as fast as the connection takes them. The
+     * stage completes when the last one has been taken, or fails with the source's failure;
+     * empty when the connection is already gone.
+     */
+    Optional<CompletionStage<Done>> stream(Source<ByteString, NotUsed> octets) {
+        CompletableFuture<Done> taken = new CompletableFuture<>();
+        Source<TlsOutbound, NotUsed> source = octets
+                .watchTermination((mat, done) -> {
+                    done.whenComplete((ok, error) -> {
+                        if (error == null) {
+                            taken.complete(ok);
+                        } else {
+                            taken.completeExceptionally(error);
+                        }
+                    });
+                    return mat;
+                })
+                .map(bytes -> (TlsOutbound) new TlsOutbound.Bytes(bytes));
+        return write(source) ? Optional.of(taken) : Optional.empty();
     }
 
     /** Switches to TLS after everything written so far. */

@@ -3,6 +3,8 @@ package dev.tern.streams.client;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.tern.protocol.ClientDialogue.Stage;
+
 /**
  * How long the client waits at each stage of a conversation (RFC 5321 §4.5.3.2). When one
  * expires the session fails with {@link SmtpClientException.ReplyTimeout} and the connection
@@ -10,7 +12,7 @@ import java.util.Objects;
  *
  * @param connect   TCP connect
  * @param greeting  the 220 after connecting
- * @param command   EHLO/HELO, STARTTLS (including the TLS handshake), RSET
+ * @param command   EHLO/HELO, STARTTLS (including the TLS handshake), RSET; QUIT, but at most 10 s
  * @param mail      reply to MAIL
  * @param rcpt      reply to each RCPT
  * @param dataInit  reply to DATA (354)
@@ -20,6 +22,9 @@ import java.util.Objects;
 public record ClientTimeouts(Duration connect, Duration greeting, Duration command, Duration mail, Duration rcpt,
                              Duration dataInit, Duration dataBlock, Duration dataEnd) {
 
+    /** The longest the client waits for the 221 after QUIT. */
+    private static final Duration QUIT_WAIT = Duration.ofSeconds(10);
+
     public ClientTimeouts {
         for (Duration d : new Duration[] {connect, greeting, command, mail, rcpt, dataInit, dataBlock, dataEnd}) {
             Objects.requireNonNull(d, "timeout");
@@ -27,6 +32,19 @@ public record ClientTimeouts(Duration connect, Duration greeting, Duration comma
                 throw new IllegalArgumentException("timeouts must be positive: " + d);
             }
         }
+    }
+
+    /** How long the client waits at {@code stage}: for its reply, or for the TLS handshake. */
+    public Duration reply(Stage stage) {
+        return switch (stage) {
+            case GREETING -> greeting;
+            case EHLO, HELO, STARTTLS, TLS, RSET -> command;
+            case MAIL -> mail;
+            case RCPT -> rcpt;
+            case DATA -> dataInit;
+            case END_OF_DATA -> dataEnd;
+            case QUIT -> QUIT_WAIT.compareTo(command) <= 0 ? QUIT_WAIT : command;
+        };
     }
 
     /** The RFC 5321 §4.5.3.2 minimums; 30 s for the connect, which the RFC leaves open. */

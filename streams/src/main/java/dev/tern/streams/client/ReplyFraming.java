@@ -29,7 +29,7 @@ import dev.tern.streams.TlsInbound;
  *
  * <p>At the TLS boundary, octets received in clear that do not yet form a complete reply are
  * dropped (the client-side CVE-2011-0411 defence; complete cleartext replies before the
- * boundary are for the session to discard). A line longer than {@link #MAX_LINE} or a
+ * boundary are for the client's dialogue to ignore). A line longer than {@link #MAX_LINE} or a
  * malformed one fails the stream with {@link SmtpClientException.ProtocolViolation} — after
  * the replies that arrived before it have been delivered, so the session sees them in order.
  */

@@ -1,5 +1,7 @@
 package dev.tern.streams.client;
 
+import dev.tern.protocol.ClientDialogue;
+
 /** Whether a client session uses STARTTLS (RFC 3207). */
 public enum TlsPolicy {
     /**
@@ -10,5 +12,14 @@ public enum TlsPolicy {
     /** TLS or nothing: no offer, a refusal or a failed handshake ends the session. */
     REQUIRED,
     /** Never STARTTLS. */
-    OFF
+    OFF;
+
+    /** What the policy asks of one conversation; the reconnection after a failed handshake is the session's. */
+    public ClientDialogue.StartTls startTls() {
+        return switch (this) {
+            case OPPORTUNISTIC -> ClientDialogue.StartTls.WHEN_OFFERED;
+            case REQUIRED -> ClientDialogue.StartTls.REQUIRED;
+            case OFF -> ClientDialogue.StartTls.NEVER;
+        };
+    }
 }
