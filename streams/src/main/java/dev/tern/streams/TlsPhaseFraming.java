@@ -4,13 +4,9 @@ import java.util.List;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
-import org.apache.pekko.stream.FlowShape;
-import org.apache.pekko.stream.Inlet;
-import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 
 /**
@@ -23,14 +19,12 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * ahead of the first TLS lines. One stage for both phases: a connection costs no
  * substream materialization (splitting into per-phase substreams did, on its first line).
  */
-public final class TlsPhaseFraming extends GraphStage<FlowShape<TlsInbound, SessionInput>> {
+public final class TlsPhaseFraming extends LinearStage<TlsInbound, SessionInput> {
 
     private final int maxLineLength;
-    private final Inlet<TlsInbound> in = Inlet.create("TlsPhaseFraming.in");
-    private final Outlet<SessionInput> out = Outlet.create("TlsPhaseFraming.out");
-    private final FlowShape<TlsInbound, SessionInput> shape = FlowShape.of(in, out);
 
     private TlsPhaseFraming(int maxLineLength) {
+        super("TlsPhaseFraming");
         this.maxLineLength = LineSplitter.requireValidLimit(maxLineLength);
     }
 
@@ -39,14 +33,10 @@ public final class TlsPhaseFraming extends GraphStage<FlowShape<TlsInbound, Sess
         return Flow.fromGraph(new TlsPhaseFraming(maxLineLength));
     }
 
-    @Override
-    public FlowShape<TlsInbound, SessionInput> shape() {
-        return shape;
-    }
 
     @Override
     public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-        return new GraphStageLogic(shape) {
+        return new GraphStageLogic(shape()) {
             private LineSplitter splitter = new LineSplitter(maxLineLength);
             private boolean encrypted;
 

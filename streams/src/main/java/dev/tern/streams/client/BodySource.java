@@ -8,17 +8,15 @@ import java.time.Duration;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
-import org.apache.pekko.stream.FlowShape;
-import org.apache.pekko.stream.Inlet;
-import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
+
+import dev.tern.streams.LinearStage;
 
 /** The DATA octets of a stored message, read from disk chunk by chunk as the connection takes them. */
 final class BodySource {
@@ -62,25 +60,19 @@ final class BodySource {
     }
 
     /** Passes exactly {@code size} octets: cuts the input there, fails if it ends sooner. */
-    static final class ExactOctets extends GraphStage<FlowShape<ByteString, ByteString>> {
+    static final class ExactOctets extends LinearStage<ByteString, ByteString> {
 
         private final long size;
-        private final Inlet<ByteString> in = Inlet.create("ExactOctets.in");
-        private final Outlet<ByteString> out = Outlet.create("ExactOctets.out");
-        private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
 
         ExactOctets(long size) {
+            super("ExactOctets");
             this.size = size;
         }
 
-        @Override
-        public FlowShape<ByteString, ByteString> shape() {
-            return shape;
-        }
 
         @Override
         public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-            return new GraphStageLogic(shape) {
+            return new GraphStageLogic(shape()) {
                 private long remaining = size;
 
                 {

@@ -2,16 +2,14 @@ package dev.tern.streams.client;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
-import org.apache.pekko.stream.FlowShape;
-import org.apache.pekko.stream.Inlet;
-import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
+
+import dev.tern.streams.LinearStage;
 
 /**
  * Message octets to DATA octets (RFC 5321 §4.5.2): a line starting with {@code '.'} gets one
@@ -25,27 +23,24 @@ import org.apache.pekko.util.ByteStringBuilder;
  * <p>Chunks without a dot at a line start pass through as they are; the stage holds no more
  * than one chunk.
  */
-final class DotStuffing extends GraphStage<FlowShape<ByteString, ByteString>> {
+final class DotStuffing extends LinearStage<ByteString, ByteString> {
 
     private static final ByteString END = ByteString.fromString(".\r\n");
     private static final ByteString CRLF_END = ByteString.fromString("\r\n.\r\n");
 
-    private final Inlet<ByteString> in = Inlet.create("DotStuffing.in");
-    private final Outlet<ByteString> out = Outlet.create("DotStuffing.out");
-    private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+
+    private DotStuffing() {
+        super("DotStuffing");
+    }
 
     static Flow<ByteString, ByteString, NotUsed> flow() {
         return Flow.fromGraph(new DotStuffing());
     }
 
-    @Override
-    public FlowShape<ByteString, ByteString> shape() {
-        return shape;
-    }
 
     @Override
     public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-        return new GraphStageLogic(shape) {
+        return new GraphStageLogic(shape()) {
             private boolean atLineStart = true;
             private byte last;
             private byte beforeLast;

@@ -7,19 +7,16 @@ import java.util.Optional;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
-import org.apache.pekko.stream.FlowShape;
-import org.apache.pekko.stream.Inlet;
-import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
-import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 import dev.tern.protocol.MalformedReplyException;
 import dev.tern.protocol.ReplyParser;
 import dev.tern.protocol.SmtpReply;
+import dev.tern.streams.LinearStage;
 import dev.tern.streams.TlsInbound;
 
 /**
@@ -33,27 +30,23 @@ import dev.tern.streams.TlsInbound;
  * malformed one fails the stream with {@link SmtpClientException.ProtocolViolation} — after
  * the replies that arrived before it have been delivered, so the session sees them in order.
  */
-final class ReplyFraming extends GraphStage<FlowShape<TlsInbound, ServerEvent>> {
+final class ReplyFraming extends LinearStage<TlsInbound, ServerEvent> {
 
     /** Far above RFC 5321's 512 octets: real servers send long reply lines. */
     static final int MAX_LINE = 8192;
 
-    private final Inlet<TlsInbound> in = Inlet.create("ReplyFraming.in");
-    private final Outlet<ServerEvent> out = Outlet.create("ReplyFraming.out");
-    private final FlowShape<TlsInbound, ServerEvent> shape = FlowShape.of(in, out);
+    private ReplyFraming() {
+        super("ReplyFraming");
+    }
 
     static Flow<TlsInbound, ServerEvent, NotUsed> flow() {
         return Flow.fromGraph(new ReplyFraming());
     }
 
-    @Override
-    public FlowShape<TlsInbound, ServerEvent> shape() {
-        return shape;
-    }
 
     @Override
     public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-        return new GraphStageLogic(shape) {
+        return new GraphStageLogic(shape()) {
             private final ReplyParser parser = new ReplyParser();
             private final Deque<ServerEvent> ready = new ArrayDeque<>();
             private ByteString buffer = ByteString.emptyByteString();
