@@ -77,17 +77,22 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     /** The next deferred entry is due. */
     private enum Tick implements Command { INSTANCE }
 
-    private record Resolved(Resolution resolution) implements Command {
+    // What an attempt's asynchronous steps bring back, tagged with that attempt: after a
+    // restart (its backoff stashes them) they reach a new instance, whose attempt is another.
+
+    private record Resolved(Attempting attempt, Resolution resolution) implements Command {
     }
 
-    private record Connected(MxConnector.Connection connection, Throwable failure) implements Command {
+    private record Connected(Attempting attempt, MxConnector.Connection connection, Throwable failure)
+            implements Command {
     }
 
-    private record ExtraConnected(MxConnector.Connection connection, Throwable failure) implements Command {
+    private record ExtraConnected(Attempting attempt, MxConnector.Connection connection, Throwable failure)
+            implements Command {
     }
 
-    private record Sent(Session session, String entryId, List<MailAddress> recipients, MessageReport report,
-                        Throwable failure) implements Command {
+    private record Sent(Attempting attempt, Session session, String entryId, List<MailAddress> recipients,
+                        MessageReport report, Throwable failure) implements Command {
     }
 
     private record BounceAnswered(BounceDelivery.Outcome outcome) implements Command {
@@ -256,9 +261,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             scheduleNext(now);
             return;
         }
-        state = new Attempting(work);
+        Attempting attempt = new Attempting(work);
+        state = attempt;
         timers.cancel(Tick.INSTANCE);
-        context.pipeToSelf(relay.resolver().resolve(domain), (resolution, failure) -> new Resolved(
+        context.pipeToSelf(relay.resolver().resolve(domain), (resolution, failure) -> new Resolved(attempt,
                 resolution != null ? resolution
                         : new Resolution.TryLater("4.4.3", "DNS lookup failed: " + failure)));
     }
@@ -274,9 +280,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private Behavior<Command> onResolved(Resolved resolved) {
-        if (!(state instanceof Attempting attempt)) {
+        if (state != resolved.attempt()) {
             return this; // from an attempt before a restart
         }
+        Attempting attempt = resolved.attempt();
         Resolution resolution = resolved.resolution();
         if (resolution instanceof Resolution.Unroutable unroutable) {
             context.getLog().warn("domain={} unroutable: {}", domain, unroutable.diagnostic());
@@ -292,7 +299,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         List<MxHost> hosts = ((Resolution.Hosts) resolution).hosts();
         context.pipeToSelf(MxConnector.connect(hosts, relay.settings().remotePort(), this::open),
-                Connected::new);
+                (connection, failure) -> new Connected(attempt, connection, failure));
         return this;
     }
 
@@ -302,9 +309,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private Behavior<Command> onConnected(Connected connected) {
-        if (!(state instanceof Attempting attempt)) {
+        if (state != connected.attempt()) {
             return quitIfOpen(connected.connection()); // from an attempt before a restart
         }
+        Attempting attempt = connected.attempt();
         if (connected.failure() != null) {
             DeliveryFailure failure = OutboundFailures.ofAllHosts(connected.failure());
             if (failure.kind() == FailureKind.PERMANENT) {
@@ -336,13 +344,14 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         attempt.opening++;
         context.pipeToSelf(open(model.address(), model.host().name()).thenApply(
                         client -> new MxConnector.Connection(client, model.host(), model.address())),
-                ExtraConnected::new);
+                (connection, failure) -> new ExtraConnected(attempt, connection, failure));
     }
 
     private Behavior<Command> onExtraConnected(ExtraConnected connected) {
-        if (!(state instanceof Attempting attempt)) {
+        if (state != connected.attempt()) {
             return quitIfOpen(connected.connection()); // from an attempt before a restart
         }
+        Attempting attempt = connected.attempt();
         attempt.opening--;
         if (connected.failure() != null) {
             attempt.lastSessionFailure = OutboundFailures.of(connected.failure());
@@ -385,7 +394,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                     ? client.send(message)
                     : client.reset().thenCompose(done -> client.send(message));
             session.messages++;
-            context.pipeToSelf(sending, (report, failure) -> new Sent(session, id, recipients, report, failure));
+            context.pipeToSelf(sending, (report, failure) -> new Sent(attempt, session, id, recipients, report,
+                    failure));
             return;
         }
         close(attempt, session);
@@ -407,9 +417,9 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 SmtpReply reply = sent.report().replies().get(recipient);
                 entry = recordReply(entry, recipient, reply, session, now);
             }
-            store(entry);
-            if (state instanceof Attempting attempt) {
-                feed(attempt, session);
+            store(entry); // an earlier attempt's replies count too: the server has the message
+            if (state == sent.attempt()) {
+                feed(sent.attempt(), session);
             } else {
                 session.client().quit();
             }
@@ -423,7 +433,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         store(entry);
         session.client().abort();
-        if (state instanceof Attempting attempt) {
+        if (state == sent.attempt()) {
+            Attempting attempt = sent.attempt();
             attempt.lastSessionFailure = failure;
             attempt.sessions.remove(session);
             if (!attempt.work.isEmpty()
