@@ -63,7 +63,7 @@ final class ClientConnection {
         this.system = system;
         this.outbound = outbound;
         this.inbound = inbound;
-        this.connected = connected;
+        this.connected = onCompletingThread(connected);
         this.killSwitch = killSwitch;
     }
 
@@ -119,7 +119,7 @@ final class ClientConnection {
         CompletableFuture<Done> taken = new CompletableFuture<>();
         Source<TlsOutbound, NotUsed> source = octets
                 .watchTermination((mat, done) -> {
-                    done.whenComplete((ok, error) -> {
+                    onCompletingThread(done).whenComplete((ok, error) -> {
                         if (error == null) {
                             taken.complete(ok);
                         } else {
@@ -142,7 +142,27 @@ final class ClientConnection {
      * outstanding at a time.
      */
     CompletionStage<Optional<ServerEvent>> next() {
-        return inbound.pull();
+        return onCompletingThread(inbound.pull());
+    }
+
+    /**
+     * The same outcome as a plain {@link CompletableFuture}, completed on the thread that
+     * completes {@code stage}. Pekko's javadsl stages are Scala futures seen through
+     * {@code FutureConverters}, which run even non-async callbacks on the common pool; with
+     * fewer than 3 cores that pool has one thread and the JDK starts a new thread for every
+     * callback instead (measured: 6 threads a relayed message). An explicit executor that
+     * runs on the caller's thread keeps the callbacks where the reply arrived.
+     */
+    static <T> CompletableFuture<T> onCompletingThread(CompletionStage<T> stage) {
+        CompletableFuture<T> plain = new CompletableFuture<>();
+        stage.whenCompleteAsync((value, error) -> {
+            if (error == null) {
+                plain.complete(value);
+            } else {
+                plain.completeExceptionally(error);
+            }
+        }, Runnable::run);
+        return plain;
     }
 
     /** Ends the conversation gracefully (close_notify under TLS), cutting it if that takes too long. */
