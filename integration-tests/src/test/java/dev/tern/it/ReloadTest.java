@@ -15,6 +15,7 @@ import java.util.List;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tern.tls.PemEncoding;
@@ -30,15 +31,26 @@ class ReloadTest {
 
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Where the certificate and key files live, as /etc/tern/tls does in production. */
+    private final Path dir = TestDirs.create("reload");
+    private final Path cert = dir.resolve("fullchain.pem");
+    private final Path key = dir.resolve("privkey.pem");
+
+    @AfterEach
+    void removeFiles() {
+        TestDirs.deleteQuietly(dir);
+    }
+
+    /** Tern started with {@code credentials} installed as its certificate and key files. */
+    private TernProcess launchServing(TlsCredentials credentials) throws Exception {
+        install(credentials);
+        return TernProcess.launch(new TernProcess.Options().extra("--tls-cert", cert.toString(), "--tls-key", key.toString()));
+    }
+
     @Test
     void sighupServesTheNewCertificateToNewSessionsWhileAnOpenSessionFinishesItsMail() throws Exception {
-        Path dir = TestDirs.create("reload");
-        Path cert = dir.resolve("fullchain.pem");
-        Path key = dir.resolve("privkey.pem");
         TlsCredentials first = SelfSignedCertificate.generate("first.example.test");
-        install(first, cert, key);
-        try (TernProcess tern = TernProcess.launch(new TernProcess.Options()
-                .extra("--tls-cert", cert.toString(), "--tls-key", key.toString()))) {
+        try (TernProcess tern = launchServing(first)) {
             String user = tern.newUser("reload");
             try (SmtpTranscript open = SmtpTranscript.connect(tern).hello()) {
                 open.startTls();
@@ -46,7 +58,7 @@ class ReloadTest {
                 open.ehlo("client.test");
 
                 TlsCredentials second = SelfSignedCertificate.generate("second.example.test");
-                install(second, cert, key);
+                install(second);
                 hangUp(tern);
                 assertThat(tern.awaitLog("TLS certificate reloaded", RELOAD_TIMEOUT)).as(tern.logTail()).isTrue();
 
@@ -68,20 +80,13 @@ class ReloadTest {
             assertThat(logAfter(tern, "reloading (SIGHUP)")).as("the user db is read again too")
                     .contains("user db " + tern.usersFile() + " loaded");
             assertThat(tern.isAlive()).isTrue();
-        } finally {
-            TestDirs.deleteQuietly(dir);
         }
     }
 
     @Test
     void aBadCertificateOnReloadIsLoggedWithItsFileAndTheOldOneStays() throws Exception {
-        Path dir = TestDirs.create("reload-bad");
-        Path cert = dir.resolve("fullchain.pem");
-        Path key = dir.resolve("privkey.pem");
         TlsCredentials good = SelfSignedCertificate.generate("good.example.test");
-        install(good, cert, key);
-        try (TernProcess tern = TernProcess.launch(new TernProcess.Options()
-                .extra("--tls-cert", cert.toString(), "--tls-key", key.toString()))) {
+        try (TernProcess tern = launchServing(good)) {
             String user = tern.newUser("badreload");
             Files.writeString(cert, "-----BEGIN CERTIFICATE-----\ntruncated by a failed renewal\n", StandardCharsets.US_ASCII);
             hangUp(tern);
@@ -102,18 +107,16 @@ class ReloadTest {
 
             // the renewal is fixed: the next reload takes it
             TlsCredentials renewed = SelfSignedCertificate.generate("renewed.example.test");
-            install(renewed, cert, key);
+            install(renewed);
             hangUp(tern);
             assertThat(tern.awaitLog("TLS certificate reloaded", RELOAD_TIMEOUT)).as(tern.logTail()).isTrue();
             assertThat(fingerprint(TlsClient.servedCertificate("127.0.0.1", tern.smtpsPort())))
                     .isEqualTo(fingerprint(renewed.certificate()));
-        } finally {
-            TestDirs.deleteQuietly(dir);
         }
     }
 
     /** As the ACME deploy hook does: each file written aside and renamed into place. */
-    private static void install(TlsCredentials credentials, Path cert, Path key) throws Exception {
+    private void install(TlsCredentials credentials) throws Exception {
         Path newCert = cert.resolveSibling(".fullchain.pem.new");
         Path newKey = key.resolveSibling(".privkey.pem.new");
         Files.writeString(newCert, PemEncoding.certificates(credentials.chain()), StandardCharsets.US_ASCII);
