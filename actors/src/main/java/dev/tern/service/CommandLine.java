@@ -47,6 +47,7 @@ final class CommandLine {
         MIN_FREE_SPACE(null, "--min-free-space", Kind.VALUE, "min-free-space", "BYTES",
                 "below this free on mail root, spool or queue, MAIL gets 452 4.3.1; 0: off (default 67108864)"),
         PASSWORD_STDIN(null, "--password-stdin", Kind.FLAG, null, null, "user add/passwd: read the password from stdin"),
+        ALL(null, "--all", Kind.FLAG, null, null, "check: print every tern.* setting, not only those differing from the defaults"),
         HELP("-h", "--help", Kind.FLAG, null, null, "show this help"),
         VERSION(null, "--version", Kind.FLAG, null, null, "print the version");
 
@@ -145,6 +146,8 @@ final class CommandLine {
                        ./tern queue list                  queued mail: recipients, attempts, next try, last error
                        ./tern queue flush                 retry all queued mail now (running service)
                        ./tern queue remove ID             delete one queue entry without a bounce
+                       ./tern check [OPTIONS] [--all]     validate the configuration and print the tern.* settings
+                                                          that differ from the built-in defaults (key = value, sorted)
 
                 Options:
                 """);

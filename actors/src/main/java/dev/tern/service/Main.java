@@ -45,6 +45,10 @@ public final class Main {
                 case "user" -> new UserCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()),
                         parsed.has(CommandLine.Option.PASSWORD_STDIN));
                 case "queue" -> new QueueCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()));
+                case "check" -> {
+                    expectWords(words, 1, "check takes no arguments, only options");
+                    yield ConfigCheck.run(parsed, out, err);
+                }
                 default -> throw new UsageException("unknown command '" + command + "' (see ./tern --help)");
             };
         } catch (UsageException e) {
@@ -76,6 +80,8 @@ public final class Main {
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> new Thread(stop, "tern-stop").start());
         }
+        // SIGHUP (systemctl reload): certificate and user db read again, sessions kept (the JVM would exit).
+        Signal.handle(new Signal("HUP"), s -> new Thread(service::reload, "tern-reload").start());
         out.println("ready");
         out.flush();
         try {

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
@@ -34,7 +33,7 @@ import dev.tern.store.NumberedStore;
 import dev.tern.streams.TlsEngines;
 import dev.tern.tls.PemCredentials;
 import dev.tern.tls.SelfSignedCertificate;
-import dev.tern.tls.TlsContexts;
+import dev.tern.tls.ServerTlsContext;
 import dev.tern.tls.TlsCredentialsException;
 import dev.tern.users.UserDirectory;
 
@@ -44,10 +43,15 @@ final class TernService {
     private static final Logger LOG = LoggerFactory.getLogger(TernService.class);
 
     private final ActorSystem<Guardian.Command> system;
+    /** What {@link #reload()} reloads: the certificate and the user db. */
+    private final ServerTlsContext tls;
+    private final UserDirectory users;
     private ControlSocket control;
 
-    private TernService(ActorSystem<Guardian.Command> system) {
+    private TernService(ActorSystem<Guardian.Command> system, ServerTlsContext tls, UserDirectory users) {
         this.system = system;
+        this.tls = tls;
+        this.users = users;
     }
 
     static MailboxStore store(TernSettings settings) {
@@ -65,7 +69,8 @@ final class TernService {
         sweepIncoming(settings.incomingDir());
         PrivateFiles.createDirectories(settings.relay().queueDir());
 
-        Supplier<SSLEngine> tlsEngines = TlsEngines.server(tlsContext(settings));
+        ServerTlsContext tls = tlsContext(settings);
+        Supplier<SSLEngine> tlsEngines = TlsEngines.server(tls::context);
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();
         settings.inbound().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
                 LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.ON_STARTTLS, new CompletableFuture<>())));
@@ -77,7 +82,7 @@ final class TernService {
         UserDirectory users = new UserDirectory(settings.usersFile());
         ActorSystem<Guardian.Command> system = ActorSystem.create(
                 Guardian.create(settings, users, store(settings), tlsEngines, listeners), "tern", settings.config());
-        TernService service = new TernService(system);
+        TernService service = new TernService(system, tls, users);
         service.addDrainTask(settings);
         for (Guardian.ListenerSpec listener : listeners) {
             try {
@@ -106,19 +111,34 @@ final class TernService {
         return service;
     }
 
-    /** The configured certificate, or else the self-signed one in DATA/tls (made on first start). */
-    private static SSLContext tlsContext(TernSettings settings) throws StartupException {
+    /** The configured certificate, or else the self-signed one in DATA/tls (made on first start); read again on reload. */
+    private static ServerTlsContext tlsContext(TernSettings settings) throws StartupException {
+        ServerTlsContext.Source source = settings.tlsCert() != null
+                ? () -> PemCredentials.load(settings.tlsCert(), settings.tlsKey())
+                : () -> {
+                    SelfSignedCertificate selfSigned = SelfSignedCertificate.loadOrGenerate(settings.tlsDir(),
+                            settings.hostname());
+                    LOG.warn("TLS uses a self-signed certificate ({}); clients cannot verify it: give --tls-cert and"
+                            + " --tls-key", selfSigned.reason());
+                    return selfSigned.credentials();
+                };
         try {
-            if (settings.tlsCert() != null) {
-                return TlsContexts.serverContext(PemCredentials.load(settings.tlsCert(), settings.tlsKey()));
-            }
-            SelfSignedCertificate selfSigned = SelfSignedCertificate.loadOrGenerate(settings.tlsDir(), settings.hostname());
-            LOG.warn("TLS uses a self-signed certificate ({}); clients cannot verify it: give --tls-cert and --tls-key",
-                    selfSigned.reason());
-            return TlsContexts.serverContext(selfSigned.credentials());
+            return ServerTlsContext.load(source);
         } catch (TlsCredentialsException e) {
             throw new StartupException("TLS: " + e.getMessage());
         }
+    }
+
+    /**
+     * SIGHUP: the TLS certificate and key are read again (new sessions get them, open ones keep
+     * theirs; a bad file leaves the old certificate in use) and the user db is re-read even if it
+     * looks unchanged. Nothing else restarts, no session is dropped. Aliases (--aliases) do not
+     * exist yet: when they come, their table is re-read here too.
+     */
+    synchronized void reload() {
+        LOG.info("reloading (SIGHUP): TLS certificate and user db");
+        tls.reload();
+        users.reload();
     }
 
     /** Staged files of messages that never got their 250 (the process died mid-transaction). */

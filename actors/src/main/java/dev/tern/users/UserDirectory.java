@@ -39,6 +39,18 @@ public final class UserDirectory {
         if (Objects.equals(version, seen.version())) {
             return seen.db();
         }
+        return read(version, seen);
+    }
+
+    /**
+     * Reads the file now, changed or not (SIGHUP): an edit that kept its size, mtime and inode
+     * (an editor writing in place within one mtime tick) is seen too.
+     */
+    public UserDb reload() {
+        return read(version(), snapshot);
+    }
+
+    private UserDb read(Object version, Snapshot seen) {
         try {
             UserDb db = UserDb.read(file);
             snapshot = new Snapshot(version, db);

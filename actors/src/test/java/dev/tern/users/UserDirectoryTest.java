@@ -92,4 +92,38 @@ class UserDirectoryTest {
 
         assertThat(directory.current()).isSameAs(directory.current());
     }
+
+    @Test
+    void reloadReadsAnInPlaceEditThatLooksUnchanged() throws IOException {
+        Path file = temp.resolve("users");
+        Files.writeString(file, "alice:{PLAIN}a\n");
+        UserDirectory directory = new UserDirectory(file);
+        assertThat(directory.exists("alice")).isTrue();
+        var before = Files.getLastModifiedTime(file);
+        Object inode = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        // an editor writing in place: same inode, same size, and (within one mtime tick) the same mtime
+        Files.writeString(file, "carol:{PLAIN}c\n", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        Files.setLastModifiedTime(file, before);
+        assertThat(Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .isEqualTo(inode);
+        assertThat(directory.exists("carol")).as("a lookup cannot tell the file changed").isFalse();
+
+        assertThat(directory.reload().names()).containsExactly("carol");
+        assertThat(directory.exists("carol")).isTrue();
+        assertThat(directory.exists("alice")).isFalse();
+    }
+
+    @Test
+    void reloadOfAnUnreadableFileKeepsTheUsers() throws IOException {
+        Path file = temp.resolve("users");
+        UserDb.empty().withUser("alice", "{PLAIN}a").write(file);
+        UserDirectory directory = new UserDirectory(file);
+        assertThat(directory.exists("alice")).isTrue();
+
+        Files.delete(file);
+        Files.createDirectory(file); // reading a directory fails
+
+        assertThat(directory.reload().names()).containsExactly("alice");
+    }
 }

@@ -2,6 +2,7 @@ package dev.tern.streams;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
@@ -24,12 +25,36 @@ public final class TlsEngines {
      */
     public static Supplier<SSLEngine> server(SSLContext context) {
         SSLParameters parameters = serverParameters(context);
+        return () -> serverEngine(context, parameters);
+    }
+
+    /**
+     * As {@link #server(SSLContext)}, but each engine comes from the context {@code contexts}
+     * gives at that moment: a context swapped in (a new certificate, on reload) serves every
+     * connection from then on, while engines made before keep theirs.
+     */
+    public static Supplier<SSLEngine> server(Supplier<SSLContext> contexts) {
+        AtomicReference<ServerPolicy> last = new AtomicReference<>();
         return () -> {
-            SSLEngine engine = context.createSSLEngine();
-            engine.setUseClientMode(false); // first: switching modes resets default protocol lists
-            engine.setSSLParameters(parameters);
-            return engine;
+            SSLContext context = contexts.get();
+            ServerPolicy policy = last.get();
+            if (policy == null || policy.context() != context) {
+                policy = new ServerPolicy(context, serverParameters(context));
+                last.set(policy);
+            }
+            return serverEngine(context, policy.parameters());
         };
+    }
+
+    /** The parameters worked out for one context, kept until the context changes. */
+    private record ServerPolicy(SSLContext context, SSLParameters parameters) {
+    }
+
+    private static SSLEngine serverEngine(SSLContext context, SSLParameters parameters) {
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(false); // first: switching modes resets default protocol lists
+        engine.setSSLParameters(parameters);
+        return engine;
     }
 
     /** The server policy as parameters, also for an {@code SSLServerSocket}. */
