@@ -98,18 +98,19 @@ class SubmissionTest {
     @Test
     void msmtpWithAuthLoginDeliversToALocalMailbox() {
         Assumptions.assumeTrue(Exec.onPath("msmtp"), "msmtp is not installed (apt-get install msmtp)");
-        String message = "From: Alice <alice@example.test>\r\nTo: <" + address(bob) + ">\r\n"
-                + "Subject: submitted by msmtp\r\n\r\nHello Bob\r\n";
+        String carol = tern.newUser("carol");
+        String message = "From: Alice <alice@example.test>\r\nTo: <" + address(carol) + ">\r\n"
+                + "Subject: submitted by msmtp\r\n\r\nHello Carol\r\n";
         Exec.Result msmtp = Exec.run(Clients.EXTERNAL_TIMEOUT, message.getBytes(StandardCharsets.US_ASCII), List.of(
                 "msmtp", "--file=/dev/null", "--host=127.0.0.1", "--port=" + submissionPort, "--domain=client.test",
                 "--tls=on", "--tls-starttls=on", "--tls-certcheck=off", "--auth=login", "--user=" + alice,
-                "--passwordeval=echo " + PASSWORD, "--from=alice@example.test", "--timeout=30", address(bob)));
+                "--passwordeval=echo " + PASSWORD, "--from=alice@example.test", "--timeout=30", address(carol)));
 
         assertThat(msmtp.exitCode()).as(msmtp.describe()).isZero();
-        Maildirs.Stored stored = Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), bob));
+        Maildirs.Stored stored = Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), carol));
         assertThat(stored.returnPath()).isEqualTo("<alice@example.test>");
         assertThat(stored.receivedUnfolded()).contains("(authenticated as alice)").contains("with ESMTPSA id ");
-        assertThat(stored.messageLatin1()).contains("Subject: submitted by msmtp\r\n").endsWith("\r\n\r\nHello Bob\r\n");
+        assertThat(stored.messageLatin1()).contains("Subject: submitted by msmtp\r\n").endsWith("\r\n\r\nHello Carol\r\n");
     }
 
     @Test
@@ -160,6 +161,7 @@ class SubmissionTest {
 
     @Test
     void aSenderThatIsNotTheUsersGets553AndTheUsersOwnIsTaken() {
+        String dave = tern.newUser("dave");
         try (SmtpTranscript smtp = authenticatedSession(submissionPort)) {
             smtp.send("MAIL FROM:<" + address(bob) + ">");
             assertThat(smtp.expect("553").lastLine()).isEqualTo(NOT_OWNED + alice);
@@ -168,10 +170,10 @@ class SubmissionTest {
             smtp.send("RCPT TO:<" + address(bob) + ">");
             smtp.expect("503 5.5.1"); // the refused MAIL opened no transaction
             // a sub-address is the user's own
-            smtp.deliver("alice+lists@example.test", List.of(address(bob)), "Subject: sub-address\r\n\r\nx\r\n");
+            smtp.deliver("alice+lists@example.test", List.of(address(dave)), "Subject: sub-address\r\n\r\nx\r\n");
             smtp.quit();
         }
-        Maildirs.Stored stored = Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), bob));
+        Maildirs.Stored stored = Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), dave));
         assertThat(stored.returnPath()).isEqualTo("<alice+lists@example.test>");
     }
 
