@@ -8,6 +8,7 @@ import dev.tern.protocol.SubmissionSenderPolicy.Ownership;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,13 +22,14 @@ class SubmissionDialogueTest {
     private static final String HOST = "mx.tern.test";
     private static final TlsSession TLS = new TlsSession("TLSv1.3", "TLS_AES_128_GCM_SHA256");
     private static final Set<String> DOMAINS = Set.of("tern.test");
-    /** Every user exists except "nobody". */
+    /** Every user exists except "nobody" and names with a "+" (sub-addresses). */
+    private static final Predicate<String> USERS = user -> !user.equals("nobody") && !user.contains("+");
     private static final RecipientPolicy RECIPIENTS = new LocalRecipientPolicy(
-            DOMAINS, user -> !user.equals("nobody"), LocalRecipientPolicy.Relay.DENIED);
+            DOMAINS, USERS, LocalRecipientPolicy.Relay.DENIED);
 
     private static ServerDialogue submission(Ownership ownership) {
         return new ServerDialogue(new SessionSettings(HOST, 10_240_000, 100, 3, SessionSettings.StartTls.OFFERED),
-                RECIPIENTS, new SubmissionSenderPolicy(DOMAINS, user -> !user.equals("nobody"), ownership, "+"),
+                RECIPIENTS, new SubmissionSenderPolicy(DOMAINS, USERS, ownership, "+"),
                 StorageSpace.UNLIMITED);
     }
 
