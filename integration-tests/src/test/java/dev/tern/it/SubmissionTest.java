@@ -45,15 +45,7 @@ class SubmissionTest {
 
     @AfterAll
     static void stop() {
-        try {
-            if (tern != null) {
-                tern.close();
-            }
-        } finally {
-            if (net != null) {
-                net.close();
-            }
-        }
+        FakeInternet.close(tern, net);
     }
 
     /** Greeting, EHLO, STARTTLS, EHLO again, AUTH PLAIN as alice: 235. */
@@ -72,9 +64,7 @@ class SubmissionTest {
 
     @Test
     void swaksAuthenticatesInsideStartTlsAndItsMailReachesTheRemoteMx() {
-        String mx = net.nextAddress();
-        net.mx("remote.test", 10, "mx.remote.test", mx);
-        ScriptedSmtpServer server = net.run(net.smtp(mx));
+        ScriptedSmtpServer server = net.mxServer("remote.test");
 
         Exec.Result swaks = Clients.swaks("127.0.0.1", submissionPort, "alice@example.test", "friend@remote.test",
                 "submitted by swaks", "Hello through the submission port", swaksAuth().toArray(String[]::new));
@@ -145,9 +135,7 @@ class SubmissionTest {
 
     @Test
     void swaksWithoutAuthIsRefusedWith530AndNothingIsQueued() {
-        String mx = net.nextAddress();
-        net.mx("unauth.test", 10, "mx.unauth.test", mx);
-        ScriptedSmtpServer server = net.run(net.smtp(mx));
+        ScriptedSmtpServer server = net.mxServer("unauth.test");
 
         Exec.Result swaks = Clients.swaks("127.0.0.1", submissionPort, "alice@example.test", "friend@unauth.test",
                 "no auth", "x", "--tls");
