@@ -30,6 +30,8 @@ final class CommandLine {
                 "loopback listener that may relay (default 127.0.0.1:2587, [::1]:2587)"),
         SMTPS(null, "--smtps", Kind.REPEATABLE, "smtps", "ADDR:PORT",
                 "implicit-TLS listener, inbound policy unless authenticated (default [::]:4465)"),
+        SUBMISSION(null, "--submission", Kind.REPEATABLE, "submission", "ADDR:PORT",
+                "mail submission listener (RFC 6409): STARTTLS, AUTH before MAIL, then any recipient (default: none)"),
         TLS_CERT(null, "--tls-cert", Kind.VALUE, "tls-cert", "FILE", "PEM certificate chain (default: self-signed in DATA/tls)"),
         TLS_KEY(null, "--tls-key", Kind.VALUE, "tls-key", "FILE", "PEM private key, PKCS#8 or PKCS#1"),
         HOSTNAME(null, "--hostname", Kind.VALUE, "hostname", "NAME", "name in banner, EHLO and Received: (default: machine's name)"),

@@ -26,6 +26,8 @@ import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.RecipientPolicy;
+import dev.tern.protocol.SenderPolicy;
+import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.queue.QueueSpool;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
@@ -61,8 +63,23 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     /** A listener to start, and where to report its bound address. */
     record ListenerSpec(InetSocketAddress address, LocalRecipientPolicy.Relay relay,
-                        SessionSetup.Encryption encryption, CompletableFuture<InetSocketAddress> bound) {
+                        SessionSetup.Encryption encryption, Senders senders, CompletableFuture<InetSocketAddress> bound) {
+        ListenerSpec(InetSocketAddress address, LocalRecipientPolicy.Relay relay, SessionSetup.Encryption encryption,
+                     CompletableFuture<InetSocketAddress> bound) {
+            this(address, relay, encryption, Senders.ANYONE, bound);
+        }
     }
+
+    /** Who may open a mail transaction on a listener. */
+    enum Senders {
+        /** anyone: whether a recipient may be relayed to is the recipient policy's question */
+        ANYONE,
+        /** authenticated users only, as their own addresses where configured (submission, RFC 6409) */
+        AUTHENTICATED
+    }
+
+    /** Sub-addresses as shared/CLI.md's {@code --recipient-delimiter} default: alice+tag@ is alice's. */
+    private static final String SUB_ADDRESS_DELIMITER = "+";
 
     private final ActorContext<Command> context;
     private final ActorRef<Router.Command> router;
@@ -91,7 +108,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             ConnectionAdmission admission = new ConnectionAdmission(settings.connectionLimits());
             for (ListenerSpec spec : listeners) {
                 ServerDialogue dialogue = new ServerDialogue(session,
-                        new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()), space);
+                        new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()),
+                        senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption());
                 ActorRef<SmtpListener.Command> listener = context.spawn(
@@ -101,6 +119,11 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             }
             return new Guardian(context, router, running);
         });
+    }
+
+    private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {
+        return spec.senders() == Senders.ANYONE ? SenderPolicy.ANYONE : new SubmissionSenderPolicy(
+                settings.domains(), users::exists, settings.submission().senders(), SUB_ADDRESS_DELIMITER);
     }
 
     @Override

@@ -78,6 +78,9 @@ final class TernService {
                 LocalRecipientPolicy.Relay.ALLOWED, SessionSetup.Encryption.ON_STARTTLS, new CompletableFuture<>())));
         settings.smtps().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
                 LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.IMPLICIT, new CompletableFuture<>())));
+        settings.submission().listeners().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+                LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.ON_STARTTLS, Guardian.Senders.AUTHENTICATED,
+                new CompletableFuture<>())));
 
         UserDirectory users = new UserDirectory(settings.usersFile());
         ActorSystem<Guardian.Command> system = ActorSystem.create(

@@ -19,6 +19,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
+import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
 
@@ -30,9 +31,21 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
                     List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize,
                     long minFreeSpace, int maxRecipients, int maxErrors, Duration idleTimeout, Duration shutdownGrace,
-                    RelaySettings relay, ConnectionLimits connectionLimits) {
+                    RelaySettings relay, ConnectionLimits connectionLimits, Submission submission) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
+
+    /**
+     * The listener keys, one per listener option. CLI.md: their defaults apply only when none
+     * of them is given at all (command line or config file); once one is, only those named are bound.
+     */
+    static final List<String> LISTENER_KEYS = List.of("inbound", "outbound", "smtps", "submission");
+
+    /**
+     * The mail submission listeners (RFC 6409) and which envelope senders their users may give.
+     */
+    record Submission(List<InetSocketAddress> listeners, SubmissionSenderPolicy.Ownership senders) {
+    }
 
     /** Where the self-signed certificate lives when no --tls-cert is given. */
     Path tlsDir() {
@@ -104,11 +117,11 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             domains.add("localhost");
             domains.add(hostname.toLowerCase(Locale.ROOT));
         }
-        boolean inboundDefault = isBuiltIn(config, "tern.inbound");
-        boolean outboundDefault = isBuiltIn(config, "tern.outbound");
-        List<InetSocketAddress> inbound = listeners("--inbound", tern.getStringList("inbound"), inboundDefault);
-        List<InetSocketAddress> outbound = listeners("--outbound", tern.getStringList("outbound"), outboundDefault);
-        List<InetSocketAddress> smtps = listeners("--smtps", tern.getStringList("smtps"), isBuiltIn(config, "tern.smtps"));
+        boolean listenerDefaults = LISTENER_KEYS.stream().allMatch(key -> isBuiltIn(config, "tern." + key));
+        List<InetSocketAddress> inbound = listeners(config, "inbound", listenerDefaults);
+        List<InetSocketAddress> outbound = listeners(config, "outbound", listenerDefaults);
+        List<InetSocketAddress> smtps = listeners(config, "smtps", listenerDefaults);
+        Submission submission = new Submission(listeners(config, "submission", listenerDefaults), submissionSenders(tern));
         Path tlsCert = derivedPath(tern, "tls-cert", null);
         Path tlsKey = derivedPath(tern, "tls-key", null);
         if ((tlsCert == null) != (tlsKey == null)) {
@@ -126,7 +139,17 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                 smtps, tlsCert, tlsKey, hostname, maxSize, minFree, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
-                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern));
+                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), submission);
+    }
+
+    private static SubmissionSenderPolicy.Ownership submissionSenders(Config tern) throws UsageException {
+        String value = tern.getString("submission-sender");
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "own" -> SubmissionSenderPolicy.Ownership.OWN;
+            case "own-local" -> SubmissionSenderPolicy.Ownership.OWN_LOCAL;
+            case "any" -> SubmissionSenderPolicy.Ownership.ANY;
+            default -> throw new UsageException("tern.submission-sender: '" + value + "' is not own, own-local or any");
+        };
     }
 
     /** {@code max-connections = 0} means: as many as the heap can hold at their worst. */
@@ -144,6 +167,16 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     private static boolean isBuiltIn(Config config, String key) {
         String origin = config.getValue(key).origin().description();
         return origin.contains("application.conf");
+    }
+
+    /** A listener key's addresses; its built-in default counts only while no listener key is set at all. */
+    private static List<InetSocketAddress> listeners(Config config, String key, boolean defaultsApply)
+            throws UsageException {
+        boolean builtIn = isBuiltIn(config, "tern." + key);
+        if (builtIn && !defaultsApply) {
+            return List.of();
+        }
+        return listeners("--" + key, config.getStringList("tern." + key), builtIn);
     }
 
     private static Path derivedPath(Config tern, String key, Path fallback) {

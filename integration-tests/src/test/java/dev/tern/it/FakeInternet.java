@@ -142,6 +142,26 @@ final class FakeInternet implements AutoCloseable {
         return condition.getAsBoolean();
     }
 
+    /** Stops a Tern that relays into this internet, then this internet, even if stopping Tern fails. */
+    static void close(TernProcess tern, FakeInternet net) {
+        try {
+            if (tern != null) {
+                tern.close();
+            }
+        } finally {
+            if (net != null) {
+                net.close();
+            }
+        }
+    }
+
+    /** A domain whose one MX host runs a scripted server (defaults: accepts everything), at a fresh address. */
+    ScriptedSmtpServer mxServer(String domain) {
+        String address = nextAddress();
+        mx(domain, 10, "mx." + domain, address);
+        return run(smtp(address));
+    }
+
     @Override
     public void close() {
         List<AutoCloseable> all = new ArrayList<>(running);

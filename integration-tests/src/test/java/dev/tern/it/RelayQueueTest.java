@@ -43,15 +43,7 @@ class RelayQueueTest {
 
     @AfterAll
     static void stop() {
-        try {
-            if (patient != null) {
-                patient.close();
-            }
-        } finally {
-            if (net != null) {
-                net.close();
-            }
-        }
+        FakeInternet.close(patient, net);
     }
 
     /** Sends one message to a domain whose only MX refuses connections and waits until it is deferred. */

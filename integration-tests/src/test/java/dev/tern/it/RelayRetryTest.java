@@ -37,15 +37,7 @@ class RelayRetryTest {
 
     @AfterAll
     static void stop() {
-        try {
-            if (tern != null) {
-                tern.close();
-            }
-        } finally {
-            if (net != null) {
-                net.close();
-            }
-        }
+        FakeInternet.close(tern, net);
     }
 
     @Test

@@ -38,15 +38,7 @@ class RelayRoutingTest {
 
     @AfterAll
     static void stop() {
-        try {
-            if (tern != null) {
-                tern.close();
-            }
-        } finally {
-            if (net != null) {
-                net.close();
-            }
-        }
+        FakeInternet.close(tern, net);
     }
 
     @Test

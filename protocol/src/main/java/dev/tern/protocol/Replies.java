@@ -53,6 +53,8 @@ public final class Replies {
     public static final SmtpReply AUTH_UNSUPPORTED = SmtpReply.of(504, "5.5.4", "Error: unsupported authentication mechanism");
     public static final SmtpReply ALREADY_AUTHENTICATED = SmtpReply.of(503, "5.5.1", "Error: already authenticated");
     public static final SmtpReply AUTH_DURING_MAIL = SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
+    /** RFC 4954 §6: this listener takes mail only from authenticated users (submission, RFC 6409 §4.3). */
+    public static final SmtpReply AUTH_REQUIRED = SmtpReply.of(530, "5.7.0", "Authentication required");
 
     // Closing the connection (421)
     public static final SmtpReply TOO_MANY_ERRORS = SmtpReply.of(421, "4.7.0", "Error: too many errors, closing connection");
@@ -74,6 +76,11 @@ public final class Replies {
 
     public static SmtpReply badRecipient(String why) {
         return SmtpReply.of(501, "5.1.3", "Bad recipient address syntax: " + why);
+    }
+
+    /** RFC 6409 §6.1: the envelope sender is not the authenticated user's; Postfix's wording. */
+    public static SmtpReply senderNotOwned(String user) {
+        return SmtpReply.of(553, "5.7.1", "Sender address rejected: not owned by user " + user);
     }
 
     public static SmtpReply unsupportedParameter(String name) {

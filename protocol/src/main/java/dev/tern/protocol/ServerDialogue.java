@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The RFC 5321 server state machine: given where a session stands and the next command,
@@ -50,12 +51,20 @@ public final class ServerDialogue {
 
     private final SessionSettings settings;
     private final RecipientPolicy recipients;
+    private final SenderPolicy senders;
     private final StorageSpace space;
 
-    public ServerDialogue(SessionSettings settings, RecipientPolicy recipients, StorageSpace space) {
+    public ServerDialogue(SessionSettings settings, RecipientPolicy recipients, SenderPolicy senders,
+                          StorageSpace space) {
         this.settings = settings;
         this.recipients = recipients;
+        this.senders = senders;
         this.space = space;
+    }
+
+    /** A dialogue that takes mail from any sender, authenticated or not. */
+    public ServerDialogue(SessionSettings settings, RecipientPolicy recipients, StorageSpace space) {
+        this(settings, recipients, SenderPolicy.ANYONE, space);
     }
 
     /** A dialogue that never finds storage low. */
@@ -242,6 +251,10 @@ public final class ServerDialogue {
         }
         if (state.transaction() != null) {
             return reply(state, Replies.NESTED_MAIL);
+        }
+        Optional<SmtpReply> refusal = senders.refusal(mail.from(), state.user());
+        if (refusal.isPresent()) {
+            return reply(state, refusal.get());
         }
         for (Map.Entry<String, String> parameter : mail.parameters().entrySet()) {
             SmtpReply problem = checkMailParameter(state, parameter.getKey(), parameter.getValue());
