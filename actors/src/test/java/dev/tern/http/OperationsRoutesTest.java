@@ -77,14 +77,15 @@ class OperationsRoutesTest {
     @Test
     void metricsAreEveryFamilyInThePrometheusTextFormatCountedAtEachScrape() throws Exception {
         metrics.listener("inbound").connected();
+        metrics.listener("inbound").rejected(550);
 
         HttpResponse<String> first = get("/metrics");
 
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(contentType(first).replace(" ", "")).isEqualTo("text/plain;version=0.0.4;charset=utf-8");
-        assertThat(first.body()).contains("# TYPE tern_smtp_connections counter",
-                "# TYPE tern_smtp_sessions gauge", "# TYPE tern_messages_accepted counter",
-                "# TYPE tern_messages_rejected counter", "# TYPE tern_deliveries counter",
+        assertThat(first.body()).contains("# TYPE tern_smtp_connections_total counter",
+                "# TYPE tern_smtp_sessions gauge", "# TYPE tern_messages_accepted_total counter",
+                "# TYPE tern_messages_rejected_total counter", "# TYPE tern_deliveries_total counter",
                 "# TYPE tern_queue_messages gauge", "# TYPE tern_smtp_data_to_reply_seconds histogram",
                 "# TYPE tern_relay_delivery_seconds histogram", "# TYPE jvm_memory_used_bytes gauge");
         assertThat(Samples.parse(first.body()).value("tern_smtp_connections_total{listener=\"inbound\"}"))

@@ -23,8 +23,16 @@ public final class Samples {
                 continue;
             }
             int space = line.lastIndexOf(' ');
-            values.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            values.put(line.substring(0, space), number(line.substring(space + 1)));
         }
+    }
+
+    private static double number(String value) {
+        return switch (value) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(value);
+        };
     }
 
     public static Samples parse(String text) {
