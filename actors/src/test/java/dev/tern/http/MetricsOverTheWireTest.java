@@ -64,7 +64,7 @@ class MetricsOverTheWireTest {
     }
 
     @Test
-    void aMessageSentOverSmtpShowsInTheScrape() throws Exception {
+    void aMessageSentAndAConnectionRefusedOverSmtpShowInTheScrape() throws Exception {
         TernMetrics metrics = TernMetrics.forService();
         Path mailRoot = Files.createDirectories(temp.resolve("mail"));
         ActorRef<Router.Command> router = testKit.spawn(
@@ -78,7 +78,7 @@ class MetricsOverTheWireTest {
         CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
         testKit.spawn(SmtpListener.create(setup, new InetSocketAddress("127.0.0.1", 0), () -> {
             throw new IllegalStateException("no TLS in this test");
-        }, new ConnectionAdmission(new ConnectionLimits(10, 10, false)), bound));
+        }, new ConnectionAdmission(new ConnectionLimits(1, 1, false)), bound)); // one session at a time
         ServerBinding http = Http.get(testKit.system()).newServerAt("127.0.0.1", 0)
                 .bind(OperationsRoutes.create(metrics, bound::isDone, Autoconfig.of(HOST, Set.of("example.org"),
                         List.of(), List.of(), Autoconfig.ImapServer.parse("", HOST))))
@@ -92,6 +92,10 @@ class MetricsOverTheWireTest {
             SmtpLines smtp = new SmtpLines(socket);
             assertThat(smtp.reply()).startsWith("220 ");
             assertThat(scraper.samples().value("tern_smtp_sessions{listener=\"inbound\"}")).isEqualTo(1);
+            try (Socket second = new Socket("127.0.0.1", smtpPort)) {
+                second.setSoTimeout((int) TIMEOUT.toMillis());
+                assertThat(new SmtpLines(second).reply()).startsWith("421 4.7.0 ");
+            }
             assertThat(smtp.send("EHLO client.example")).startsWith("250 ");
             assertThat(smtp.send("MAIL FROM:<sender@example.net>")).startsWith("250 ");
             assertThat(smtp.send("RCPT TO:<nobody@example.org>")).startsWith("550 5.1.1");
@@ -105,7 +109,8 @@ class MetricsOverTheWireTest {
             assertThat(delivered.count()).isEqualTo(1);
         }
         Samples samples = scraper.samples();
-        assertThat(samples.value("tern_smtp_connections_total{listener=\"inbound\"}")).isEqualTo(1);
+        assertThat(samples.value("tern_smtp_connections_total{listener=\"inbound\"}")).isEqualTo(2);
+        assertThat(samples.value("tern_smtp_connections_refused_total{listener=\"inbound\"}")).isEqualTo(1);
         assertThat(samples.value("tern_messages_accepted_total{listener=\"inbound\"}")).isEqualTo(1);
         assertThat(samples.value("tern_messages_rejected_total{code=\"550\"}")).isEqualTo(1);
         assertThat(samples.value("tern_deliveries_total{kind=\"local\",result=\"delivered\"}")).isEqualTo(1);
