@@ -27,12 +27,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.protocol.SmtpReply;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
+import dev.tern.queue.RecipientStatus;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.MessageReport;
 import dev.tern.streams.client.OutboundMessage;
@@ -199,6 +201,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the queue of " + domain, e);
         }
+        entriesChanged();
     }
 
     @Override
@@ -214,7 +217,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 .onMessage(ExtraConnected.class, this::onExtraConnected)
                 .onMessage(Sent.class, this::onSent)
                 .onMessage(BounceAnswered.class, this::onBounceAnswered)
-                .onSignal(PostStop.class, signal -> closeSessions())
+                .onSignal(PostStop.class, signal -> {
+                    relay.metrics().queued(domain, 0); // a successor, if any, counts them again
+                    return closeSessions();
+                })
                 .onSignal(PreRestart.class, signal -> closeSessions())
                 .build();
     }
@@ -233,6 +239,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 attempt.work.add(entry.id()); // rides the attempt in progress, on a session already open
             }
         }
+        entriesChanged();
         if (state instanceof Attempting attempt) {
             attempt.sessions.stream().findFirst().ifPresent(session -> openExtraSessions(attempt, session));
         } else {
@@ -416,6 +423,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             for (MailAddress recipient : sent.recipients()) {
                 SmtpReply reply = sent.report().replies().get(recipient);
                 entry = recordReply(entry, recipient, reply, session, now);
+                countOutcome(entry, recipient, now);
             }
             store(entry); // an earlier attempt's replies count too: the server has the message
             if (state == sent.attempt()) {
@@ -430,6 +438,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         for (MailAddress recipient : sent.recipients()) {
             entry = defer(entry, recipient, failure, remoteMta, now);
             logRecipient(entry, recipient, session.relayName(), "deferred", failure.diagnostic());
+            countOutcome(entry, recipient, now);
         }
         store(entry);
         session.client().abort();
@@ -499,6 +508,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                     entry = defer(entry, recipient.address(), failure, null, now);
                     logRecipient(entry, recipient.address(), "none", "deferred", failure.diagnostic());
                 }
+                countOutcome(entry, recipient.address(), now);
             }
             store(entry);
         }
@@ -540,6 +550,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     /** Writes an entry's new state; an entry whose recipients are all final leaves the queue. */
     private void store(QueueEntry entry) {
         entries.put(entry.id(), entry);
+        entriesChanged();
         if (entry.isComplete()) {
             finish(entry);
             return;
@@ -560,6 +571,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 }
                 relay.spool().remove(entry);
                 entries.remove(entry.id());
+                entriesChanged();
                 return;
             }
             relay.spool().update(entry); // the final states are durable before the bounce leaves
@@ -619,6 +631,23 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             throw new UncheckedIOException("cannot remove queue entry " + entry.id(), e);
         }
         entries.remove(entry.id());
+        entriesChanged();
+    }
+
+    /** {@code tern_queue_messages}: this domain's entries, delivered ones awaiting their bounce included. */
+    private void entriesChanged() {
+        relay.metrics().queued(domain, entries.size());
+    }
+
+    /** {@code tern_deliveries_total{kind="remote"}} by where the recipient now stands, after an attempt. */
+    private void countOutcome(QueueEntry entry, MailAddress recipient, Instant now) {
+        RecipientStatus status = entry.recipient(recipient).status();
+        TernMetrics.RemoteOutcome outcome = switch (status) {
+            case DELIVERED -> TernMetrics.RemoteOutcome.DELIVERED;
+            case FAILED -> TernMetrics.RemoteOutcome.BOUNCED;
+            case PENDING, DEFERRED -> TernMetrics.RemoteOutcome.DEFERRED;
+        };
+        relay.metrics().remote(outcome, Duration.between(entry.arrival(), now));
     }
 
     private List<PendingBounce> bouncesFor(String entryId) {

@@ -11,6 +11,7 @@ import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
 
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.queue.QueueSpool;
@@ -24,8 +25,18 @@ import dev.tern.queue.QueueSpool;
  *                    domain), or empty when there is nowhere (an unknown local user)
  * @param incomingDir where bounces are staged before the router stores them
  * @param dispatcher  relays wait on spool fsyncs, so they run on blocking-I/O threads
+ * @param metrics     where relays count remote outcomes and their queue entries
  */
 public record RelayContext(RelaySettings settings, QueueSpool spool, MxResolver resolver, SSLContext tlsContext,
                            ActorRef<BounceDelivery.Store> bounces, Function<MailAddress, Optional<Recipient.Route>> bounceRoute,
-                           Path incomingDir, Clock clock, RandomGenerator random, Props dispatcher) {
+                           Path incomingDir, Clock clock, RandomGenerator random, Props dispatcher,
+                           TernMetrics metrics) {
+
+    /** Counting into metrics of their own, which nothing exports (tests). */
+    public RelayContext(RelaySettings settings, QueueSpool spool, MxResolver resolver, SSLContext tlsContext,
+                        ActorRef<BounceDelivery.Store> bounces, Function<MailAddress, Optional<Recipient.Route>> bounceRoute,
+                        Path incomingDir, Clock clock, RandomGenerator random, Props dispatcher) {
+        this(settings, spool, resolver, tlsContext, bounces, bounceRoute, incomingDir, clock, random, dispatcher,
+                new TernMetrics());
+    }
 }

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.Routers;
 
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
@@ -117,6 +118,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     private final ActorContext<Command> context;
     private final MailboxStore store;
+    private final TernMetrics metrics;
     private final ActorRef<MailboxWriter.Result> writerReports;
     private final ActorRef<QueueWriter.Result> queueReports;
     private final ActorRef<QueueWriter.Command> queueWriters;
@@ -127,10 +129,11 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final Map<String, ActorRef<MailboxWriter.Command>> writers = new HashMap<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
 
-    private Router(ActorContext<Command> context, MailboxStore store, Remote remote) {
+    private Router(ActorContext<Command> context, MailboxStore store, Remote remote, TernMetrics metrics) {
         super(context);
         this.context = context;
         this.store = store;
+        this.metrics = metrics;
         this.writerReports = context.messageAdapter(MailboxWriter.Result.class, WriterReport::new);
         this.queueReports = context.messageAdapter(QueueWriter.Result.class, QueueReport::new);
         this.bounceOutcomes = context.messageAdapter(Outcome.class, BounceOutcome::new);
@@ -149,11 +152,16 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     /** A router for local mailboxes only: remote recipients are refused (tests, and a relay-less setup). */
     public static Behavior<Command> create(MailboxStore store) {
-        return Behaviors.setup(context -> new Router(context, store, null));
+        return create(store, null, new TernMetrics());
     }
 
     public static Behavior<Command> create(MailboxStore store, Remote remote) {
-        return Behaviors.setup(context -> new Router(context, store, remote));
+        return create(store, remote, new TernMetrics());
+    }
+
+    /** @param metrics counts the local copies stored ({@code tern_deliveries_total{kind="local"}}) */
+    public static Behavior<Command> create(MailboxStore store, Remote remote, TernMetrics metrics) {
+        return Behaviors.setup(context -> new Router(context, store, remote, metrics));
     }
 
     @Override
@@ -236,6 +244,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         inFlight.remove(messageId);
         ActorRef<Outcome> replyTo = now.request().replyTo();
         if (now.failure() == null) {
+            metrics.localDelivered(now.stored().size()); // copies that stay: none is retracted now
             logQueued(now.request().envelope(), now.queued());
             replyTo.tell(new Stored(messageId));
             if (!now.queued().isEmpty()) {

@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
@@ -61,12 +62,16 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     record ToRelays(Relays.Command command) implements Command {
     }
 
-    /** A listener to start, and where to report its bound address. */
-    record ListenerSpec(InetSocketAddress address, LocalRecipientPolicy.Relay relay,
+    /**
+     * A listener to start, and where to report its bound address.
+     *
+     * @param name the listener's kind, its {@code listener} label in the metrics: inbound, outbound, smtps, submission
+     */
+    record ListenerSpec(String name, InetSocketAddress address, LocalRecipientPolicy.Relay relay,
                         SessionSetup.Encryption encryption, Senders senders, CompletableFuture<InetSocketAddress> bound) {
-        ListenerSpec(InetSocketAddress address, LocalRecipientPolicy.Relay relay, SessionSetup.Encryption encryption,
-                     CompletableFuture<InetSocketAddress> bound) {
-            this(address, relay, encryption, Senders.ANYONE, bound);
+        ListenerSpec(String name, InetSocketAddress address, LocalRecipientPolicy.Relay relay,
+                     SessionSetup.Encryption encryption, CompletableFuture<InetSocketAddress> bound) {
+            this(name, address, relay, encryption, Senders.ANYONE, bound);
         }
     }
 
@@ -95,9 +100,11 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     }
 
     static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
-                                    Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners) {
+                                    Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners,
+                                    TernMetrics metrics) {
         return Behaviors.setup(context -> {
-            ActorRef<Router.Command> router = context.spawn(Router.create(store, remote(settings, users)), "router");
+            ActorRef<Router.Command> router = context.spawn(
+                    Router.create(store, remote(settings, users, metrics), metrics), "router");
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
@@ -111,7 +118,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                         new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()),
                         senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
-                        settings.idleTimeout(), Clock.systemUTC(), spec.encryption());
+                        settings.idleTimeout(), Clock.systemUTC(), spec.encryption(),
+                        metrics.listener(spec.name()));
                 ActorRef<SmtpListener.Command> listener = context.spawn(
                         SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
                 context.watch(listener);
@@ -152,7 +160,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     }
 
     /** Relaying: the spool, its writers, and the relays with what they need to deliver and bounce. */
-    private static Router.Remote remote(TernSettings settings, UserDirectory users) {
+    private static Router.Remote remote(TernSettings settings, UserDirectory users, TernMetrics metrics) {
         RelaySettings relay = settings.relay();
         QueueSpool spool = new QueueSpool(relay.queueDir());
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
@@ -167,7 +175,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         return new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()),
                 bounces -> Relays.create(new RelayContext(relay, spool, resolver, OpportunisticTls.context(),
                         bounces, bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
-                        DispatcherSelector.blocking())));
+                        DispatcherSelector.blocking(), metrics)));
     }
 
     /** Answers once it has heard {@code remaining} times. */

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLEngine;
@@ -21,10 +22,14 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tern.files.PrivateFiles;
+import dev.tern.http.Autoconfig;
+import dev.tern.http.OperationsRoutes;
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.session.SessionSetup;
 import dev.tern.store.MailboxStore;
@@ -43,13 +48,23 @@ final class TernService {
     private static final Logger LOG = LoggerFactory.getLogger(TernService.class);
 
     private final ActorSystem<Guardian.Command> system;
+    private final TernSettings settings;
+    private final List<Guardian.ListenerSpec> listeners;
+    private final TernMetrics metrics;
+    /** Every listener is bound and the service is not stopping: what /healthz reports. */
+    private final AtomicBoolean ready = new AtomicBoolean();
     /** What {@link #reload()} reloads: the certificate and the user db. */
     private final ServerTlsContext tls;
     private final UserDirectory users;
     private ControlSocket control;
 
-    private TernService(ActorSystem<Guardian.Command> system, ServerTlsContext tls, UserDirectory users) {
+    private TernService(ActorSystem<Guardian.Command> system, TernSettings settings,
+                        List<Guardian.ListenerSpec> listeners, TernMetrics metrics, ServerTlsContext tls,
+                        UserDirectory users) {
         this.system = system;
+        this.settings = settings;
+        this.listeners = listeners;
+        this.metrics = metrics;
         this.tls = tls;
         this.users = users;
     }
@@ -72,20 +87,22 @@ final class TernService {
         ServerTlsContext tls = tlsContext(settings);
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tls::context);
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();
-        settings.inbound().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+        settings.inbound().forEach(address -> listeners.add(new Guardian.ListenerSpec("inbound", address,
                 LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.ON_STARTTLS, new CompletableFuture<>())));
-        settings.outbound().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+        settings.outbound().forEach(address -> listeners.add(new Guardian.ListenerSpec("outbound", address,
                 LocalRecipientPolicy.Relay.ALLOWED, SessionSetup.Encryption.ON_STARTTLS, new CompletableFuture<>())));
-        settings.smtps().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
+        settings.smtps().forEach(address -> listeners.add(new Guardian.ListenerSpec("smtps", address,
                 LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.IMPLICIT, new CompletableFuture<>())));
-        settings.submission().listeners().forEach(address -> listeners.add(new Guardian.ListenerSpec(address,
-                LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.ON_STARTTLS, Guardian.Senders.AUTHENTICATED,
-                new CompletableFuture<>())));
+        settings.submission().listeners().forEach(address -> listeners.add(new Guardian.ListenerSpec("submission",
+                address, LocalRecipientPolicy.Relay.DENIED, SessionSetup.Encryption.ON_STARTTLS,
+                Guardian.Senders.AUTHENTICATED, new CompletableFuture<>())));
 
         UserDirectory users = new UserDirectory(settings.usersFile());
+        TernMetrics metrics = TernMetrics.forService();
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), tlsEngines, listeners), "tern", settings.config());
-        TernService service = new TernService(system, tls, users);
+                Guardian.create(settings, users, store(settings), tlsEngines, listeners, metrics), "tern",
+                settings.config());
+        TernService service = new TernService(system, settings, listeners, metrics, tls, users);
         service.addDrainTask(settings);
         for (Guardian.ListenerSpec listener : listeners) {
             try {
@@ -103,6 +120,11 @@ final class TernService {
             system.terminate();
             throw new StartupException("control socket: " + e.getMessage());
         }
+        service.ready.set(true);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "not-ready", () -> {
+            service.ready.set(false); // /healthz says 503 while the service drains
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "control-socket",
                 () -> {
                     service.control.close();
@@ -112,6 +134,21 @@ final class TernService {
                 settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(), settings.usersFile(),
                 settings.relay().queueDir());
         return service;
+    }
+
+    /**
+     * {@code GET /metrics}, {@code /healthz} and Thunderbird's autoconfig, for the {@code --http}
+     * listeners to mount. The autoconfig names the submission and smtps listeners by the ports
+     * they bound (their configured ones until then).
+     */
+    Route operationsRoutes() {
+        return OperationsRoutes.create(metrics, ready::get, Autoconfig.of(settings.hostname(), settings.domains(),
+                boundAddresses("submission"), boundAddresses("smtps"), settings.imapServer()));
+    }
+
+    private List<InetSocketAddress> boundAddresses(String listenerName) {
+        return listeners.stream().filter(listener -> listener.name().equals(listenerName))
+                .map(listener -> listener.bound().getNow(listener.address())).toList();
     }
 
     /** The configured certificate, or else the self-signed one in DATA/tls (made on first start); read again on reload. */

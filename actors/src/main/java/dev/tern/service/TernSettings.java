@@ -19,6 +19,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
+import dev.tern.http.Autoconfig;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
@@ -54,6 +55,11 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
 
     Path incomingDir() {
         return dataDir.resolve("spool").resolve("incoming");
+    }
+
+    /** The IMAP server Thunderbird's autoconfig names ({@code tern.autoconfig.imap-host}, checked at load). */
+    Autoconfig.ImapServer imapServer() {
+        return Autoconfig.ImapServer.parse(config.getString(Autoconfig.IMAP_HOST_KEY), hostname);
     }
 
     static TernSettings load(CommandLine.Parsed parsed) throws UsageException {
@@ -132,6 +138,11 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                 throw new UsageException("--outbound: " + ListenAddress.format(address)
                         + " is not a loopback address; the relaying listener only binds 127.0.0.0/8 or ::1");
             }
+        }
+        try {
+            Autoconfig.ImapServer.parse(config.getString(Autoconfig.IMAP_HOST_KEY), hostname);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(Autoconfig.IMAP_HOST_KEY + ": " + e.getMessage());
         }
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");

@@ -6,6 +6,8 @@ import java.time.Duration;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
+import dev.tern.metrics.ListenerMetrics;
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
 import dev.tern.router.Router;
@@ -13,11 +15,19 @@ import dev.tern.users.Authenticator;
 
 /**
  * What every session of one listener shares: its dialogue (with the listener's relay
- * policy), limits, where messages are staged and where they go.
+ * policy), limits, where messages are staged and where they go, and what it counts in.
  */
 public record SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
                            ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
-                           Clock clock, Encryption encryption) {
+                           Clock clock, Encryption encryption, ListenerMetrics metrics) {
+
+    /** Counting into metrics of its own, which nothing exports (tests). */
+    public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
+                        ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
+                        Clock clock, Encryption encryption) {
+        this(dialogue, settings, router, authenticator, incomingDir, idleTimeout, clock, encryption,
+                new TernMetrics().listener("unexported"));
+    }
 
     /** When a session's connection gets encrypted. */
     public enum Encryption {

@@ -137,6 +137,7 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
 
     private Behavior<Command> onAccepted(Accepted accepted) {
         Tcp.IncomingConnection connection = accepted.connection();
+        setup.metrics().connected();
         if (drainedReplyTo != null) {
             connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
             return this;
@@ -145,6 +146,7 @@ public final class SmtpListener extends AbstractBehavior<SmtpListener.Command> {
         SmtpReply refusal = admission.admit(client);
         if (refusal != null) {
             context.getLog().warn("client {} refused: {}", connection.remoteAddress(), refusal);
+            setup.metrics().refused();
             // RFC 5321 §3.1: a server that will not serve may answer the connection with 421.
             connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(),
                     Source.single(ByteString.fromArrayUnsafe(refusal.toBytes()))), materializer);

@@ -102,8 +102,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     /**
      * The router stores the staged message; nothing more is read until it answers. Until
      * then the staged file is the router's: a session that stops meanwhile leaves it be.
+     *
+     * @param finalDotNanos when the message's final dot was read ({@link System#nanoTime()})
      */
-    private record Storing(String messageId, StagedMessage staged) implements Mode {
+    private record Storing(String messageId, StagedMessage staged, long finalDotNanos) implements Mode {
     }
 
     /** STARTTLS is answered, or the connection began in TLS: the handshake comes next. */
@@ -161,6 +163,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     public static Behavior<Command> create(SessionSetup setup, ConnectionPort connection, InetSocketAddress peer) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             SmtpSession session = new SmtpSession(context, timers, setup, connection, peer);
+            setup.metrics().sessionOpened(); // closed in onStop, which every session reaches
             ActorRef<SessionInput> inputs = context.messageAdapter(SessionInput.class, FromConnection::new);
             connection.open(inputs::tell);
             connection.requestInput();
@@ -253,8 +256,13 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         if (state.auth() != null) {
             step = dialogue.onAuthResponse(state, text == null ? "*" : text);
         } else {
-            step = dialogue.onCommand(state, text == null
-                    ? new SmtpCommand.Invalid(Replies.LINE_TOO_LONG) : CommandParser.parse(text));
+            SmtpCommand command = text == null
+                    ? new SmtpCommand.Invalid(Replies.LINE_TOO_LONG) : CommandParser.parse(text);
+            step = dialogue.onCommand(state, command);
+            if (command instanceof SmtpCommand.Mail || command instanceof SmtpCommand.Rcpt
+                    || command instanceof SmtpCommand.Data) {
+                step.replies().forEach(this::countIfRejection);
+            }
         }
         state = step.state();
         switch (step.action()) {
@@ -298,6 +306,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             }
             state = state.afterMessage();
             reply(Replies.STORAGE_FAILED);
+            countIfRejection(Replies.STORAGE_FAILED);
             return;
         }
         mode = new ReceivingData(messageId, new DataPhase(setup.settings().maxMessageSize()), staging, false);
@@ -323,6 +332,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private void endData(ReceivingData message) {
+        long finalDot = System.nanoTime();
         SmtpReply refusal = message.data().refusal();
         if (refusal == null && !message.stagingFailed()) {
             try {
@@ -330,7 +340,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
                 Transaction transaction = state.transaction();
                 Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients());
                 setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
-                mode = new Storing(message.messageId(), staged);
+                mode = new Storing(message.messageId(), staged, finalDot);
                 timers.cancel(IdleTimeout.INSTANCE);
                 return;
             } catch (IOException e) {
@@ -374,6 +384,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         }
         deleteStaged(storing.staged());
         if (outcome.outcome() instanceof Router.Stored) {
+            setup.metrics().accepted(System.nanoTime() - storing.finalDotNanos());
             finishMessage(Replies.queued(storing.messageId()));
         } else {
             finishMessage(Replies.STORAGE_FAILED);
@@ -383,6 +394,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private void finishMessage(SmtpReply reply) {
+        countIfRejection(reply);
         state = state.afterMessage();
         mode = new Commands();
         reply(reply);
@@ -421,6 +433,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         // Closing the reply side closes the connection once the last reply is written; failing
         // the input side instead would abort it and could drop that reply (the 221 to QUIT).
         connection.close();
+        setup.metrics().sessionClosed();
         return this;
     }
 
@@ -441,6 +454,17 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             Files.deleteIfExists(staged.file());
         } catch (IOException e) {
             context.getLog().warn("cannot remove staged {}: {}", staged.file(), e.toString());
+        }
+    }
+
+    /**
+     * {@code tern_messages_rejected_total}: the 4xx and 5xx replies to MAIL, RCPT and DATA and
+     * at a message's end. Lines the parser cannot read (500, 501) are protocol errors, not
+     * rejections, and are not counted, nor are refusals of HELO, AUTH or STARTTLS.
+     */
+    private void countIfRejection(SmtpReply reply) {
+        if (!reply.isPositive()) {
+            setup.metrics().rejected(reply.code());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.tern.architecture;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
@@ -40,9 +42,9 @@ class ArchitectureTest {
     }
 
     /** The packages of the actors module, top floor first: mail flows downwards. */
-    private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.session..", "dev.tern.users..",
-            "dev.tern.tls..", "dev.tern.router..", "dev.tern.relay..", "dev.tern.queue..", "dev.tern.store..",
-            "dev.tern.files.."};
+    private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
+            "dev.tern.users..", "dev.tern.tls..", "dev.tern.router..", "dev.tern.relay..", "dev.tern.queue..",
+            "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
     static final ArchRule protocolIsPureSmtp = noClasses().that().resideInAPackage("dev.tern.protocol..")
@@ -62,16 +64,24 @@ class ArchitectureTest {
             .because("supervision <- actors: failure classification knows nothing of who fails");
 
     @ArchTest
+    static final ArchRule metricsStandAlone = noClasses().that().resideInAPackage("dev.tern.metrics..")
+            .should().dependOnClassesThat(resideInAPackage("dev.tern..")
+                    .and(resideOutsideOfPackage("dev.tern.metrics..")))
+            .because("every floor counts into metrics, so metrics/ knows none of them: it is handed plain values");
+
+    @ArchTest
     static final ArchRule noPackageCycles = slices().matching("dev.tern.(**)").should().beFreeOfCycles();
 
     /**
-     * The floors of the actors module, as mail flows: service, then listener and session
-     * (with the users and TLS credentials they consult), router, relay, queue, store, and
-     * the file helpers everything may use.
+     * The floors of the actors module, as mail flows: service (with the HTTP routes it
+     * mounts), then listener and session (with the users and TLS credentials they consult),
+     * router, relay, queue, store, and the file helpers everything may use; metrics at the
+     * bottom, counted into from the floors where events happen.
      */
     @ArchTest
     static final ArchRule actorPackagesAreFloors = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("service").definedBy("dev.tern.service..")
+            .layer("http").definedBy("dev.tern.http..")
             .layer("session").definedBy("dev.tern.session..")
             .layer("users").definedBy("dev.tern.users..")
             .layer("tls").definedBy("dev.tern.tls..")
@@ -80,7 +90,9 @@ class ArchitectureTest {
             .layer("queue").definedBy("dev.tern.queue..")
             .layer("store").definedBy("dev.tern.store..")
             .layer("files").definedBy("dev.tern.files..")
+            .layer("metrics").definedBy("dev.tern.metrics..")
             .whereLayer("service").mayNotBeAccessedByAnyLayer()
+            .whereLayer("http").mayOnlyBeAccessedByLayers("service")
             .whereLayer("session").mayOnlyBeAccessedByLayers("service")
             .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session")
             .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session")
@@ -89,7 +101,8 @@ class ArchitectureTest {
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "session", "router", "relay")
             .whereLayer("store").mayOnlyBeAccessedByLayers("service", "session", "router", "relay", "queue")
             .whereLayer("files").mayOnlyBeAccessedByLayers("service", "session", "users", "tls", "router", "relay",
-                    "queue", "store");
+                    "queue", "store")
+            .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
 
     @ArchTest
     static final ArchRule oneActorStyle = noClasses().should().callMethodWhere(DescribedPredicate.describe(

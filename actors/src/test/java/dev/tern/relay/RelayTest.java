@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.metrics.Samples;
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
@@ -287,6 +289,34 @@ class RelayTest {
         assertThat(server.awaitTransactions(1, Duration.ofSeconds(10))).hasSize(1);
     }
 
+    @Test
+    void eachRecipientsOutcomeIsCountedAndTheQueueGaugeFollowsTheRelaysEntries() throws Exception {
+        ScriptedSmtpServer server = server(ScriptedSmtpServer.builder()
+                .rcptReply("carol@[127.0.0.1]", "550 5.1.1 no such user")
+                .rcptReply("dave@[127.0.0.1]", "451 4.3.0 try later"));
+        TernMetrics metrics = new TernMetrics();
+        QueueEntry entry = enqueue("bob@" + DOMAIN, "carol@" + DOMAIN, "dave@" + DOMAIN);
+
+        // dave's retry is an hour away: one attempt, and the entry stays queued for him
+        ActorRef<Relay.Command> relay = start(server, new BackoffCurve(Duration.ofHours(1), Duration.ofHours(1), 0),
+                Duration.ofDays(5), metrics);
+
+        String remote = "tern_deliveries_total{kind=\"remote\",result=";
+        awaitTrue(() -> Samples.scrape(metrics).value(remote + "\"deferred\"}") == 1, "dave's deferral is counted");
+        Samples samples = Samples.scrape(metrics);
+        assertThat(samples.value(remote + "\"delivered\"}")).isEqualTo(1);
+        assertThat(samples.value(remote + "\"bounced\"}")).isEqualTo(1);
+        assertThat(samples.value("tern_relay_delivery_seconds_count{result=\"delivered\"}")).isEqualTo(1);
+        assertThat(samples.value("tern_relay_delivery_seconds_count{result=\"bounced\"}")).isEqualTo(1);
+        assertThat(samples.value("tern_queue_messages")).isEqualTo(1);
+        assertThat(spool.find(entry.id())).as("still queued for dave").isPresent();
+
+        testKit.stop(relay);
+        relays.remove(relay);
+        awaitTrue(() -> Samples.scrape(metrics).value("tern_queue_messages") == 0,
+                "a stopped relay's entries leave the gauge (its successor counts them again)");
+    }
+
     private ScriptedSmtpServer server(ScriptedSmtpServer.Builder builder) throws IOException {
         ScriptedSmtpServer server = builder.bind("127.0.0.1").start();
         servers.add(server);
@@ -298,13 +328,23 @@ class RelayTest {
     }
 
     private ActorRef<Relay.Command> start(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime) {
+        return start(server, curve, lifetime, new TernMetrics());
+    }
+
+    private ActorRef<Relay.Command> start(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime,
+                                          TernMetrics metrics) {
         ActorRef<Relay.Command> relay = testKit.spawn(RelaySupervision.supervise(
-                Relay.create(DOMAIN, context(server, curve, lifetime), null), curve));
+                Relay.create(DOMAIN, context(server, curve, lifetime, metrics), null), curve));
         relays.add(relay);
         return relay;
     }
 
     private RelayContext context(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime) {
+        return context(server, curve, lifetime, new TernMetrics());
+    }
+
+    private RelayContext context(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime,
+                                 TernMetrics metrics) {
         RelaySettings settings = new RelaySettings(List.of(), server.port(), TlsPolicy.OPPORTUNISTIC, spool.dir(), curve,
                 lifetime, 2, 100, Duration.ofSeconds(2), FAST, "tern.test");
         // address-literal domains need no DNS; the resolver points at a silent loopback port all the same
@@ -315,7 +355,7 @@ class RelayTest {
                 address -> address.domain().equals("local.test")
                         ? Optional.of(new Recipient.LocalMailbox(address.localPart()))
                         : Optional.of(new Recipient.RemoteDomain(address.domain())),
-                incoming, Clock.systemUTC(), new Random(7), Props.empty());
+                incoming, Clock.systemUTC(), new Random(7), Props.empty(), metrics);
     }
 
     private QueueEntry enqueue(String... recipients) throws IOException {

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.metrics.Samples;
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
@@ -94,7 +96,11 @@ class RouterTest {
     }
 
     private Router.Outcome deliver(MailboxStore store, Envelope envelope) {
-        ActorRef<Router.Command> router = testKit.spawn(Router.create(store));
+        return deliver(store, envelope, new TernMetrics());
+    }
+
+    private Router.Outcome deliver(MailboxStore store, Envelope envelope, TernMetrics metrics) {
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(store, null, metrics));
         TestProbe<Router.Outcome> outcomes = testKit.createTestProbe();
         router.tell(new Router.Deliver(envelope, staged, outcomes.getRef()));
         Router.Outcome outcome = outcomes.receiveMessage(TIMEOUT);
@@ -383,5 +389,33 @@ class RouterTest {
             assertThat(inNew(user)).as("%s's copy retracted", user).isEmpty();
             return null;
         });
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    private static final String LOCAL_DELIVERED = "tern_deliveries_total{kind=\"local\",result=\"delivered\"}";
+
+    @Test
+    void eachMailboxCopyStoredCountsAsOneLocalDelivery() throws Exception {
+        TernMetrics metrics = new TernMetrics();
+
+        Router.Outcome outcome = deliver(maildir, envelope(local("alice@example.org"), local("bob@example.org"),
+                local("alice@other.example")), metrics);
+
+        assertThat(outcome).isInstanceOf(Router.Stored.class);
+        assertThat(inNew("alice")).hasSize(1);
+        assertThat(inNew("bob")).hasSize(1);
+        assertThat(Samples.scrape(metrics).value(LOCAL_DELIVERED)).as("one copy per mailbox").isEqualTo(2);
+    }
+
+    @Test
+    void copiesRetractedBecauseAnotherFailedAreNoDeliveries() {
+        TernMetrics metrics = new TernMetrics();
+
+        Router.Outcome outcome = deliver(new ScriptedStore(maildir, "bob", null, null),
+                envelope(local("alice@example.org"), local("bob@example.org")), metrics);
+
+        assertThat(outcome).isInstanceOf(Router.NotStored.class);
+        assertThat(Samples.scrape(metrics).value(LOCAL_DELIVERED)).isZero();
     }
 }

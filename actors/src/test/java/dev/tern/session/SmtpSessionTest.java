@@ -31,6 +31,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.metrics.ListenerMetrics;
+import dev.tern.metrics.Samples;
+import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
@@ -221,12 +224,17 @@ class SmtpSessionTest {
 
     private ActorRef<SmtpSession.Command> session(Duration idleTimeout, ActorRef<Router.Command> routerRef)
             throws InterruptedException {
+        return session(idleTimeout, routerRef, new TernMetrics().listener("unexported"));
+    }
+
+    private ActorRef<SmtpSession.Command> session(Duration idleTimeout, ActorRef<Router.Command> routerRef,
+                                                  ListenerMetrics metrics) throws InterruptedException {
         Set<String> users = Set.of("alice", "bob", "postmaster");
         LocalRecipientPolicy policy = new LocalRecipientPolicy(Set.of("example.org"), users::contains,
                 LocalRecipientPolicy.Relay.DENIED);
         SessionSetup setup = new SessionSetup(new ServerDialogue(SETTINGS, policy), SETTINGS, routerRef,
                 authenticator.getRef(), incoming, idleTimeout, Clock.fixed(NOW, ZoneOffset.UTC),
-                SessionSetup.Encryption.ON_STARTTLS);
+                SessionSetup.Encryption.ON_STARTTLS, metrics);
         ActorRef<SmtpSession.Command> session = testKit.spawn(SmtpSession.create(setup, channel, PEER));
         channel.awaitEndsWith(GREETING, TIMEOUT);
         return session;
@@ -760,5 +768,69 @@ class SmtpSessionTest {
         channel.awaitClosed(TIMEOUT);
         assertThat(channel.text()).endsWith(replies(Replies.queued(id), Replies.IDLE_TIMEOUT));
         watcher.expectTerminated(session, TIMEOUT);
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    /** A session counting as {@code listener="inbound"}, beside an outbound listener that must count nothing. */
+    private ActorRef<SmtpSession.Command> countedSession(TernMetrics metrics) throws InterruptedException {
+        metrics.listener("outbound");
+        return session(Duration.ofMinutes(5), router.getRef(), metrics.listener("inbound"));
+    }
+
+    /** A message up to its dot, and the router's answer. */
+    private void transaction(ActorRef<SmtpSession.Command> session, boolean stored) throws Exception {
+        Submitted submitted = submitMessage(session, "Subject: counted", "", "body", ".");
+        String id = submitted.deliver().envelope().messageId();
+        submitted.deliver().replyTo().tell(stored ? new Router.Stored(id) : new Router.NotStored(id, "disk on fire"));
+        submitted.handled().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anAcceptedMessageCountsForItsListenerAndIsTimedFromItsFinalDot() throws Exception {
+        TernMetrics metrics = new TernMetrics();
+        ActorRef<SmtpSession.Command> session = countedSession(metrics);
+
+        transaction(session, true);
+
+        assertThat(channel.text()).contains("250 2.0.0 Ok: queued as ");
+        Samples samples = Samples.scrape(metrics);
+        assertThat(samples.value("tern_messages_accepted_total{listener=\"inbound\"}")).isEqualTo(1);
+        assertThat(samples.value("tern_messages_accepted_total{listener=\"outbound\"}")).isZero();
+        assertThat(samples.value("tern_smtp_data_to_reply_seconds_count")).isEqualTo(1);
+        assertThat(samples.all().keySet()).noneMatch(series -> series.startsWith("tern_messages_rejected_total{"));
+    }
+
+    @Test
+    void refusalsOfMailRcptDataAndTheMessageAreCountedByCodeProtocolErrorsAreNot() throws Exception {
+        TernMetrics metrics = new TernMetrics();
+        ActorRef<SmtpSession.Command> session = countedSession(metrics);
+        handled(session, "EHLO client.example", "FOO", "MAIL FROM:<sender@example.net>",
+                "RCPT TO:<nobody@example.org>", "RCPT TO:<someone@elsewhere.example>", "DATA", "RSET");
+        assertThat(channel.text()).contains(replies(Replies.COMMAND_UNRECOGNIZED, Replies.SENDER_OK,
+                Replies.USER_UNKNOWN, Replies.RELAY_DENIED, Replies.NO_VALID_RECIPIENTS, Replies.OK));
+
+        transaction(session, false);
+
+        assertThat(channel.text()).endsWith(replies(Replies.STORAGE_FAILED));
+        Samples samples = Samples.scrape(metrics);
+        assertThat(samples.value("tern_messages_rejected_total{code=\"550\"}")).isEqualTo(2);
+        assertThat(samples.value("tern_messages_rejected_total{code=\"554\"}")).isEqualTo(1);
+        assertThat(samples.value("tern_messages_rejected_total{code=\"451\"}")).isEqualTo(1);
+        assertThat(samples.has("tern_messages_rejected_total{code=\"500\"}")).as("FOO is no rejection").isFalse();
+        assertThat(samples.value("tern_messages_accepted_total{listener=\"inbound\"}")).isZero();
+        assertThat(samples.value("tern_smtp_data_to_reply_seconds_count")).as("only 250s are timed").isZero();
+    }
+
+    @Test
+    void theSessionsGaugeCountsASessionWhileItRuns() throws Exception {
+        TernMetrics metrics = new TernMetrics();
+        ActorRef<SmtpSession.Command> session = countedSession(metrics);
+        assertThat(Samples.scrape(metrics).value("tern_smtp_sessions{listener=\"inbound\"}")).isEqualTo(1);
+
+        send(session, "QUIT");
+        watcher.expectTerminated(session, TIMEOUT);
+
+        assertThat(Samples.scrape(metrics).value("tern_smtp_sessions{listener=\"inbound\"}")).isZero();
     }
 }
