@@ -21,6 +21,7 @@ import com.typesafe.config.ConfigParseOptions;
 
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
+import dev.tern.users.UserDb;
 
 /**
  * The service's settings, resolved once at start from three layers: built-in defaults
@@ -30,7 +31,8 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
                     List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize,
                     long minFreeSpace, int maxRecipients, int maxErrors, Duration idleTimeout, Duration shutdownGrace,
-                    RelaySettings relay, ConnectionLimits connectionLimits) {
+                    RelaySettings relay, ConnectionLimits connectionLimits,
+                    List<InetSocketAddress> http, Set<String> admins) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
 
@@ -104,11 +106,12 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             domains.add("localhost");
             domains.add(hostname.toLowerCase(Locale.ROOT));
         }
-        boolean inboundDefault = isBuiltIn(config, "tern.inbound");
-        boolean outboundDefault = isBuiltIn(config, "tern.outbound");
-        List<InetSocketAddress> inbound = listeners("--inbound", tern.getStringList("inbound"), inboundDefault);
-        List<InetSocketAddress> outbound = listeners("--outbound", tern.getStringList("outbound"), outboundDefault);
-        List<InetSocketAddress> smtps = listeners("--smtps", tern.getStringList("smtps"), isBuiltIn(config, "tern.smtps"));
+        // CLI.md "More listeners": once any listener is named (command line or file), only the ones named are bound.
+        boolean named = LISTENER_KEYS.stream().anyMatch(key -> names(config, key));
+        List<InetSocketAddress> inbound = listeners(config, "inbound", named);
+        List<InetSocketAddress> outbound = listeners(config, "outbound", named);
+        List<InetSocketAddress> smtps = listeners(config, "smtps", named);
+        List<InetSocketAddress> http = listeners(config, "http", named);
         Path tlsCert = derivedPath(tern, "tls-cert", null);
         Path tlsKey = derivedPath(tern, "tls-key", null);
         if ((tlsCert == null) != (tlsKey == null)) {
@@ -126,7 +129,38 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                 smtps, tlsCert, tlsKey, hostname, maxSize, minFree, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
-                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern));
+                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), http, admins(tern));
+    }
+
+    /** The listener keys of CLI.md's listener-defaults rule. */
+    private static final List<String> LISTENER_KEYS = List.of("inbound", "outbound", "smtps", "http");
+
+    /** Whether the user gave this listener key ({@code off} names no listener, so it keeps the others' defaults). */
+    private static boolean names(Config config, String key) {
+        return !isBuiltIn(config, "tern." + key) && !config.getStringList("tern." + key).equals(List.of("off"));
+    }
+
+    /** A listener key's addresses: none for a default once some listener is named, none for {@code off}. */
+    private static List<InetSocketAddress> listeners(Config config, String key, boolean named) throws UsageException {
+        boolean builtIn = isBuiltIn(config, "tern." + key);
+        List<String> texts = config.getStringList("tern." + key);
+        if (builtIn && named || texts.equals(List.of("off"))) {
+            return List.of();
+        }
+        return listeners("--" + key, texts, builtIn);
+    }
+
+    /** {@code --admin}: user-db names. */
+    private static Set<String> admins(Config tern) throws UsageException {
+        Set<String> admins = new LinkedHashSet<>();
+        for (String name : tern.getStringList("admins")) {
+            String admin = name.strip().toLowerCase(Locale.ROOT);
+            if (UserDb.problemWithName(admin).isPresent()) {
+                throw new UsageException("--admin: " + UserDb.problemWithName(admin).get());
+            }
+            admins.add(admin);
+        }
+        return Set.copyOf(admins);
     }
 
     /** {@code max-connections = 0} means: as many as the heap can hold at their worst. */

@@ -40,9 +40,9 @@ class ArchitectureTest {
     }
 
     /** The packages of the actors module, top floor first: mail flows downwards. */
-    private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.session..", "dev.tern.users..",
-            "dev.tern.tls..", "dev.tern.router..", "dev.tern.relay..", "dev.tern.queue..", "dev.tern.store..",
-            "dev.tern.files.."};
+    private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
+            "dev.tern.users..", "dev.tern.tls..", "dev.tern.router..", "dev.tern.relay..", "dev.tern.queue..",
+            "dev.tern.store..", "dev.tern.files.."};
 
     @ArchTest
     static final ArchRule protocolIsPureSmtp = noClasses().that().resideInAPackage("dev.tern.protocol..")
@@ -66,12 +66,14 @@ class ArchitectureTest {
 
     /**
      * The floors of the actors module, as mail flows: service, then listener and session
-     * (with the users and TLS credentials they consult), router, relay, queue, store, and
-     * the file helpers everything may use.
+     * (with the users and TLS credentials they consult, and beside them the HTTP listener of
+     * the web page and JSON API), router, relay, queue, store, and the file helpers everything
+     * may use.
      */
     @ArchTest
     static final ArchRule actorPackagesAreFloors = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("service").definedBy("dev.tern.service..")
+            .layer("http").definedBy("dev.tern.http..")
             .layer("session").definedBy("dev.tern.session..")
             .layer("users").definedBy("dev.tern.users..")
             .layer("tls").definedBy("dev.tern.tls..")
@@ -81,15 +83,17 @@ class ArchitectureTest {
             .layer("store").definedBy("dev.tern.store..")
             .layer("files").definedBy("dev.tern.files..")
             .whereLayer("service").mayNotBeAccessedByAnyLayer()
+            .whereLayer("http").mayOnlyBeAccessedByLayers("service")
             .whereLayer("session").mayOnlyBeAccessedByLayers("service")
-            .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session", "http")
             .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session")
             .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
-            .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "session", "router", "relay")
-            .whereLayer("store").mayOnlyBeAccessedByLayers("service", "session", "router", "relay", "queue")
-            .whereLayer("files").mayOnlyBeAccessedByLayers("service", "session", "users", "tls", "router", "relay",
-                    "queue", "store");
+            .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay")
+            .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "router", "relay",
+                    "queue")
+            .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "router",
+                    "relay", "queue", "store");
 
     @ArchTest
     static final ArchRule oneActorStyle = noClasses().should().callMethodWhere(DescribedPredicate.describe(
