@@ -233,7 +233,9 @@ final class JsonApi extends AllDirectives {
      * that is not the JSON expected gets a fixed text: the parser's message could quote it.
      */
     static final RejectionHandler REJECTIONS = RejectionHandler.newBuilder()
-            .handle(MalformedRequestContentRejection.class, rejection -> Directives.complete(error(StatusCodes.BAD_REQUEST, "the request body is not the JSON object expected")))
+            .handle(MalformedRequestContentRejection.class, rejection -> Directives.complete(tooLarge(rejection.getCause())
+                    ? error(StatusCodes.PAYLOAD_TOO_LARGE, "the request body is over " + MAX_BODY + " octets")
+                    : error(StatusCodes.BAD_REQUEST, "the request body is not the JSON object expected")))
             .build()
             .withFallback(RejectionHandler.defaultHandler())
             .mapRejectionResponse(JsonApi::asJson);
@@ -248,11 +250,24 @@ final class JsonApi extends AllDirectives {
     }
 
     private static final ExceptionHandler EXCEPTIONS = ExceptionHandler.newBuilder()
-            .match(EntityStreamSizeException.class, tooLarge -> Directives.complete(error(StatusCodes.PAYLOAD_TOO_LARGE, "the request body is over " + MAX_BODY + " octets")))
             .matchAny(failure -> {
+                if (tooLarge(failure)) {
+                    return Directives.complete(error(StatusCodes.PAYLOAD_TOO_LARGE,
+                            "the request body is over " + MAX_BODY + " octets"));
+                }
                 LOG.error("HTTP API request failed", failure);
                 return Directives.complete(error(StatusCodes.INTERNAL_SERVER_ERROR,
                         "internal error (see the service's log)"));
             })
             .build();
+
+    /** A body over the size limit, however wrapped (a future's failure, an unmarshaller's). */
+    static boolean tooLarge(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof EntityStreamSizeException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

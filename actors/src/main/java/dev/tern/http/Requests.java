@@ -21,7 +21,7 @@ final class Requests {
      * client could choose to escape its delay.
      */
     static String clientAddress(HttpRequest request) {
-        return request.getAttribute(AttributeKeys.remoteAddress())
+        return request.getAttribute(AttributeKeys.remoteAddress)
                 .flatMap(RemoteAddress::getAddress)
                 .map(AddressLiteral::of)
                 .orElse("unknown");

@@ -24,7 +24,6 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,7 +130,7 @@ final class WebPage extends AllDirectives {
                     WebSessions.Session session = sessions.create(user);
                     LOG.info("web sign-in user={} client={}", user, Requests.clientAddress(request));
                     return setCookie(cookie(SESSION_COOKIE, session.id()), () ->
-                            deleteCookie(LOGIN_COOKIE, () -> redirect("/mailbox")));
+                            deleteCookie(cookie(LOGIN_COOKIE, ""), () -> redirect("/mailbox")));
                 }
                 return outcome == AuthOutcome.INVALID
                         ? freshLoginForm(StatusCodes.UNAUTHORIZED, "Wrong user name or password.", user)
@@ -148,7 +147,7 @@ final class WebPage extends AllDirectives {
 
     private Route signOut(WebSessions.Session session) {
         sessions.end(session.id());
-        return deleteCookie(SESSION_COOKIE, () -> redirect("/login"));
+        return deleteCookie(cookie(SESSION_COOKIE, ""), () -> redirect("/login"));
     }
 
     // ---------------------------------------------------------------- a user's own pages
@@ -193,7 +192,7 @@ final class WebPage extends AllDirectives {
         return onSuccess(admin.deleteUser(session.user()), change -> {
             sessions.endAllOf(session.user(), null);
             LOG.info("web: user={} deleted their own mailbox", session.user());
-            return deleteCookie(SESSION_COOKIE, () -> html(views.deleted(session.user())));
+            return deleteCookie(cookie(SESSION_COOKIE, ""), () -> html(views.deleted(session.user())));
         });
     }
 
@@ -241,7 +240,7 @@ final class WebPage extends AllDirectives {
             LOG.info("web: admin={} deleted mailbox {}", session.user(), name);
             sessions.endAllOf(name, null);
             if (name.equals(session.user())) {
-                return deleteCookie(SESSION_COOKIE, () -> html(views.deleted(name)));
+                return deleteCookie(cookie(SESSION_COOKIE, ""), () -> html(views.deleted(name)));
             }
             sessions.notice(session.id(), "Mailbox " + name + " deleted: mail to it is refused from now on.");
             return redirect("/admin/mailboxes");
@@ -328,10 +327,11 @@ final class WebPage extends AllDirectives {
     }
 
     private ExceptionHandler exceptions() {
-        return ExceptionHandler.newBuilder().match(EntityStreamSizeException.class, tooLarge ->
-                html(StatusCodes.PAYLOAD_TOO_LARGE, views.problemPage(null, "Too much",
-                        "A form here is a few short fields; that one was over " + MAX_FORM + " octets."))
-        ).matchAny(failure -> {
+        return ExceptionHandler.newBuilder().matchAny(failure -> {
+            if (JsonApi.tooLarge(failure)) {
+                return html(StatusCodes.PAYLOAD_TOO_LARGE, views.problemPage(null, "Too much",
+                        "A form here is a few short fields; that one was over " + MAX_FORM + " octets."));
+            }
             LOG.error("web page request failed", failure);
             return html(StatusCodes.INTERNAL_SERVER_ERROR, views.problemPage(null, "Something went wrong",
                     "The server could not do that; its log says why."));
