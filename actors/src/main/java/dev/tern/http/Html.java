@@ -102,11 +102,17 @@ final class Html {
             border:1px solid #cbd2d9;border-radius:6px;font:inherit;background:#fff}
             input:focus,select:focus{outline:2px solid #4fd1c5;border-color:var(--accent)}
             .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
+            .recipient{margin-bottom:.6rem}
+            .recipient:last-child{margin-bottom:0}
+            .nowrap{white-space:nowrap}
             button,.button{display:inline-block;margin-top:1.2rem;padding:.55rem 1.15rem;border:0;border-radius:6px;\
             background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
             button:hover,.button:hover{background:var(--accent-dark)}
+            a{color:var(--accent)}
             .danger{background:var(--danger)}
             .danger:hover{background:#a61e1e}
+            .button.quiet-danger{background:#fff;color:var(--danger);border:1px solid #ffa8a8}
+            .button.quiet-danger:hover{background:var(--danger-bg)}
             .secondary{background:#e4e7eb;color:var(--ink)}
             .secondary:hover{background:#cbd2d9}
             button.small,.button.small{margin:0;padding:.3rem .75rem;font-size:.9rem}

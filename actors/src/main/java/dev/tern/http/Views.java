@@ -68,7 +68,7 @@ final class Views {
         body.append("</div><p class=\"muted\">Read your mail with any IMAP client.</p></div>")
                 .append("<div class=\"card\"><h2>Account</h2><div class=\"actions\">")
                 .append("<a class=\"button\" href=\"/password\">Change password</a>")
-                .append("<a class=\"button danger\" href=\"/delete\">Delete my mailbox…</a></div></div>");
+                .append("<a class=\"button quiet-danger\" href=\"/delete\">Delete my mailbox…</a></div></div>");
         if (viewer.admin()) {
             body.append("<div class=\"card\"><h2>Administration</h2><div class=\"actions\">")
                     .append("<a class=\"button secondary\" href=\"/admin/mailboxes\">All mailboxes</a>")
@@ -96,7 +96,7 @@ final class Views {
     String deleteOwn(Html.Viewer viewer, String problem) {
         return Html.page("Delete my mailbox", settings.hostname(), viewer, Html.Section.MAILBOX, null,
                 deleteWarning(viewer, viewer.user(), "/delete", "Delete your mailbox?", "Delete my mailbox",
-                        "You will be signed out and can no longer sign in.", problem));
+                        "you will be signed out and can no longer sign in.", problem));
     }
 
     /** The warning before an admin deletes someone's mailbox. */
@@ -213,19 +213,20 @@ final class Views {
                     .append(" waiting for remote servers. Removing one drops it without a bounce.</p>")
                     .append("<table><thead><tr><th>Entry</th><th>From</th><th>Recipients</th><th></th></tr></thead><tbody>");
             for (QueueEntry entry : entries) {
-                body.append("<tr><td><code>").append(escape(entry.id())).append("</code><br><span class=\"muted\">")
-                        .append(entry.bodySize()).append(" octets, arrived ").append(time(entry.arrival()))
-                        .append("</span></td><td><code>").append(escape(entry.sender().bracketed())).append("</code></td><td>");
+                body.append("<tr><td><code>").append(escape(entry.id())).append("</code><div class=\"hint\">")
+                        .append(entry.bodySize()).append(" octets</div><div class=\"hint nowrap\">arrived ")
+                        .append(time(entry.arrival())).append("</div></td><td><code>")
+                        .append(escape(entry.sender().bracketed())).append("</code></td><td>");
                 for (RecipientState r : entry.recipients()) {
                     String status = r.status().name().toLowerCase(Locale.ROOT);
-                    body.append("<div><span class=\"pill ").append(status).append("\">").append(status)
+                    body.append("<div class=\"recipient\"><span class=\"pill ").append(status).append("\">").append(status)
                             .append("</span> <code>").append(escape(r.address().toString())).append("</code>")
-                            .append(" <span class=\"muted\">").append(r.attempts())
+                            .append("<div class=\"hint\">").append(r.attempts())
                             .append(r.attempts() == 1 ? " attempt" : " attempts");
                     if (r.nextAttempt() != null && !r.isFinal()) {
-                        body.append(", next ").append(time(r.nextAttempt()));
+                        body.append(" · next <span class=\"nowrap\">").append(time(r.nextAttempt())).append("</span>");
                     }
-                    body.append("</span>");
+                    body.append("</div>");
                     if (r.diagnostic() != null && !r.isFinal()) {
                         body.append("<div class=\"hint\">").append(escape(r.diagnostic())).append("</div>");
                     }

@@ -62,7 +62,7 @@ class ViewsTest {
 
         assertThat(page).doesNotContain("<script>").contains("smtp; 451 &quot;&gt;&lt;script&gt;")
                 .contains("notice &quot;&gt;&lt;script&gt;").contains("&lt;alice@example.test&gt;")
-                .contains("bob@remote.test").contains("next 2026-03-01 12:06:00");
+                .contains("bob@remote.test").contains("next <span class=\"nowrap\">2026-03-01 12:06:00</span>");
     }
 
     @Test
