@@ -234,7 +234,7 @@ final class JsonApi extends AllDirectives {
      */
     static final RejectionHandler REJECTIONS = RejectionHandler.newBuilder()
             .handle(MalformedRequestContentRejection.class, rejection -> Directives.complete(tooLarge(rejection.getCause())
-                    ? error(StatusCodes.PAYLOAD_TOO_LARGE, "the request body is over " + MAX_BODY + " octets")
+                    ? error(StatusCodes.CONTENT_TOO_LARGE, "the request body is over " + MAX_BODY + " octets")
                     : error(StatusCodes.BAD_REQUEST, "the request body is not the JSON object expected")))
             .build()
             .withFallback(RejectionHandler.defaultHandler())
@@ -252,7 +252,7 @@ final class JsonApi extends AllDirectives {
     private static final ExceptionHandler EXCEPTIONS = ExceptionHandler.newBuilder()
             .matchAny(failure -> {
                 if (tooLarge(failure)) {
-                    return Directives.complete(error(StatusCodes.PAYLOAD_TOO_LARGE,
+                    return Directives.complete(error(StatusCodes.CONTENT_TOO_LARGE,
                             "the request body is over " + MAX_BODY + " octets"));
                 }
                 LOG.error("HTTP API request failed", failure);

@@ -329,7 +329,7 @@ final class WebPage extends AllDirectives {
     private ExceptionHandler exceptions() {
         return ExceptionHandler.newBuilder().matchAny(failure -> {
             if (JsonApi.tooLarge(failure)) {
-                return html(StatusCodes.PAYLOAD_TOO_LARGE, views.problemPage(null, "Too much",
+                return html(StatusCodes.CONTENT_TOO_LARGE, views.problemPage(null, "Too much",
                         "A form here is a few short fields; that one was over " + MAX_FORM + " octets."));
             }
             LOG.error("web page request failed", failure);
