@@ -15,11 +15,7 @@ class MinFreeSpaceOptionTest {
     Path dir;
 
     private TernSettings settings(String... args) throws UsageException {
-        String[] all = new String[args.length + 2];
-        all[0] = "--data-dir";
-        all[1] = dir.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return TernSettings.load(CommandLine.parse(all));
+        return SettingsFromArgs.load(dir, args);
     }
 
     @Test

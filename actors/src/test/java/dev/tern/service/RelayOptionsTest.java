@@ -23,11 +23,7 @@ class RelayOptionsTest {
     Path dir;
 
     private RelaySettings relay(String... args) throws UsageException {
-        String[] all = new String[args.length + 2];
-        all[0] = "--data-dir";
-        all[1] = dir.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return TernSettings.load(CommandLine.parse(all)).relay();
+        return SettingsFromArgs.load(dir, args).relay();
     }
 
     @Test
