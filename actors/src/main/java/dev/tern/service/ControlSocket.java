@@ -12,18 +12,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tern.files.PrivateFiles;
-import dev.tern.relay.Relays;
 
 /**
  * The running service's administration socket: {@code ./tern queue flush} and
@@ -36,20 +31,17 @@ final class ControlSocket implements AutoCloseable {
 
     static final String FILE_NAME = ".control";
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
-    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(20);
     private static final int MAX_REQUEST = 1024;
 
     private final Path path;
     private final ServerSocketChannel server;
-    private final ActorRef<Guardian.Command> guardian;
-    private final Scheduler scheduler;
+    private final RelayControl relays;
     private final Thread acceptor;
 
-    private ControlSocket(Path path, ServerSocketChannel server, ActorRef<Guardian.Command> guardian, Scheduler scheduler) {
+    private ControlSocket(Path path, ServerSocketChannel server, RelayControl relays) {
         this.path = path;
         this.server = server;
-        this.guardian = guardian;
-        this.scheduler = scheduler;
+        this.relays = relays;
         this.acceptor = new Thread(this::acceptLoop, "tern-control");
         this.acceptor.setDaemon(true);
     }
@@ -58,7 +50,7 @@ final class ControlSocket implements AutoCloseable {
         return queueDir.resolve(FILE_NAME);
     }
 
-    static ControlSocket open(Path queueDir, ActorRef<Guardian.Command> guardian, Scheduler scheduler) throws IOException {
+    static ControlSocket open(Path queueDir, RelayControl relays) throws IOException {
         Path path = pathIn(queueDir);
         // A socket file left by a killed service would block the bind; a live one answers.
         if (Files.exists(path) && ControlClient.isAnswering(path)) {
@@ -68,7 +60,7 @@ final class ControlSocket implements AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PrivateFiles.FILE);
-        ControlSocket socket = new ControlSocket(path, server, guardian, scheduler);
+        ControlSocket socket = new ControlSocket(path, server, relays);
         socket.acceptor.start();
         return socket;
     }
@@ -102,22 +94,18 @@ final class ControlSocket implements AutoCloseable {
 
     private String handle(String request) {
         if (request.equals("flush")) {
-            Relays.Flushed flushed = await(AskPattern.ask(guardian, (ActorRef<Relays.Flushed> replyTo) ->
-                    new Guardian.ToRelays(new Relays.Flush(replyTo)), ANSWER_WITHIN, scheduler));
-            return "ok flushing " + flushed.domains() + " domains";
+            return "ok flushing " + await(relays.flush()) + " domains";
         }
         if (request.startsWith("remove ")) {
             String id = request.substring("remove ".length()).strip();
-            Relays.Removed removed = await(AskPattern.ask(guardian, (ActorRef<Relays.Removed> replyTo) ->
-                    new Guardian.ToRelays(new Relays.Remove(id, replyTo)), ANSWER_WITHIN, scheduler));
-            return removed.removed() ? "ok removed " + id : "error no queue entry " + id;
+            return await(relays.remove(id)) ? "ok removed " + id : "error no queue entry " + id;
         }
         return "error unknown request";
     }
 
     private static <T> T await(CompletionStage<T> answer) {
         try {
-            return answer.toCompletableFuture().get(ANSWER_WITHIN.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return answer.toCompletableFuture().get(RelayControl.ANSWER_WITHIN.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");

@@ -21,8 +21,13 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.http.javadsl.server.Route;
 
 import dev.tern.metrics.TernMetrics;
+import dev.tern.http.Administration;
+import dev.tern.http.HttpListener;
+import dev.tern.http.HttpRoutes;
+import dev.tern.http.HttpSettings;
 import dev.tern.protocol.LocalRecipientPolicy;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
@@ -46,9 +51,10 @@ import dev.tern.session.SmtpListener;
 import dev.tern.store.FreeSpace;
 import dev.tern.store.MailboxStore;
 import dev.tern.users.Authenticator;
+import dev.tern.users.UserAccounts;
 import dev.tern.users.UserDirectory;
 
-/** The root of Tern's actors: the router and one listener per bound address. */
+/** The root of Tern's actors: the router, one listener per bound address, and the HTTP listeners. */
 final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     sealed interface Command {
@@ -60,6 +66,14 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     /** An administration request ({@code queue flush}, {@code queue remove}) for the relays. */
     record ToRelays(Relays.Command command) implements Command {
+    }
+
+    /**
+     * Start the HTTP listeners (the service sends it once the SMTP listeners are bound): Tern's
+     * web page and JSON API, after {@code extraRoutes} (metrics, health, ...), on each address.
+     */
+    record BindHttp(List<InetSocketAddress> addresses, List<Route> extraRoutes,
+                    List<CompletableFuture<InetSocketAddress>> bound) implements Command {
     }
 
     /**
@@ -90,13 +104,17 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     private final ActorRef<Router.Command> router;
     /** The listeners still running: one that failed to bind has stopped, and has nothing to drain. */
     private final List<ActorRef<SmtpListener.Command>> listeners;
+    private final List<ActorRef<HttpListener.Command>> httpListeners = new ArrayList<>();
+    /** What the web page and the JSON API work with. */
+    private final Administration administration;
 
     private Guardian(ActorContext<Command> context, ActorRef<Router.Command> router,
-                     List<ActorRef<SmtpListener.Command>> listeners) {
+                     List<ActorRef<SmtpListener.Command>> listeners, Administration administration) {
         super(context);
         this.context = context;
         this.router = router;
         this.listeners = listeners;
+        this.administration = administration;
     }
 
     static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
@@ -125,7 +143,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 context.watch(listener);
                 running.add(listener);
             }
-            return new Guardian(context, router, running);
+            return new Guardian(context, router, running,
+                    administration(context, settings, users, store, authenticator));
         });
     }
 
@@ -134,18 +153,41 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 settings.domains(), users::exists, settings.submission().senders(), SUB_ADDRESS_DELIMITER);
     }
 
+    private static Administration administration(ActorContext<Command> context, TernSettings settings,
+                                                  UserDirectory users, MailboxStore store,
+                                                  ActorRef<Authenticator.Command> authenticator) {
+        return new Administration(new HttpSettings(settings.admins(), settings.domains(), settings.hostname()),
+                authenticator, context.getSystem().scheduler(), new UserAccounts(users, store), store,
+                new QueueSpool(settings.relay().queueDir()),
+                new RelayControl(context.getSelf(), context.getSystem().scheduler()), context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+    }
+
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Drain.class, this::onDrain)
                 .onMessage(ToRelays.class, this::onToRelays)
+                .onMessage(BindHttp.class, this::onBindHttp)
                 .onSignal(Terminated.class, this::onListenerStopped)
                 .build();
     }
 
     private Behavior<Command> onDrain(Drain drain) {
-        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(listeners.size(), drain.replyTo()));
+        ActorRef<Done> countdown = context.spawnAnonymous(Countdown.create(listeners.size() + httpListeners.size(),
+                drain.replyTo()));
         listeners.forEach(listener -> listener.tell(new SmtpListener.Drain(countdown)));
+        httpListeners.forEach(listener -> listener.tell(new HttpListener.Drain(countdown)));
+        return this;
+    }
+
+    private Behavior<Command> onBindHttp(BindHttp bind) {
+        Route tern = HttpRoutes.of(administration);
+        for (int i = 0; i < bind.addresses().size(); i++) {
+            ActorRef<HttpListener.Command> listener = context.spawn(HttpListener.create(bind.addresses().get(i), tern,
+                    bind.extraRoutes(), bind.bound().get(i)), "http-" + httpListeners.size());
+            context.watch(listener);
+            httpListeners.add(listener);
+        }
         return this;
     }
 
@@ -156,6 +198,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     private Behavior<Command> onListenerStopped(Terminated stopped) {
         listeners.remove(stopped.getRef());
+        httpListeners.remove(stopped.getRef());
         return this;
     }
 

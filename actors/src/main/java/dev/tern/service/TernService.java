@@ -105,17 +105,17 @@ final class TernService {
         TernService service = new TernService(system, settings, listeners, metrics, tls, users);
         service.addDrainTask(settings);
         for (Guardian.ListenerSpec listener : listeners) {
-            try {
-                listener.bound().get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException | InterruptedException e) {
-                system.terminate();
-                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                throw new StartupException("cannot listen on " + ListenAddress.format(listener.address()) + ": "
-                        + cause.getMessage());
-            }
+            awaitBound(system, listener.address(), listener.bound());
+        }
+        // The web page and the JSON API come up once mail can: the page can then show a working service.
+        List<CompletableFuture<InetSocketAddress>> httpBound = settings.http().stream()
+                .map(address -> new CompletableFuture<InetSocketAddress>()).toList();
+        system.tell(new Guardian.BindHttp(settings.http(), service.extraHttpRoutes(), httpBound));
+        for (int i = 0; i < httpBound.size(); i++) {
+            awaitBound(system, settings.http().get(i), httpBound.get(i));
         }
         try {
-            service.control = ControlSocket.open(settings.relay().queueDir(), system, system.scheduler());
+            service.control = ControlSocket.open(settings.relay().queueDir(), new RelayControl(system, system.scheduler()));
         } catch (IOException e) {
             system.terminate();
             throw new StartupException("control socket: " + e.getMessage());
@@ -130,9 +130,9 @@ final class TernService {
                     service.control.close();
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });
-        LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}, queue {}", settings.hostname(),
-                settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(), settings.usersFile(),
-                settings.relay().queueDir());
+        LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}, queue {}, admins {}",
+                settings.hostname(), settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(),
+                settings.usersFile(), settings.relay().queueDir(), settings.admins());
         return service;
     }
 
@@ -149,6 +149,26 @@ final class TernService {
     private List<InetSocketAddress> boundAddresses(String listenerName) {
         return listeners.stream().filter(listener -> listener.name().equals(listenerName))
                 .map(listener -> listener.bound().getNow(listener.address())).toList();
+    }
+
+    /**
+     * Routes every HTTP listener serves before Tern's own web page and JSON API: the place for
+     * {@code /metrics}, {@code /healthz} and mail-client autoconfiguration. Each must leave the
+     * paths that are not its own unmatched.
+     */
+    private List<Route> extraHttpRoutes() {
+        return List.of(operationsRoutes());
+    }
+
+    private static void awaitBound(ActorSystem<Guardian.Command> system, InetSocketAddress address,
+                                   CompletableFuture<InetSocketAddress> bound) throws StartupException {
+        try {
+            bound.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            system.terminate();
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new StartupException("cannot listen on " + ListenAddress.format(address) + ": " + cause.getMessage());
+        }
     }
 
     /** The configured certificate, or else the self-signed one in DATA/tls (made on first start); read again on reload. */

@@ -23,6 +23,7 @@ import dev.tern.http.Autoconfig;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
+import dev.tern.users.UserDb;
 
 /**
  * The service's settings, resolved once at start from three layers: built-in defaults
@@ -32,7 +33,8 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                     Path usersFile, List<InetSocketAddress> inbound, List<InetSocketAddress> outbound,
                     List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize,
                     long minFreeSpace, int maxRecipients, int maxErrors, Duration idleTimeout, Duration shutdownGrace,
-                    RelaySettings relay, ConnectionLimits connectionLimits, Submission submission) {
+                    RelaySettings relay, ConnectionLimits connectionLimits, Submission submission,
+                    List<InetSocketAddress> http, Set<String> admins) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
 
@@ -40,7 +42,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
      * The listener keys, one per listener option. CLI.md: their defaults apply only when none
      * of them is given at all (command line or config file); once one is, only those named are bound.
      */
-    static final List<String> LISTENER_KEYS = List.of("inbound", "outbound", "smtps", "submission");
+    static final List<String> LISTENER_KEYS = List.of("inbound", "outbound", "smtps", "submission", "http");
 
     /**
      * The mail submission listeners (RFC 6409) and which envelope senders their users may give.
@@ -123,11 +125,13 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             domains.add("localhost");
             domains.add(hostname.toLowerCase(Locale.ROOT));
         }
-        boolean listenerDefaults = LISTENER_KEYS.stream().allMatch(key -> isBuiltIn(config, "tern." + key));
-        List<InetSocketAddress> inbound = listeners(config, "inbound", listenerDefaults);
-        List<InetSocketAddress> outbound = listeners(config, "outbound", listenerDefaults);
-        List<InetSocketAddress> smtps = listeners(config, "smtps", listenerDefaults);
-        Submission submission = new Submission(listeners(config, "submission", listenerDefaults), submissionSenders(tern));
+        // CLI.md "More listeners": once any listener is named (command line or file), only the ones named are bound.
+        boolean named = LISTENER_KEYS.stream().anyMatch(key -> names(config, key));
+        List<InetSocketAddress> inbound = listeners(config, "inbound", named);
+        List<InetSocketAddress> outbound = listeners(config, "outbound", named);
+        List<InetSocketAddress> smtps = listeners(config, "smtps", named);
+        Submission submission = new Submission(listeners(config, "submission", named), submissionSenders(tern));
+        List<InetSocketAddress> http = listeners(config, "http", named);
         Path tlsCert = derivedPath(tern, "tls-cert", null);
         Path tlsKey = derivedPath(tern, "tls-key", null);
         if ((tlsCert == null) != (tlsKey == null)) {
@@ -150,7 +154,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                 smtps, tlsCert, tlsKey, hostname, maxSize, minFree, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
-                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), submission);
+                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), submission, http, admins(tern));
     }
 
     private static SubmissionSenderPolicy.Ownership submissionSenders(Config tern) throws UsageException {
@@ -161,6 +165,34 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             case "any" -> SubmissionSenderPolicy.Ownership.ANY;
             default -> throw new UsageException("tern.submission-sender: '" + value + "' is not own, own-local or any");
         };
+    }
+
+    /** Whether the user gave this listener key ({@code off} names no listener, so it keeps the others' defaults). */
+    private static boolean names(Config config, String key) {
+        return !isBuiltIn(config, "tern." + key) && !config.getStringList("tern." + key).equals(List.of("off"));
+    }
+
+    /** A listener key's addresses: none for a default once some listener is named, none for {@code off}. */
+    private static List<InetSocketAddress> listeners(Config config, String key, boolean named) throws UsageException {
+        boolean builtIn = isBuiltIn(config, "tern." + key);
+        List<String> texts = config.getStringList("tern." + key);
+        if (builtIn && named || texts.equals(List.of("off"))) {
+            return List.of();
+        }
+        return listeners("--" + key, texts, builtIn);
+    }
+
+    /** {@code --admin}: user-db names. */
+    private static Set<String> admins(Config tern) throws UsageException {
+        Set<String> admins = new LinkedHashSet<>();
+        for (String name : tern.getStringList("admins")) {
+            String admin = name.strip().toLowerCase(Locale.ROOT);
+            if (UserDb.problemWithName(admin).isPresent()) {
+                throw new UsageException("--admin: " + UserDb.problemWithName(admin).get());
+            }
+            admins.add(admin);
+        }
+        return Set.copyOf(admins);
     }
 
     /** {@code max-connections = 0} means: as many as the heap can hold at their worst. */
@@ -178,16 +210,6 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     private static boolean isBuiltIn(Config config, String key) {
         String origin = config.getValue(key).origin().description();
         return origin.contains("application.conf");
-    }
-
-    /** A listener key's addresses; its built-in default counts only while no listener key is set at all. */
-    private static List<InetSocketAddress> listeners(Config config, String key, boolean defaultsApply)
-            throws UsageException {
-        boolean builtIn = isBuiltIn(config, "tern." + key);
-        if (builtIn && !defaultsApply) {
-            return List.of();
-        }
-        return listeners("--" + key, config.getStringList("tern." + key), builtIn);
     }
 
     private static Path derivedPath(Config tern, String key, Path fallback) {

@@ -5,9 +5,14 @@ import java.io.PrintStream;
 import java.util.List;
 
 import dev.tern.users.PasswordHashes;
+import dev.tern.users.UserAccounts;
 import dev.tern.users.UserDb;
+import dev.tern.users.UserDirectory;
 
-/** {@code ./tern user add|del|list|passwd}: edits the user db a running Tern re-reads by itself. */
+/**
+ * {@code ./tern user add|del|list|passwd}: edits the user db (through {@link UserAccounts}, as
+ * the web page and the JSON API do), which a running Tern re-reads by itself.
+ */
 record UserCommands(TernSettings settings, PrintStream out, PrintStream err) {
 
     int run(List<String> words, boolean passwordStdin) throws UsageException {
@@ -19,7 +24,7 @@ record UserCommands(TernSettings settings, PrintStream out, PrintStream err) {
             return switch (action) {
                 case "list" -> {
                     Main.expectWords(words, 1, "user list takes no arguments");
-                    UserDb.read(settings.usersFile()).names().forEach(out::println);
+                    accounts().names().forEach(out::println);
                     yield Main.OK;
                 }
                 case "add" -> add(name(words), passwordStdin);
@@ -47,43 +52,48 @@ record UserCommands(TernSettings settings, PrintStream out, PrintStream err) {
         return name;
     }
 
+    private UserAccounts accounts() {
+        return new UserAccounts(new UserDirectory(settings.usersFile()), TernService.store(settings));
+    }
+
     private int add(String name, boolean passwordStdin) throws IOException {
-        UserDb db = UserDb.read(settings.usersFile());
-        if (db.contains(name)) {
-            err.println("tern: user add: " + name + " exists already (use user passwd to change the password)");
-            return Main.FAILURE;
+        UserAccounts accounts = accounts();
+        if (accounts.names().contains(name)) {
+            return exists(name);
         }
         String hash = passwordStdin ? hashFromStdin() : "";
-        TernService.store(settings).create(name);
-        db.withUser(name, hash).write(settings.usersFile());
+        if (accounts.add(name, hash) == UserAccounts.Outcome.EXISTS) {
+            return exists(name);
+        }
         out.println("added " + name + " (mailbox " + settings.mailRoot().resolve(name) + ")");
         return Main.OK;
     }
 
+    private int exists(String name) {
+        err.println("tern: user add: " + name + " exists already (use user passwd to change the password)");
+        return Main.FAILURE;
+    }
+
     private int del(String name) throws IOException {
-        return editExisting("del", name, db -> db.without(name),
+        return done("del", name, accounts().delete(name),
                 "deleted " + name + " (mailbox " + settings.mailRoot().resolve(name) + " kept)");
     }
 
+    /** The password is read from stdin only once the user is known to exist. */
     private int passwd(String name) throws IOException {
-        return editExisting("passwd", name, db -> db.withUser(name, hashFromStdin()),
-                "password of " + name + " changed");
+        UserAccounts accounts = accounts();
+        UserAccounts.Outcome outcome = accounts.names().contains(name)
+                ? accounts.setPassword(name, hashFromStdin()) : UserAccounts.Outcome.NO_SUCH_USER;
+        return done("passwd", name, outcome, "password of " + name + " changed");
     }
 
-    /** An edit that needs the user to exist; the password is read from stdin only then. */
-    private int editExisting(String action, String name, Edit edit, String done) throws IOException {
-        UserDb db = UserDb.read(settings.usersFile());
-        if (!db.contains(name)) {
+    private int done(String action, String name, UserAccounts.Outcome outcome, String done) {
+        if (outcome == UserAccounts.Outcome.NO_SUCH_USER) {
             err.println("tern: user " + action + ": no user " + name);
             return Main.FAILURE;
         }
-        edit.apply(db).write(settings.usersFile());
         out.println(done);
         return Main.OK;
-    }
-
-    private interface Edit {
-        UserDb apply(UserDb db) throws IOException;
     }
 
     private static String hashFromStdin() throws IOException {

@@ -2,6 +2,7 @@ package dev.tern.store;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /**
  * A mailbox format. {@link #deliver} returns only once the copy is durable (fsync'd data
@@ -17,4 +18,9 @@ public interface MailboxStore {
 
     /** Creates an empty mailbox for a new user; a no-op if it exists. */
     void create(String user) throws IOException;
+
+    /** How many messages {@code user}'s mailbox holds, where a format can tell cheaply (the web page shows it). */
+    default OptionalLong messageCount(String user) throws IOException {
+        return OptionalLong.empty();
+    }
 }

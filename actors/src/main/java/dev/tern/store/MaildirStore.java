@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
 
 import dev.tern.files.Durable;
 import dev.tern.files.PrivateFiles;
@@ -77,5 +79,20 @@ public final class MaildirStore implements MailboxStore {
         for (String sub : new String[] {"tmp", "new", "cur"}) {
             PrivateFiles.createDirectories(maildir.resolve(sub));
         }
+    }
+
+    /** Files in new/ and cur/ (tmp/ holds deliveries under way); one directory listing each. */
+    @Override
+    public OptionalLong messageCount(String user) throws IOException {
+        long count = 0;
+        for (String sub : new String[] {"new", "cur"}) {
+            Path dir = mailRoot.resolve(user).resolve(sub);
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    count += files.count();
+                }
+            }
+        }
+        return OptionalLong.of(count);
     }
 }

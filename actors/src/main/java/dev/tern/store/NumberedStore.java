@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -85,12 +86,34 @@ public final class NumberedStore implements MailboxStore {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(mailbox)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!name.isEmpty() && name.length() < 19 && name.chars().allMatch(Character::isDigit)) {
+                if (isMessageNumber(name)) {
                     highest = Math.max(highest, Long.parseLong(name));
                 }
             }
         }
         return highest;
+    }
+
+    private static boolean isMessageNumber(String name) {
+        return !name.isEmpty() && name.length() < 19 && name.chars().allMatch(Character::isDigit);
+    }
+
+    /** The numbered files (not their .status files); one directory listing. */
+    @Override
+    public OptionalLong messageCount(String user) throws IOException {
+        Path mailbox = mailRoot.resolve(user);
+        if (!Files.isDirectory(mailbox)) {
+            return OptionalLong.of(0);
+        }
+        long count = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(mailbox)) {
+            for (Path entry : entries) {
+                if (isMessageNumber(entry.getFileName().toString())) {
+                    count++;
+                }
+            }
+        }
+        return OptionalLong.of(count);
     }
 
     private static void writeStatus(Path mailbox, long n) throws IOException {

@@ -1,5 +1,6 @@
 package dev.tern.users;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,10 +21,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import dev.tern.protocol.AuthOutcome;
 
 /**
- * Checks SMTP AUTH credentials against the user db. Hashing (Argon2, bcrypt) runs on
- * {@link HashingThreads}, its own few threads with a bounded queue, never on a session's
- * thread nor on the blocking-I/O dispatcher the mailbox writers fsync on. When that queue
- * is full the verdict is {@link AuthOutcome#TEMPORARILY_UNAVAILABLE} (454 4.7.0), at once.
+ * Checks credentials against the user db: SMTP AUTH, and the web page's and the JSON API's
+ * logins (HTTP Basic), all with the same delays; and hashes the new passwords those set.
+ * Hashing (Argon2, bcrypt) runs on {@link HashingThreads}, its own few threads with a
+ * bounded queue, never on a session's thread nor on the blocking-I/O dispatcher the
+ * mailbox writers fsync on. When that queue is full the verdict is
+ * {@link AuthOutcome#TEMPORARILY_UNAVAILABLE} (454 4.7.0), at once.
  *
  * <p>A failed attempt is answered after a delay that doubles with each failure from the
  * same client address, which makes password guessing slow without slowing honest users; a
@@ -45,6 +48,25 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
     }
 
     public record Verdict(String user, AuthOutcome outcome) {
+    }
+
+    /**
+     * Hash a new password (the web page and the JSON API set passwords) on the same threads
+     * as verification, so that a flood of password changes cannot take more than they do.
+     */
+    public record HashPassword(byte[] password, ActorRef<Hashed> replyTo) implements Command {
+        @Override
+        public String toString() {
+            return "HashPassword[password redacted]";
+        }
+    }
+
+    /** The new {@code {ARGON2ID}} hash; empty when the hashing threads are saturated (try again later). */
+    public record Hashed(Optional<String> hash) {
+        @Override
+        public String toString() {
+            return "Hashed[" + (hash.isPresent() ? "hash redacted" : "unavailable") + "]";
+        }
     }
 
     private record Checked(Verify request, AuthOutcome outcome) implements Command {
@@ -88,6 +110,7 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
         return newReceiveBuilder()
                 .onMessage(Verify.class, this::onVerify)
                 .onMessage(Checked.class, this::onChecked)
+                .onMessage(HashPassword.class, this::onHashPassword)
                 .onSignal(PostStop.class, stopped -> {
                     hashing.shutdown();
                     return this;
@@ -111,6 +134,18 @@ public final class Authenticator extends AbstractBehavior<Authenticator.Command>
             check = CompletableFuture.completedFuture(AuthOutcome.TEMPORARILY_UNAVAILABLE);
         }
         context.pipeToSelf(check, (outcome, failure) -> new Checked(verify, outcome != null ? outcome : AuthOutcome.INVALID));
+        return this;
+    }
+
+    private Behavior<Command> onHashPassword(HashPassword request) {
+        char[] password = new String(request.password(), StandardCharsets.UTF_8).toCharArray();
+        try {
+            CompletableFuture.supplyAsync(() -> PasswordHashes.argon2id(password), hashing)
+                    .whenComplete((hash, failure) -> request.replyTo().tell(new Hashed(Optional.ofNullable(hash))));
+        } catch (RejectedExecutionException full) {
+            context.getLog().warn("password hashing is saturated: a new password waits to be set");
+            request.replyTo().tell(new Hashed(Optional.empty()));
+        }
         return this;
     }
 

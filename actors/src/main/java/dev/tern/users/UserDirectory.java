@@ -13,20 +13,39 @@ import org.slf4j.LoggerFactory;
 /**
  * The user db as the running service sees it: re-read whenever the file changes, so that
  * {@code tern user add} takes effect without a restart. A lookup costs one stat(2);
- * the file itself is the only shared state.
+ * the file itself is the only shared state. Edits made in this process ({@link UserAccounts})
+ * are written through {@link #write}, after which the next lookup reads the file again
+ * whatever its stat says.
  */
 public final class UserDirectory {
 
     private static final Logger LOG = LoggerFactory.getLogger(UserDirectory.class);
 
     private final Path file;
-    private volatile Snapshot snapshot = new Snapshot(null, UserDb.empty());
+    /** A version no stat(2) gives: the next lookup reads the file. */
+    private static final Object UNREAD = new Object();
+
+    private volatile Snapshot snapshot = new Snapshot(UNREAD, UserDb.empty());
 
     private record Snapshot(Object version, UserDb db) {
     }
 
     public UserDirectory(Path file) {
         this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Replaces the file (atomically, 0600) and forgets the snapshot. Two quick rewrites of the
+     * same size within one mtime tick could reuse the inode of the version last read, and
+     * look unchanged to stat(2); a write through here is never missed that way.
+     */
+    public void write(UserDb db) throws IOException {
+        db.write(file);
+        snapshot = new Snapshot(UNREAD, snapshot.db());
     }
 
     public boolean exists(String user) {

@@ -41,7 +41,14 @@ public final class TernProcess implements AutoCloseable {
         private String inboundHost = "127.0.0.1";
         private Path configFile;
         private String umask;
+        private boolean http;
         private final List<String> extraArgs = new ArrayList<>();
+
+        /** Binds the web page and JSON API too ({@code --http 127.0.0.1:PORT}, a fresh port each start). */
+        public Options http() {
+            http = true;
+            return this;
+        }
 
         public Options numberedStore() {
             store = "numbered";
@@ -83,6 +90,7 @@ public final class TernProcess implements AutoCloseable {
     private int inboundPort;
     private int outboundPort;
     private int smtpsPort;
+    private int httpPort;
     private Process process;
     private int starts;
 
@@ -141,6 +149,16 @@ public final class TernProcess implements AutoCloseable {
         return smtpsPort;
     }
 
+    /** The HTTP listener's port, with {@link Options#http()}. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** {@code http://127.0.0.1:PORT} of the web page and JSON API, with {@link Options#http()}. */
+    public String httpBase() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
     /** The self-signed certificate Tern generates when no --tls-cert is given. */
     public Path generatedCertificate() {
         return dataDir.resolve("tls").resolve("cert.pem");
@@ -181,6 +199,9 @@ public final class TernProcess implements AutoCloseable {
         args.addAll(fileOptions());
         args.addAll(List.of("--inbound", inbound + ":" + inboundPort, "--outbound", "127.0.0.1:" + outboundPort,
                 "--smtps", "127.0.0.1:" + smtpsPort, "-d", DOMAIN, "--hostname", HOSTNAME));
+        if (options.http) {
+            args.addAll(List.of("--http", "127.0.0.1:" + httpPort));
+        }
         if (options.maxMessageSize != null) {
             args.add("--max-message-size");
             args.add(Long.toString(options.maxMessageSize));
@@ -212,6 +233,7 @@ public final class TernProcess implements AutoCloseable {
         inboundPort = TestDirs.freePort(options.inboundHost);
         outboundPort = TestDirs.freePort();
         smtpsPort = TestDirs.freePort();
+        httpPort = options.http ? TestDirs.freePort() : 0;
         starts++;
         try {
             appendLog("\n===== test harness: start #" + starts + " " + runArguments() + "\n");
