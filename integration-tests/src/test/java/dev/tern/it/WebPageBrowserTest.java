@@ -24,7 +24,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page in a real browser: Debian's Chromium, headless, driven by WebDriver through
@@ -96,8 +98,8 @@ class WebPageBrowserTest {
         assertThat(text()).contains("Signed in as admin").contains(address("admin")).contains("Administration");
         screenshot("03-admin-mailbox");
 
-        browser.findElement(By.linkText("Mailboxes")).click();
-        browser.findElement(By.linkText("New mailbox")).click();
+        navigate(browser.findElement(By.linkText("Mailboxes")));
+        navigate(browser.findElement(By.linkText("New mailbox")));
         assertThat(text()).contains("DNS records the domains need")
                 .contains(TernProcess.DOMAIN + ".  IN  MX  10  " + TernProcess.HOSTNAME + ".");
         screenshot("04-new-mailbox");
@@ -105,7 +107,7 @@ class WebPageBrowserTest {
         browser.findElement(By.id("name")).sendKeys("carol");
         new Select(browser.findElement(By.id("domain"))).selectByVisibleText(TernProcess.DOMAIN);
         browser.findElement(By.id("password")).sendKeys("carol's password");
-        browser.findElement(By.cssSelector("button[type=submit]:not(.link)")).click();
+        navigate(browser.findElement(By.cssSelector("button[type=submit]:not(.link)")));
         assertThat(text()).contains("Mailbox carol created: carol@" + TernProcess.DOMAIN + " takes mail now.");
         screenshot("05-mailbox-created");
 
@@ -121,13 +123,13 @@ class WebPageBrowserTest {
         assertThat(carolRow.getText()).contains(address("carol")).contains("1");
         screenshot("06-mailbox-with-mail");
 
-        carolRow.findElement(By.linkText("Delete…")).click();
+        navigate(carolRow.findElement(By.linkText("Delete…")));
         assertThat(text()).contains("Delete the mailbox carol?").contains("Mail will no longer be reachable.")
                 .contains(address("carol")).contains("550 5.1.1");
         screenshot("07-delete-warning");
 
         browser.findElement(By.name("confirm")).click();
-        browser.findElement(By.cssSelector("button.danger")).click();
+        navigate(browser.findElement(By.cssSelector("button.danger")));
         assertThat(text()).contains("Mailbox carol deleted: mail to it is refused from now on.");
         assertThat(browser.findElements(By.xpath("//td/strong[text()='carol']"))).isEmpty();
         screenshot("08-mailbox-deleted");
@@ -152,7 +154,7 @@ class WebPageBrowserTest {
         assertThat(text()).contains("someone@far-away.test").contains("<admin@" + TernProcess.DOMAIN + ">");
         screenshot("09-queue");
 
-        browser.findElement(By.xpath("//button[text()='Remove']")).click();
+        navigate(browser.findElement(By.xpath("//button[text()='Remove']")));
         assertThat(text()).contains("from the queue, without a bounce.").contains("The queue is empty");
         screenshot("10-queue-removed");
     }
@@ -167,12 +169,12 @@ class WebPageBrowserTest {
         browser.get(tern.httpBase() + "/admin/mailboxes");
         assertThat(text()).contains("Administrators only");
 
-        browser.findElement(By.linkText("Password")).click();
+        navigate(browser.findElement(By.linkText("Password")));
         browser.findElement(By.id("current")).sendKeys("dora's first");
         browser.findElement(By.id("password")).sendKeys("dora's second");
         browser.findElement(By.id("repeat")).sendKeys("dora's second");
         screenshot("12-change-password");
-        browser.findElement(By.cssSelector("main button[type=submit]")).click();
+        navigate(browser.findElement(By.cssSelector("main button[type=submit]")));
         assertThat(text()).contains("Your password was changed.");
 
         signOut();
@@ -181,11 +183,11 @@ class WebPageBrowserTest {
         signIn("dora", "dora's second");
         assertThat(browser.getCurrentUrl()).endsWith("/mailbox");
 
-        browser.findElement(By.linkText("Delete my mailbox…")).click();
+        navigate(browser.findElement(By.linkText("Delete my mailbox…")));
         assertThat(text()).contains("Delete your mailbox?").contains("Mail will no longer be reachable.");
         screenshot("13-delete-own-warning");
         browser.findElement(By.name("confirm")).click();
-        browser.findElement(By.cssSelector("button.danger")).click();
+        navigate(browser.findElement(By.cssSelector("button.danger")));
         assertThat(text()).contains("Mailbox deleted");
         screenshot("14-own-mailbox-deleted");
 
@@ -210,16 +212,27 @@ class WebPageBrowserTest {
         name.clear();
         name.sendKeys(user);
         browser.findElement(By.id("password")).sendKeys(password);
-        browser.findElement(By.cssSelector("button[type=submit]")).click();
+        navigate(browser.findElement(By.cssSelector("button[type=submit]")));
     }
 
     private static void signOut() {
-        browser.findElement(By.xpath("//button[text()='Sign out']")).click();
+        navigate(browser.findElement(By.xpath("//button[text()='Sign out']")));
         assertThat(browser.getCurrentUrl()).endsWith("/login");
     }
 
+    /**
+     * Clicks a link or a form's button and waits until the page it leads to has replaced this
+     * one: a click returns before the browser has navigated, and a question asked too early
+     * reads the old page, or none.
+     */
+    private static void navigate(WebElement linkOrButton) {
+        linkOrButton.click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(linkOrButton));
+    }
+
     private static String text() {
-        return browser.findElement(By.tagName("body")).getText();
+        return new WebDriverWait(browser, Duration.ofSeconds(20))
+                .until(ExpectedConditions.presenceOfElementLocated(By.tagName("body"))).getText();
     }
 
     private static WebElement row(String user) {
