@@ -116,6 +116,11 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private record Authenticating() implements Mode {
     }
 
+    // the states that hold nothing: one value each, not a new one per transition
+    private static final Mode COMMANDS = new Commands();
+    private static final Mode AWAITING_TLS = new AwaitingTls();
+    private static final Mode AUTHENTICATING = new Authenticating();
+
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     /**
@@ -136,7 +141,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private final ByteStringBuilder replies = new ByteStringBuilder();
 
     private SessionState state = SessionState.INITIAL;
-    private Mode mode = new Commands();
+    private Mode mode = COMMANDS;
     /**
      * The client has closed its side: the session stops, or, while a message is being stored,
      * once that is answered and the lines read after it are handled.
@@ -168,7 +173,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             connection.open(inputs::tell);
             connection.requestInput();
             if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
-                session.mode = new AwaitingTls(); // RFC 8314: the connection starts in TLS; greet inside it
+                session.mode = AWAITING_TLS; // RFC 8314: the connection starts in TLS; greet inside it
             } else {
                 session.reply(session.dialogue.greeting());
                 session.flushReplies();
@@ -269,10 +274,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             case START_TLS -> {
                 flushReplies();
                 connection.startTls(ByteString.fromArrayUnsafe(step.reply().toBytes()));
-                mode = new AwaitingTls();
+                mode = AWAITING_TLS;
             }
             case AUTHENTICATE -> {
-                mode = new Authenticating();
+                mode = AUTHENTICATING;
                 setup.authenticator().tell(new Authenticator.Verify(step.credentials().username(),
                         step.credentials().password(), peerAddress, authVerdicts));
             }
@@ -357,7 +362,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     private Behavior<Command> onTlsStarted(TlsInbound.Established tls) {
         state = SessionState.afterTlsHandshake(new TlsSession(tls.protocol(), tls.cipherSuite()));
-        mode = new Commands();
+        mode = COMMANDS;
         pending.clear();
         context.getLog().debug("client {} TLS {} {}", peerAddress, tls.protocol(), tls.cipherSuite());
         if (setup.encryption() == SessionSetup.Encryption.IMPLICIT) {
@@ -373,7 +378,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         ServerDialogue.Step step = dialogue.authenticated(state, verdict.verdict().user(), verdict.verdict().outcome());
         state = step.state();
         step.replies().forEach(this::reply);
-        mode = new Commands();
+        mode = COMMANDS;
         restartIdleTimer();
         return processPending();
     }
@@ -396,7 +401,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private void finishMessage(SmtpReply reply) {
         countIfRejection(reply);
         state = state.afterMessage();
-        mode = new Commands();
+        mode = COMMANDS;
         reply(reply);
         closeIfDrainedAndIdle();
     }
