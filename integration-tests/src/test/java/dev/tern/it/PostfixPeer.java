@@ -52,6 +52,7 @@ public final class PostfixPeer implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern SMTPD_PROCESS = Pattern.compile("/smtpd\\[\\d+\\]: ");
+    private static final Pattern TRANSACTION_END = Pattern.compile("\\]: (MAIL FROM:|RSET$|QUIT$)|: disconnect from ");
 
     private final Path dir;
     private final String address;
@@ -310,11 +311,16 @@ public final class PostfixPeer implements AutoCloseable {
         return logLines(parts).get(0);
     }
 
+    /** Waits (bounded) for the first delivery status Postfix logs for the recipient ({@code QUEUEID: to=<r>, ... status=}). */
+    public String awaitStatus(Duration timeout, String recipient) {
+        return awaitLogLine(timeout, ": to=<" + recipient + ">, ", ", status=");
+    }
+
     /**
-     * The lines one smtpd logged for one session: from the first line with {@code marker}
-     * (e.g. {@code "]: MAIL FROM:<a@b>"}) to that process's next {@code disconnect from}.
+     * The lines one smtpd logged for one transaction: from the first line with {@code marker}
+     * (e.g. {@code "]: MAIL FROM:<a@b>"}) to that process's next MAIL, RSET, QUIT or disconnect.
      */
-    public List<String> smtpdSession(String marker) {
+    public List<String> smtpdTransaction(String marker) {
         List<String> lines = log().lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).contains(marker)) {
@@ -323,12 +329,13 @@ public final class PostfixPeer implements AutoCloseable {
                     continue;
                 }
                 List<String> session = new ArrayList<>();
-                for (String line : lines.subList(i, lines.size())) {
+                session.add(lines.get(i));
+                for (String line : lines.subList(i + 1, lines.size())) {
                     if (line.contains(process.group())) {
-                        session.add(line);
-                        if (line.contains(": disconnect from ")) {
+                        if (TRANSACTION_END.matcher(line).find()) {
                             break;
                         }
+                        session.add(line);
                     }
                 }
                 return session;
