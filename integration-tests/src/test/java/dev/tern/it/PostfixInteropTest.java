@@ -50,13 +50,13 @@ class PostfixInteropTest {
         PostfixPeer.assumeUsable();
         net = FakeInternet.start();
         tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m"));
-        for (String user : List.of("alice", "carol", "dave", "dora", "chuck", "erin")) {
+        for (String user : List.of("alice", "carol", "dave", "dora", "chuck", "erin", "frank")) {
             tern.addUser(user);
         }
         String mx = net.nextAddress();
         net.mx(PostfixPeer.DOMAIN, 10, "mx." + PostfixPeer.DOMAIN, mx);
         Map<String, String> mailboxes = new LinkedHashMap<>();
-        for (String name : List.of("plain", "eight", "bodyparam", "chunk", "dsn", "dsnsender")) {
+        for (String name : List.of("plain", "eight", "bodyparam", "chunk", "dsn", "dsnsender", "bounced")) {
             mailboxes.put(name, name);
         }
         mailboxes.put(UTF8_LOCAL, "jose");
@@ -127,6 +127,48 @@ class PostfixInteropTest {
                 .matches("Received: from client\\.test \\(unknown \\[127\\.0\\.0\\.1\\]\\) by postfix\\.test \\(Postfix\\)"
                         + " with ESMTP id " + postfixId + " for <carol@example\\.test>; .+");
         assertThat(relayed.restLatin1()).as("the message as swaks sent it, byte for byte").isEqualTo(content);
+    }
+
+    // ----- refusals, both directions: each side's failure DSN quotes the other's words -----
+
+    @Test
+    void postfixRefusingARecipientBouncesInTernWithPostfixsReply() {
+        Relaying.send(tern, "frank@example.test", List.of("nobody@postfix.test"), headers("frank@example.test",
+                "nobody@postfix.test", "to nobody", "refused-1") + "no such mailbox at Postfix\r\n");
+        postfix.awaitLogLine(WAIT, "NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 550 5.1.1 <nobody@postfix.test>:");
+
+        String dsn = Relaying.awaitDsn(tern, "frank", WAIT);
+        Relaying.assertFailureDsn(dsn, "frank@example.test", List.of("nobody@postfix.test"));
+        assertThat(dsn).contains("\r\nStatus: 5.1.1\r\n")
+                .contains("\r\nDiagnostic-Code: smtp; 550 5.1.1 <nobody@postfix.test>: Recipient address rejected:"
+                        + " User unknown in virtual mailbox table\r\n")
+                .contains("\r\nRemote-MTA: dns; mx.postfix.test\r\n")
+                .contains("Message-ID: <refused-1@client.test>");
+    }
+
+    @Test
+    void ternRefusingARecipientBouncesInPostfixWithTernsReply() {
+        String postfixId;
+        try (SmtpTranscript smtp = SmtpTranscript.connect(postfix.address(), postfix.port()).hello()) {
+            postfixId = smtp.deliver("bounced@postfix.test", List.of("nosuchuser@example.test"),
+                    headers("bounced@postfix.test", "nosuchuser@example.test", "to nobody at Tern", "refused-2")
+                            + "no such user at Tern\r\n");
+            smtp.quit();
+        }
+        String status = postfix.awaitStatus(WAIT, "nosuchuser@example.test");
+        assertThat(status).as("Postfix's delivery attempt to Tern").contains(postfixId + ": to=<nosuchuser@example.test>")
+                .contains(", relay=127.0.0.1[127.0.0.1]:" + tern.inboundPort() + ",")
+                .contains(", dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 ");
+        postfix.awaitLogLine(WAIT, postfixId + ": sender non-delivery notification: ");
+
+        String bounce = utf8(Maildirs.read(onlyFile(postfix.awaitNewFiles("bounced", 1, WAIT)))).replaceAll("\n[ \t]+", " ");
+        assertThat(bounce).startsWith("Return-Path: <>\n")
+                .contains("\nFinal-Recipient: rfc822; nosuchuser@example.test\n")
+                .contains("\nAction: failed\n")
+                .contains("\nStatus: 5.1.1\n")
+                .contains("\nRemote-MTA: dns; 127.0.0.1\n")
+                .containsPattern("\nDiagnostic-Code: smtp; 550 5\\.1\\.1 .+\n")
+                .contains("Message-ID: <refused-2@client.test>");
     }
 
     // ----- 8BITMIME (RFC 6152) -----
