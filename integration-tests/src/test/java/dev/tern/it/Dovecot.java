@@ -3,10 +3,7 @@ package dev.tern.it;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -141,33 +138,12 @@ public final class Dovecot implements AutoCloseable {
     }
 
     private void awaitGreeting() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("dovecot exited with " + process.exitValue() + logs());
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                socket.setSoTimeout(5000);
-                InputStream in = socket.getInputStream();
-                ByteArrayOutputStream line = new ByteArrayOutputStream();
-                int b;
-                while ((b = in.read()) != -1 && b != '\n') {
-                    line.write(b);
-                }
-                last = line.toString(StandardCharsets.ISO_8859_1);
-                if (last.startsWith("* OK")) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            TernProcess.sleep(100);
+        try {
+            Greeting.await(process, "dovecot", "127.0.0.1", port, "* OK", START_TIMEOUT, this::logs);
+        } catch (AssertionError e) {
+            close();
+            throw e;
         }
-        close();
-        throw new AssertionError("dovecot did not greet on 127.0.0.1:" + port + " within " + START_TIMEOUT
-                + " (last: " + last + ")" + logs());
     }
 
     public int port() {

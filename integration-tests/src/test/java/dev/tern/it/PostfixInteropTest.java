@@ -156,12 +156,13 @@ class PostfixInteropTest {
             smtp.quit();
         }
         String status = postfix.awaitStatus(WAIT, "nosuchuser@example.test");
-        assertThat(status).as("Postfix's delivery attempt to Tern").contains(postfixId + ": to=<nosuchuser@example.test>")
+        assertThat(status).as("Postfix's delivery attempt to Tern")
+                .contains(postfixId + ": to=<nosuchuser@example.test>")
                 .contains(", relay=127.0.0.1[127.0.0.1]:" + tern.inboundPort() + ",")
                 .contains(", dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 ");
         postfix.awaitLogLine(WAIT, postfixId + ": sender non-delivery notification: ");
 
-        String bounce = utf8(Maildirs.read(onlyFile(postfix.awaitNewFiles("bounced", 1, WAIT)))).replaceAll("\n[ \t]+", " ");
+        String bounce = postfixOnlyMessage("bounced");
         assertThat(bounce).startsWith("Return-Path: <>\n")
                 .contains("\nFinal-Recipient: rfc822; nosuchuser@example.test\n")
                 .contains("\nAction: failed\n")
@@ -197,23 +198,14 @@ class PostfixInteropTest {
     @Test
     void eightBitBodyFromTernToPostfixArrivesByteExact() {
         byte[] content = eightBitContent("eight@example.test", "eight@postfix.test", "eight-1");
-        try (SmtpTranscript smtp = SmtpTranscript.connectOutbound(tern).hello()) {
-            smtp.send("MAIL FROM:<eight@example.test> BODY=8BITMIME");
-            smtp.expect("250 2.1.0");
-            smtp.send("RCPT TO:<eight@postfix.test>");
-            smtp.expect("250 2.1.5");
-            smtp.send("DATA");
-            smtp.expect("354");
-            smtp.sendData(content);
-            smtp.queuedId(smtp.expect("250 2.0.0"));
-            smtp.quit();
-        }
+        transaction("127.0.0.1", tern.outboundPort(),
+                "MAIL FROM:<eight@example.test> BODY=8BITMIME",
+                "RCPT TO:<eight@postfix.test>", content);
         ternRelayed("eight@postfix.test");
         postfixDelivered("eight@postfix.test");
         Split stored = split(onlyFile(postfix.awaitNewFiles("eight", 1, WAIT)), "\n", 5);
         assertThat(stored.fields().get(3)).startsWith("Received: from tern.test ").contains(" with ESMTP id ");
-        assertThat(stored.restLatin1()).as("every 8-bit byte as sent, in LF line ends")
-                .isEqualTo(new String(content, StandardCharsets.ISO_8859_1).replace("\r\n", "\n"));
+        assertThat(stored.rest()).as("every 8-bit byte as sent, in LF line ends").isEqualTo(lf(content));
     }
 
     /**
@@ -225,38 +217,22 @@ class PostfixInteropTest {
     void ternDeclaresBody8bitmimeToPostfix() {
         assumeTernOffers(tern.outboundPort(), "SMTPUTF8", "BODY=8BITMIME passed on comes with issue 15's body types");
         byte[] content = eightBitContent("bodyparam@example.test", "bodyparam@postfix.test", "eight-2");
-        try (SmtpTranscript smtp = SmtpTranscript.connectOutbound(tern).hello()) {
-            smtp.send("MAIL FROM:<bodyparam@example.test> BODY=8BITMIME");
-            smtp.expect("250 2.1.0");
-            smtp.send("RCPT TO:<bodyparam@postfix.test>");
-            smtp.expect("250 2.1.5");
-            smtp.send("DATA");
-            smtp.expect("354");
-            smtp.sendData(content);
-            smtp.expect("250 2.0.0");
-            smtp.quit();
-        }
+        transaction("127.0.0.1", tern.outboundPort(),
+                "MAIL FROM:<bodyparam@example.test> BODY=8BITMIME",
+                "RCPT TO:<bodyparam@postfix.test>", content);
         postfixDelivered("bodyparam@postfix.test");
         String mail = postfix.awaitLogLine(WAIT, "]: MAIL FROM:<bodyparam@example.test>");
         assertThat(mail).as("the MAIL command Postfix got from Tern").contains(" BODY=8BITMIME");
         Split stored = split(onlyFile(postfix.awaitNewFiles("bodyparam", 1, WAIT)), "\n", 5);
-        assertThat(stored.restLatin1()).isEqualTo(new String(content, StandardCharsets.ISO_8859_1).replace("\r\n", "\n"));
+        assertThat(stored.rest()).isEqualTo(lf(content));
     }
 
     @Test
     void eightBitBodyFromPostfixToTernArrivesByteExactAndDeclared() {
         byte[] content = eightBitContent("eight@postfix.test", "dave@example.test", "eight-3");
-        try (SmtpTranscript smtp = SmtpTranscript.connect(postfix.address(), postfix.port()).hello()) {
-            smtp.send("MAIL FROM:<eight@postfix.test> BODY=8BITMIME");
-            smtp.expect("250 2.1.0");
-            smtp.send("RCPT TO:<dave@example.test>");
-            smtp.expect("250 2.1.5");
-            smtp.send("DATA");
-            smtp.expect("354");
-            smtp.sendData(content);
-            smtp.expect("250 2.0.0");
-            smtp.quit();
-        }
+        transaction(postfix.address(), postfix.port(),
+                "MAIL FROM:<eight@postfix.test> BODY=8BITMIME",
+                "RCPT TO:<dave@example.test>", content);
         postfixRelayed("dave@example.test");
         String mail = postfix.awaitLogLine(WAIT, "]:" + tern.inboundPort() + ": MAIL FROM:<eight@postfix.test>");
         assertThat(mail).as("the MAIL command Postfix sent Tern (Tern offers 8BITMIME)").contains(" BODY=8BITMIME");
@@ -286,17 +262,9 @@ class PostfixInteropTest {
         assumeTernOffers(tern.outboundPort(), "SMTPUTF8", "SMTPUTF8 is issue 15 part 1");
         String recipient = UTF8_LOCAL + "@postfix.test";
         byte[] content = utf8Content("utf8out@example.test", recipient, "utf8-1");
-        try (SmtpTranscript smtp = SmtpTranscript.connectOutbound(tern).hello()) {
-            smtp.send("MAIL FROM:<utf8out@example.test> SMTPUTF8 BODY=8BITMIME");
-            smtp.expect("250 2.1.0");
-            sendUtf8(smtp, "RCPT TO:<" + recipient + ">");
-            smtp.expect("250 2.1.5");
-            smtp.send("DATA");
-            smtp.expect("354");
-            smtp.sendData(content);
-            smtp.expect("250 2.0.0");
-            smtp.quit();
-        }
+        transaction("127.0.0.1", tern.outboundPort(),
+                "MAIL FROM:<utf8out@example.test> SMTPUTF8 BODY=8BITMIME",
+                "RCPT TO:<" + recipient + ">", content);
         ternRelayed(recipient);
         postfixDelivered(recipient);
         String mail = postfix.awaitLogLine(WAIT, "]: MAIL FROM:<utf8out@example.test>");
@@ -398,6 +366,8 @@ class PostfixInteropTest {
             smtp.quit();
         }
         postfixRelayed("chuck@example.test");
+        assertThat(postfix.logLines("]:" + tern.inboundPort() + ": BDAT ")).as("Postfix's client sent Tern no BDAT")
+                .isEmpty();
         Maildirs.Stored stored = Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), "chuck"));
         assertThat(split(stored.message(), "\r\n", 1).restLatin1()).isEqualTo(content);
     }
@@ -409,29 +379,21 @@ class PostfixInteropTest {
         assumeTernOffers(tern.inboundPort(), "DSN", "DSN is issue 15 part 3");
         String content = headers("dsnsender@postfix.test", "erin@example.test", "dsn via postfix", "dsn-1")
                 + "DSN-BODY-MARKER\r\n";
-        String postfixId;
-        try (SmtpTranscript smtp = SmtpTranscript.connect(postfix.address(), postfix.port()).hello()) {
-            smtp.send("MAIL FROM:<dsnsender@postfix.test> RET=HDRS ENVID=pf-env-1");
-            smtp.expect("250 2.1.0");
-            smtp.send("RCPT TO:<erin@example.test> NOTIFY=SUCCESS ORCPT=rfc822;erin@example.test");
-            smtp.expect("250 2.1.5");
-            smtp.send("DATA");
-            smtp.expect("354");
-            smtp.sendData(content);
-            postfixId = smtp.queuedId(smtp.expect("250 2.0.0"));
-            smtp.quit();
-        }
+        String postfixId = transaction(postfix.address(), postfix.port(),
+                "MAIL FROM:<dsnsender@postfix.test> RET=HDRS ENVID=pf-env-1",
+                "RCPT TO:<erin@example.test> NOTIFY=SUCCESS ORCPT=rfc822;erin@example.test", content);
         assertThat(postfixRelayed("erin@example.test")).contains(postfixId + ": to=<erin@example.test>");
         String toTern = "]:" + tern.inboundPort() + ": ";
         assertThat(postfix.awaitLogLine(WAIT, toTern + "MAIL FROM:<dsnsender@postfix.test>"))
-                .as("RFC 3461 §4: Postfix passed RET and ENVID on to Tern").contains(" RET=HDRS").contains(" ENVID=pf-env-1");
+                .as("RFC 3461 §4: Postfix passed RET and ENVID on to Tern")
+                .contains(" RET=HDRS").contains(" ENVID=pf-env-1");
         assertThat(postfix.awaitLogLine(WAIT, toTern + "RCPT TO:<erin@example.test>"))
                 .as("and NOTIFY and ORCPT").contains(" NOTIFY=SUCCESS").contains(" ORCPT=rfc822;erin@example.test");
         Maildirs.Stored delivered = Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), "erin"));
         assertThat(split(delivered.message(), "\r\n", 1).restLatin1()).isEqualTo(content);
 
         // RFC 3461 §5.2.2: Tern delivered it, so Tern sends the success DSN; it goes to postfix.test's MX
-        String dsn = utf8(Maildirs.read(onlyFile(postfix.awaitNewFiles("dsnsender", 1, WAIT)))).replaceAll("\n[ \t]+", " ");
+        String dsn = postfixOnlyMessage("dsnsender");
         assertThat(dsn).startsWith("Return-Path: <>\n")
                 .containsPattern("(?m)^Reporting-MTA: dns; ?tern\\.test$")
                 .containsPattern("(?m)^Original-Envelope-Id: pf-env-1$")
@@ -449,22 +411,15 @@ class PostfixInteropTest {
         assumeTernOffers(tern.outboundPort(), "DSN", "DSN is issue 15 part 3");
         String content = headers("alice@example.test", "dsn@postfix.test", "dsn via tern", "dsn-2")
                 + "DSN-BODY-MARKER\r\n";
-        try (SmtpTranscript smtp = SmtpTranscript.connectOutbound(tern).hello()) {
-            smtp.send("MAIL FROM:<alice@example.test> RET=HDRS ENVID=tern-env-1");
-            smtp.expect("250 2.1.0");
-            smtp.send("RCPT TO:<dsn@postfix.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;dsn@postfix.test");
-            smtp.expect("250 2.1.5");
-            smtp.send("DATA");
-            smtp.expect("354");
-            smtp.sendData(content);
-            smtp.expect("250 2.0.0");
-            smtp.quit();
-        }
+        transaction("127.0.0.1", tern.outboundPort(),
+                "MAIL FROM:<alice@example.test> RET=HDRS ENVID=tern-env-1",
+                "RCPT TO:<dsn@postfix.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;dsn@postfix.test", content);
         ternRelayed("dsn@postfix.test");
         String delivered = postfixDelivered("dsn@postfix.test");
         String postfixId = delivered.replaceAll(".*\\]: (\\w+): to=<.*", "$1");
         assertThat(postfix.awaitLogLine(WAIT, "]: MAIL FROM:<alice@example.test> "))
-                .as("RFC 3461 §4: Tern passed RET and ENVID on to Postfix").contains(" RET=HDRS").contains(" ENVID=tern-env-1");
+                .as("RFC 3461 §4: Tern passed RET and ENVID on to Postfix")
+                .contains(" RET=HDRS").contains(" ENVID=tern-env-1");
         assertThat(postfix.awaitLogLine(WAIT, "]: RCPT TO:<dsn@postfix.test> "))
                 .as("and NOTIFY and ORCPT").containsPattern(" NOTIFY=(SUCCESS,FAILURE|FAILURE,SUCCESS)( |$)")
                 .containsPattern("(?i) ORCPT=rfc822;dsn@postfix\\.test( |$)");
@@ -476,7 +431,8 @@ class PostfixInteropTest {
         List<Path> files = Maildirs.awaitNewFiles(tern.mailRoot(), "alice", 1, WAIT);
         TernProcess.sleep(1000); // a second DSN (a wrong "relayed" one from Tern) would show by now
         files = Maildirs.newFiles(tern.mailRoot(), "alice");
-        assertThat(files).as("one DSN for alice: Postfix's; Tern sends no 'relayed' DSN to a DSN-capable hop").hasSize(1);
+        assertThat(files).as("one DSN for alice, Postfix's: Tern sends no 'relayed' DSN to a hop that offers DSN")
+                .hasSize(1);
         String dsn = Maildirs.readLatin1(files.get(0)).replaceAll("\r\n[ \t]+", " ");
         assertThat(dsn).startsWith("Return-Path: <>\r\n")
                 .contains("\r\nReporting-MTA: dns; postfix.test\r\n")
@@ -485,7 +441,8 @@ class PostfixInteropTest {
                 .containsPattern("(?i)\r\nOriginal-Recipient: rfc822;dsn@postfix\\.test\r\n")
                 .contains("\r\nAction: delivered\r\n")
                 .contains("\r\nStatus: 2.0.0\r\n")
-                .as("RET=HDRS: the headers only").contains("Message-ID: <dsn-2@client.test>").doesNotContain("DSN-BODY-MARKER");
+                .as("RET=HDRS: the headers only")
+                .contains("Message-ID: <dsn-2@client.test>").doesNotContain("DSN-BODY-MARKER");
     }
 
     // ----- helpers -----
@@ -502,7 +459,8 @@ class PostfixInteropTest {
     /** Postfix's first delivery status for the recipient (waiting for it): delivered to its Maildir. */
     static String postfixDelivered(String recipient) {
         String line = postfix.awaitStatus(WAIT, recipient);
-        assertThat(line).as("Postfix's delivery").contains(", relay=virtual,").contains(", status=sent (delivered to maildir)");
+        assertThat(line).as("Postfix's delivery")
+                .contains(", relay=virtual,").contains(", status=sent (delivered to maildir)");
         return line;
     }
 
@@ -550,6 +508,26 @@ class PostfixInteropTest {
                 "Tern does not advertise " + keyword + " yet (" + why + "); its EHLO lists " + keywords);
     }
 
+    /** One transaction with exactly these MAIL and RCPT lines (UTF-8), the content after DATA; returns the queue id. */
+    static String transaction(String host, int port, String mail, String rcpt, byte[] content) {
+        try (SmtpTranscript smtp = SmtpTranscript.connect(host, port).hello()) {
+            sendUtf8(smtp, mail);
+            smtp.expect("250 2.1.0");
+            sendUtf8(smtp, rcpt);
+            smtp.expect("250 2.1.5");
+            smtp.send("DATA");
+            smtp.expect("354");
+            smtp.sendData(content);
+            String id = smtp.queuedId(smtp.expect("250 2.0.0"));
+            smtp.quit();
+            return id;
+        }
+    }
+
+    static String transaction(String host, int port, String mail, String rcpt, String content) {
+        return transaction(host, port, mail, rcpt, content.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
     static void sendUtf8(SmtpTranscript smtp, String command) {
         smtp.sendRaw((command + "\r\n").getBytes(StandardCharsets.UTF_8));
     }
@@ -557,6 +535,11 @@ class PostfixInteropTest {
     static Path onlyFile(List<Path> files) {
         assertThat(files).hasSize(1);
         return files.get(0);
+    }
+
+    /** The one message in a Postfix mailbox (waiting for it), as UTF-8 text with folded lines unfolded. */
+    static String postfixOnlyMessage(String mailbox) {
+        return utf8(Maildirs.read(onlyFile(postfix.awaitNewFiles(mailbox, 1, WAIT)))).replaceAll("\n[ \t]+", " ");
     }
 
     static String utf8(String latin1) {
@@ -591,7 +574,8 @@ class PostfixInteropTest {
             int end = at;
             do {
                 int next = text.indexOf(lineEnd, end);
-                assertThat(next).as("header field " + (n + 1) + " ends with a line end in\n" + text).isGreaterThanOrEqualTo(0);
+                assertThat(next).as("header field " + (n + 1) + " ends with a line end in\n" + text)
+                        .isGreaterThanOrEqualTo(0);
                 end = next + lineEnd.length();
             } while (end < text.length() && (text.charAt(end) == ' ' || text.charAt(end) == '\t'));
             fields.add(text.substring(at, end - lineEnd.length()).replaceAll(Pattern.quote(lineEnd) + "[ \t]+", " "));

@@ -1,12 +1,8 @@
 package dev.tern.it;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,34 +224,12 @@ public final class PostfixPeer implements AutoCloseable {
     }
 
     private void awaitGreeting() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            if (!master.isAlive()) {
-                throw new AssertionError("postfix master exited with " + master.exitValue() + logs());
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(address, port), 1000);
-                socket.setSoTimeout(5000);
-                InputStream in = socket.getInputStream();
-                ByteArrayOutputStream line = new ByteArrayOutputStream();
-                int b;
-                while ((b = in.read()) != -1 && b != '\n') {
-                    line.write(b);
-                }
-                last = line.toString(StandardCharsets.ISO_8859_1);
-                if (last.startsWith("220 ")) {
-                    socket.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-                    return;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            TernProcess.sleep(100);
+        try {
+            Greeting.await(master, "postfix master", address, port, "220 ", START_TIMEOUT, this::logs);
+        } catch (AssertionError e) {
+            close();
+            throw e;
         }
-        close();
-        throw new AssertionError("postfix did not greet on " + address + ":" + port + " within " + START_TIMEOUT
-                + " (last: " + last + ")" + logs());
     }
 
     public String address() {
@@ -311,7 +285,7 @@ public final class PostfixPeer implements AutoCloseable {
         return logLines(parts).get(0);
     }
 
-    /** Waits (bounded) for the first delivery status Postfix logs for the recipient ({@code QUEUEID: to=<r>, ... status=}). */
+    /** Waits (bounded) for Postfix's first delivery status for the recipient ({@code ID: to=<r>, ... status=...}). */
     public String awaitStatus(Duration timeout, String recipient) {
         return awaitLogLine(timeout, ": to=<" + recipient + ">, ", ", status=");
     }
