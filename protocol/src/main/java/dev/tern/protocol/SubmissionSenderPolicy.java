@@ -66,7 +66,7 @@ public final class SubmissionSenderPolicy implements SenderPolicy {
 
     /** The user a local part names: a user of that very name, else the part before the delimiter. */
     private String owner(String localPart) {
-        int at = delimiter.isEmpty() ? -1 : localPart.indexOf(delimiter);
-        return at <= 0 || userExists.test(localPart) ? localPart : localPart.substring(0, at);
+        return userExists.test(localPart) ? localPart
+                : new RecipientDelimiter(delimiter).base(localPart).orElse(localPart);
     }
 }

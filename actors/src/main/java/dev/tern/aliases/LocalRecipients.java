@@ -1,0 +1,151 @@
+package dev.tern.aliases;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tern.protocol.LocalRecipientPolicy;
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.RecipientDelimiter;
+
+/**
+ * What a local part means, in every local domain: an alias (which wins over a user of the same
+ * name, as in Postfix), a user, either of those with a sub-address ({@code alice+tag}: a user or
+ * alias of that very name first, else {@code alice}), or {@code postmaster}, which RFC 5321 §4.5.1
+ * requires every domain to accept: the alias or user of that name, else the first administrator
+ * who is a user. At RCPT it {@linkplain #resolve resolves} a local part to the name the envelope
+ * carries; the router {@linkplain #expand expands} that name into mailboxes and remote addresses.
+ */
+public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
+
+    /** One alias reaches at most this many mailboxes and addresses; the rest are left out with an error. */
+    public static final int MAX_DESTINATIONS = 1000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalRecipients.class);
+    private static final String POSTMASTER = "postmaster";
+
+    private final Supplier<AliasTable> aliases;
+    private final Predicate<String> userExists;
+    private final RecipientDelimiter delimiter;
+    private final List<String> admins;
+
+    /**
+     * @param aliases    the table now in use (re-read on change by {@link Aliases})
+     * @param userExists whether a user-db name exists now
+     * @param admins     {@code --admin} names in the order given: the first that is a user is postmaster's fallback
+     */
+    public LocalRecipients(Supplier<AliasTable> aliases, Predicate<String> userExists, RecipientDelimiter delimiter,
+                           List<String> admins) {
+        this.aliases = aliases;
+        this.userExists = userExists;
+        this.delimiter = delimiter;
+        this.admins = List.copyOf(admins);
+    }
+
+    /** Users only, no aliases: what a router or policy without an aliases file sees. */
+    public static LocalRecipients usersOnly(Predicate<String> userExists) {
+        return new LocalRecipients(AliasTable::empty, userExists, RecipientDelimiter.NONE, List.of());
+    }
+
+    /** The name a local part stands for, if it leads to at least one mailbox or remote address now. */
+    @Override
+    public Optional<String> resolve(String localPart) {
+        AliasTable table = aliases.get();
+        Optional<String> name = name(table, localPart.toLowerCase(Locale.ROOT));
+        return name.filter(found -> !table.contains(found) || !expand(table, found).isEmpty());
+    }
+
+    /** Where mail to {@code name} (as {@link #resolve} gave it) goes; a name that is no alias is a mailbox. */
+    public Expansion expand(String name) {
+        return expand(aliases.get(), name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether {@code postmaster@} has somewhere to go (RFC 5321 §4.5.1: it must). */
+    public boolean hasPostmaster() {
+        return resolve(POSTMASTER).isPresent();
+    }
+
+    private Optional<String> name(AliasTable table, String localPart) {
+        if (table.contains(localPart) || userExists.test(localPart)) {
+            return Optional.of(localPart);
+        }
+        Optional<String> base = delimiter.base(localPart);
+        if (base.isPresent() && (table.contains(base.get()) || userExists.test(base.get()))) {
+            return base;
+        }
+        if (localPart.equals(POSTMASTER)) {
+            return admins.stream().filter(userExists).findFirst();
+        }
+        return Optional.empty();
+    }
+
+    private Expansion expand(AliasTable table, String name) {
+        if (!table.contains(name)) {
+            return Expansion.mailbox(name);
+        }
+        Set<String> mailboxes = new LinkedHashSet<>();
+        Set<MailAddress> remotes = new LinkedHashSet<>();
+        walk(table, name, new ArrayList<>(), mailboxes, remotes);
+        return new Expansion(List.copyOf(mailboxes), List.copyOf(remotes));
+    }
+
+    /**
+     * The table has no loops nor over-deep chains of exact names; sub-addresses ({@code a: b+x},
+     * {@code b: a}) and a table changed mid-walk can still make them, so the walk guards both.
+     */
+    private void walk(AliasTable table, String alias, List<String> path, Set<String> mailboxes,
+                      Set<MailAddress> remotes) {
+        if (path.contains(alias)) {
+            LOG.error("mail forwarding loop: alias {} reached again through {}; that branch is not delivered",
+                    alias, path);
+            return;
+        }
+        if (path.size() >= AliasTable.MAX_DEPTH) {
+            LOG.error("aliases {} nest deeper than {} levels; {} is not expanded", path.get(0), AliasTable.MAX_DEPTH,
+                    alias);
+            return;
+        }
+        path.add(alias);
+        for (AliasTarget target : table.targets(alias).orElse(List.of())) {
+            if (mailboxes.size() + remotes.size() >= MAX_DESTINATIONS) {
+                LOG.error("alias {} reaches more than {} destinations; the rest are left out", path.get(0),
+                        MAX_DESTINATIONS);
+                break;
+            }
+            if (target instanceof AliasTarget.Remote remote) {
+                remotes.add(remote.address());
+                continue;
+            }
+            String local = ((AliasTarget.Local) target).name();
+            if (local.equals(alias)) {
+                addMailbox(alias, local, mailboxes); // "alice: alice, ...": alice's own mailbox
+                continue;
+            }
+            Optional<String> next = name(table, local);
+            if (next.isEmpty()) {
+                LOG.warn("alias {}: target {} is no user nor alias; skipped", alias, local);
+            } else if (table.contains(next.get())) {
+                walk(table, next.get(), path, mailboxes, remotes);
+            } else {
+                mailboxes.add(next.get());
+            }
+        }
+        path.remove(path.size() - 1);
+    }
+
+    private void addMailbox(String alias, String user, Set<String> mailboxes) {
+        if (userExists.test(user)) {
+            mailboxes.add(user);
+        } else {
+            LOG.warn("alias {} names itself, but there is no user {}; skipped", alias, user);
+        }
+    }
+}
