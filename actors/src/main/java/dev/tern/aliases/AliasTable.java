@@ -15,14 +15,14 @@ import java.util.Set;
  * The aliases in use: the file's entries less those that cannot be expanded. An alias that
  * leads back to itself through others ({@code a: b}, {@code b: a}) is a mail forwarding loop
  * (Postfix bounces such mail with 5.4.6 at delivery); one whose chain of aliases is deeper
- * than {@link #MAX_DEPTH} is over-deep. Both are found when the file is read, reported as
+ * than {@link #MAX_DEPTH} aliases is over-deep. Both are found when the file is read, reported as
  * problems, and those entries are not used: their names then mean the user of that name, if
  * any. An alias naming itself ({@code alice: alice, alice@elsewhere}) means the mailbox of that
  * name, as in Postfix, and is no loop.
  */
 public final class AliasTable {
 
-    /** Aliases through aliases, at most this many levels (sendmail and Postfix stop near here). */
+    /** Aliases through aliases: at most this many in one chain (sendmail and Postfix stop near here). */
     public static final int MAX_DEPTH = 20;
 
     private static final int LOOP = -1;
@@ -50,7 +50,7 @@ public final class AliasTable {
         Set<String> tooDeep = new LinkedHashSet<>();
         for (String name : all.keySet()) {
             int height = height(all, name, new ArrayList<>(), heights, looping);
-            if (height == TOO_DEEP || height > MAX_DEPTH) {
+            if (height == TOO_DEEP || height + 1 > MAX_DEPTH) {
                 tooDeep.add(name);
             }
         }
@@ -65,7 +65,7 @@ public final class AliasTable {
         for (String name : tooDeep) {
             if (!looping.contains(name)) {
                 problems.add(new AliasProblem(file, all.get(name).line(), "alias '" + name
-                        + "' expands through more than " + MAX_DEPTH + " levels of aliases; not used"));
+                        + "' expands through a chain of more than " + MAX_DEPTH + " aliases; not used"));
                 usable.remove(name);
             }
         }
@@ -89,7 +89,7 @@ public final class AliasTable {
             looping.addAll(path.subList(onPath, path.size()));
             return LOOP;
         }
-        if (path.size() > MAX_DEPTH) {
+        if (path.size() >= MAX_DEPTH) { // this would be alias number MAX_DEPTH + 1 of the chain
             return TOO_DEEP;
         }
         path.add(name);

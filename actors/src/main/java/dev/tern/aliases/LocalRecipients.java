@@ -74,17 +74,15 @@ public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
     }
 
     private Optional<String> name(AliasTable table, String localPart) {
-        if (table.contains(localPart) || userExists.test(localPart)) {
-            return Optional.of(localPart);
+        Optional<String> exact = exactName(table, localPart);
+        return exact.isPresent() ? exact : delimiter.base(localPart).flatMap(base -> exactName(table, base));
+    }
+
+    private Optional<String> exactName(AliasTable table, String name) {
+        if (table.contains(name) || userExists.test(name)) {
+            return Optional.of(name);
         }
-        Optional<String> base = delimiter.base(localPart);
-        if (base.isPresent() && (table.contains(base.get()) || userExists.test(base.get()))) {
-            return base;
-        }
-        if (localPart.equals(POSTMASTER)) {
-            return admins.stream().filter(userExists).findFirst();
-        }
-        return Optional.empty();
+        return name.equals(POSTMASTER) ? admins.stream().filter(userExists).findFirst() : Optional.empty();
     }
 
     private Expansion expand(AliasTable table, String name) {
@@ -109,8 +107,8 @@ public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
             return;
         }
         if (path.size() >= AliasTable.MAX_DEPTH) {
-            LOG.error("aliases {} nest deeper than {} levels; {} is not expanded", path.get(0), AliasTable.MAX_DEPTH,
-                    alias);
+            LOG.error("alias {} expands through a chain of more than {} aliases; {} is not expanded", path.get(0),
+                    AliasTable.MAX_DEPTH, alias);
             return;
         }
         path.add(alias);
