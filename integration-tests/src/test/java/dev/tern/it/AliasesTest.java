@@ -203,6 +203,23 @@ class AliasesTest {
     }
 
     @Test
+    void sighupReadsTheFileAgainWithTheUserDb() {
+        String hal = tern.newUser("hal");
+        installAliases("hup1: " + hal);
+
+        Exec.Result kill = Exec.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(tern.pid()));
+
+        assertThat(kill.exitCode()).as(kill.describe()).isZero();
+        assertThat(tern.awaitLog("reloading (SIGHUP): TLS certificate, user db and aliases", RELOAD_TIMEOUT))
+                .as(tern.logTail()).isTrue();
+        String after = tern.log().substring(tern.log().lastIndexOf("reloading (SIGHUP)"));
+        assertThat(FakeInternet.await(RELOAD_TIMEOUT, () -> tern.log().substring(tern.log()
+                .lastIndexOf("reloading (SIGHUP)")).contains("aliases " + aliases + " loaded: 1 aliases")))
+                .as(after).isTrue();
+        assertThat(rcpt("hup1@" + TernProcess.DOMAIN).lastLine()).startsWith("250 2.1.5");
+    }
+
+    @Test
     void aLoopIsAnErrorInTheLogAndItsAddressesAreRefusedNotDeliveredInCircles() {
         String gus = tern.newUser("gus");
         installAliases("ping1: pong1", "pong1: ping1", "ring1: ring2+x, " + gus, "ring2: ring1+y");
