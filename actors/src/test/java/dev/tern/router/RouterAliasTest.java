@@ -8,18 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.aliases.AliasFile;
@@ -38,13 +41,15 @@ import dev.tern.store.MaildirStore;
 import dev.tern.store.StagedMessage;
 
 /** The Router expanding aliases and sub-addresses: one copy per final mailbox, remote targets queued. */
+@ExtendWith(TestKitJUnit5Extension.class)
 class RouterAliasTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final String RETURN_PATH = "Return-Path: <sender@example.net>\r\n";
     private static final String BODY = "Received: from client\r\nSubject: test\r\n\r\nhello\r\n";
 
-    private static ActorTestKit testKit;
+    @JUnit5TestKit
+    ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
     @TempDir
     Path temp;
@@ -55,16 +60,6 @@ class RouterAliasTest {
     private QueueSpool spool;
     private TestProbe<Relays.Command> relays;
     private int ids;
-
-    @BeforeAll
-    static void start() {
-        testKit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        testKit.shutdownTestKit();
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -89,7 +84,7 @@ class RouterAliasTest {
     }
 
     private Envelope envelope(String... localPartsAndNames) {
-        List<Recipient> recipients = new java.util.ArrayList<>();
+        List<Recipient> recipients = new ArrayList<>();
         for (int i = 0; i < localPartsAndNames.length; i += 2) {
             recipients.add(new Recipient(MailAddress.parse(localPartsAndNames[i] + "@example.org").orElseThrow(),
                     new Recipient.LocalMailbox(localPartsAndNames[i + 1])));
