@@ -38,6 +38,7 @@ import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueSpool;
 import dev.tern.relay.Relays;
 import dev.tern.store.MaildirStore;
+import dev.tern.store.NumberedStore;
 import dev.tern.store.StagedMessage;
 
 /** The Router expanding aliases and sub-addresses: one copy per final mailbox, remote targets queued. */
@@ -150,6 +151,19 @@ class RouterAliasTest {
         assertThat(deliver(router, envelope("alice+lists", "alice"))).isInstanceOf(Router.Stored.class);
 
         assertThat(messages("alice")).containsExactly(RETURN_PATH + "Delivered-To: alice+lists@example.org\r\n" + BODY);
+        testKit.stop(router);
+    }
+
+    @Test
+    void aNumberedMailboxGetsItsOwnCopyWithDeliveredToToo() throws IOException {
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(new NumberedStore(mailRoot), null,
+                new TernMetrics(), new LocalRecipients(AliasTable::empty, "bob"::equals, new RecipientDelimiter("+"),
+                        List.of())));
+
+        assertThat(deliver(router, envelope("bob+x", "bob"))).isInstanceOf(Router.Stored.class);
+
+        assertThat(Files.readString(mailRoot.resolve("bob").resolve("1"), StandardCharsets.US_ASCII))
+                .isEqualTo(RETURN_PATH + "Delivered-To: bob+x@example.org\r\n" + BODY);
         testKit.stop(router);
     }
 

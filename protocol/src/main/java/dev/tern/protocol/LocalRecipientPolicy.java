@@ -7,7 +7,8 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * The relay rules of a listener: local domains deliver to existing users only; other
+ * The relay rules of a listener: local domains deliver to existing users only (or to what its
+ * {@link LocalNames} resolve: aliases, sub-addresses, postmaster); other
  * domains are relayed only where the listener allows it (loopback) or after AUTH.
  */
 public final class LocalRecipientPolicy implements RecipientPolicy {

@@ -38,7 +38,8 @@ public final class SubmissionSenderPolicy implements SenderPolicy {
     private final String delimiter;
 
     /**
-     * @param delimiter what separates a user name from its sub-address ({@code "+"}); empty: none
+     * @param delimiter what separates a user name from its sub-address ({@code "+"}; several characters: any of
+     *                  them, {@link RecipientDelimiter}); empty: none
      */
     public SubmissionSenderPolicy(Set<String> localDomains, Predicate<String> userExists, Ownership ownership,
                                   String delimiter) {
