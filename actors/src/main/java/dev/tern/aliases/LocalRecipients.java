@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -31,11 +32,15 @@ public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalRecipients.class);
     private static final String POSTMASTER = "postmaster";
+    private static final int MAX_REPORTED = 1000;
 
     private final Supplier<AliasTable> aliases;
     private final Predicate<String> userExists;
     private final RecipientDelimiter delimiter;
     private final List<String> admins;
+    /** Problems logged for the table {@link #reportedFor}; bounded, as the log they keep from flooding. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private volatile AliasTable reportedFor;
 
     /**
      * @param aliases    the table now in use (re-read on change by {@link Aliases})
@@ -102,20 +107,20 @@ public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
     private void walk(AliasTable table, String alias, List<String> path, Set<String> mailboxes,
                       Set<MailAddress> remotes) {
         if (path.contains(alias)) {
-            LOG.error("mail forwarding loop: alias {} reached again through {}; that branch is not delivered",
-                    alias, path);
+            report(table, true, "mail forwarding loop: alias " + alias + " reached again through " + path
+                    + "; that branch is not delivered");
             return;
         }
         if (path.size() >= AliasTable.MAX_DEPTH) {
-            LOG.error("alias {} expands through a chain of more than {} aliases; {} is not expanded", path.get(0),
-                    AliasTable.MAX_DEPTH, alias);
+            report(table, true, "alias " + path.get(0) + " expands through a chain of more than "
+                    + AliasTable.MAX_DEPTH + " aliases; " + alias + " is not expanded");
             return;
         }
         path.add(alias);
         for (AliasTarget target : table.targets(alias).orElse(List.of())) {
             if (mailboxes.size() + remotes.size() >= MAX_DESTINATIONS) {
-                LOG.error("alias {} reaches more than {} destinations; the rest are left out", path.get(0),
-                        MAX_DESTINATIONS);
+                report(table, true, "alias " + path.get(0) + " reaches more than " + MAX_DESTINATIONS
+                        + " destinations; the rest are left out");
                 break;
             }
             if (target instanceof AliasTarget.Remote remote) {
@@ -124,12 +129,12 @@ public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
             }
             String local = ((AliasTarget.Local) target).name();
             if (local.equals(alias)) {
-                addMailbox(alias, local, mailboxes); // "alice: alice, ...": alice's own mailbox
+                addMailbox(table, alias, mailboxes); // "alice: alice, ...": alice's own mailbox
                 continue;
             }
             Optional<String> next = name(table, local);
             if (next.isEmpty()) {
-                LOG.warn("alias {}: target {} is no user nor alias; skipped", alias, local);
+                report(table, false, "alias " + alias + ": target " + local + " is no user nor alias; skipped");
             } else if (table.contains(next.get())) {
                 walk(table, next.get(), path, mailboxes, remotes);
             } else {
@@ -139,11 +144,29 @@ public final class LocalRecipients implements LocalRecipientPolicy.LocalNames {
         path.remove(path.size() - 1);
     }
 
-    private void addMailbox(String alias, String user, Set<String> mailboxes) {
-        if (userExists.test(user)) {
-            mailboxes.add(user);
+    private void addMailbox(AliasTable table, String alias, Set<String> mailboxes) {
+        if (userExists.test(alias)) {
+            mailboxes.add(alias);
         } else {
-            LOG.warn("alias {} names itself, but there is no user {}; skipped", alias, user);
+            report(table, false, "alias " + alias + " names itself, but there is no user " + alias + "; skipped");
+        }
+    }
+
+    /**
+     * Logs a problem met while expanding once per version of the table, not once per RCPT: a
+     * client sending to the alias again and again must not flood the log.
+     */
+    private void report(AliasTable table, boolean error, String message) {
+        if (reportedFor != table) {
+            reported.clear();
+            reportedFor = table;
+        }
+        if (reported.size() < MAX_REPORTED && reported.add(message)) {
+            if (error) {
+                LOG.error(message);
+            } else {
+                LOG.warn(message);
+            }
         }
     }
 }

@@ -9,6 +9,11 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.RecipientDelimiter;
@@ -143,5 +148,27 @@ class LocalRecipientsTest {
 
         assertThat(locals.resolve("crew")).isEqualTo(Optional.of("crew"));
         assertThat(locals.expand("crew").mailboxes()).containsExactly("bob");
+    }
+
+    @Test
+    void aProblemMetWhileExpandingIsLoggedOncePerTableNotPerRcpt() {
+        Logger log = (Logger) LoggerFactory.getLogger(LocalRecipients.class);
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
+        seen.start();
+        log.addAppender(seen);
+        try {
+            LocalRecipients locals = locals("half: alice, ghost");
+            for (int i = 0; i < 5; i++) {
+                assertThat(locals.resolve("half")).contains("half");
+            }
+            assertThat(seen.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .containsExactly("alias half: target ghost is no user nor alias; skipped");
+
+            aliases.set(AliasTableTest.table("half: alice, ghost"));
+            locals.resolve("half");
+            assertThat(seen.list).as("a new version of the table is reported again").hasSize(2);
+        } finally {
+            log.detachAppender(seen);
+        }
     }
 }
