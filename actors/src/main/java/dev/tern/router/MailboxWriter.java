@@ -1,7 +1,9 @@
 package dev.tern.router;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -10,6 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import dev.tern.protocol.MailAddress;
 import dev.tern.store.MailboxStore;
 import dev.tern.store.StagedMessage;
 
@@ -23,8 +26,12 @@ public final class MailboxWriter extends AbstractBehavior<MailboxWriter.Command>
     public sealed interface Command {
     }
 
-    public record Store(String messageId, String user, StagedMessage message, ActorRef<Result> replyTo)
-            implements Command {
+    /** @param deliveredTo the address to name in a {@code Delivered-To:} field of this copy, if any ({@link DeliveredTo}) */
+    public record Store(String messageId, String user, StagedMessage message, ActorRef<Result> replyTo,
+                        Optional<MailAddress> deliveredTo) implements Command {
+        public Store(String messageId, String user, StagedMessage message, ActorRef<Result> replyTo) {
+            this(messageId, user, message, replyTo, Optional.empty());
+        }
     }
 
     /** Undo a stored copy whose transaction failed in another mailbox. */
@@ -67,7 +74,8 @@ public final class MailboxWriter extends AbstractBehavior<MailboxWriter.Command>
     private Behavior<Command> onStore(Store request) {
         Result result;
         try {
-            Path file = store.deliver(request.user(), request.message());
+            Path file = request.deliveredTo().isEmpty() ? store.deliver(request.user(), request.message())
+                    : storeOwnCopy(request.user(), request.message(), request.deliveredTo().get());
             result = new Stored(request.messageId(), request.user(), file);
         } catch (IOException | RuntimeException e) {
             context.getLog().error("id={} mailbox={} store failed: {}", request.messageId(), request.user(), e.toString());
@@ -75,6 +83,15 @@ public final class MailboxWriter extends AbstractBehavior<MailboxWriter.Command>
         }
         request.replyTo().tell(result);
         return this;
+    }
+
+    private Path storeOwnCopy(String user, StagedMessage message, MailAddress deliveredTo) throws IOException {
+        StagedMessage copy = DeliveredTo.copy(message, deliveredTo, user);
+        try {
+            return store.deliver(user, copy);
+        } finally {
+            Files.deleteIfExists(copy.file());
+        }
     }
 
     private Behavior<Command> onRetract(Retract retract) {

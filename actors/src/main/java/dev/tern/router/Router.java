@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.Routers;
 
+import dev.tern.aliases.LocalRecipients;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
@@ -128,10 +129,16 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final Map<String, ActorRef<BounceDelivery.Outcome>> bounceWaiters = new HashMap<>();
     private final Map<String, ActorRef<MailboxWriter.Command>> writers = new HashMap<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
+    /** Aliases and sub-addresses: what each local recipient expands to. */
+    private final LocalRecipients locals;
+    /** The copies of each message in flight, by message id: which address led to which mailbox (logs). */
+    private final Map<String, Routing> routings = new HashMap<>();
 
-    private Router(ActorContext<Command> context, MailboxStore store, Remote remote, TernMetrics metrics) {
+    private Router(ActorContext<Command> context, MailboxStore store, Remote remote, TernMetrics metrics,
+                   LocalRecipients locals) {
         super(context);
         this.context = context;
+        this.locals = locals;
         this.store = store;
         this.metrics = metrics;
         this.writerReports = context.messageAdapter(MailboxWriter.Result.class, WriterReport::new);
@@ -161,7 +168,13 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     /** @param metrics counts the local copies stored ({@code tern_deliveries_total{kind="local"}}) */
     public static Behavior<Command> create(MailboxStore store, Remote remote, TernMetrics metrics) {
-        return Behaviors.setup(context -> new Router(context, store, remote, metrics));
+        return create(store, remote, metrics, LocalRecipients.usersOnly(user -> true));
+    }
+
+    /** @param locals expands aliases and sub-addresses into mailboxes and remote addresses */
+    public static Behavior<Command> create(MailboxStore store, Remote remote, TernMetrics metrics,
+                                           LocalRecipients locals) {
+        return Behaviors.setup(context -> new Router(context, store, remote, metrics, locals));
     }
 
     @Override
@@ -201,15 +214,15 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     private Behavior<Command> onDeliver(Deliver deliver) {
         String id = deliver.envelope().messageId();
-        // One copy per mailbox, however many addresses lead to it (as Postfix's duplicate filter).
-        Set<String> mailboxes = new LinkedHashSet<>();
-        List<MailAddress> remote = new ArrayList<>();
-        for (Recipient recipient : deliver.envelope().recipients()) {
-            if (recipient.route() instanceof Recipient.LocalMailbox local) {
-                mailboxes.add(local.user());
-            } else if (!remote.contains(recipient.address())) {
-                remote.add(recipient.address());
-            }
+        // One copy per mailbox, however many addresses (and aliases) lead to it (as Postfix's duplicate filter).
+        Routing routing = Routing.of(deliver.envelope(), locals);
+        Set<String> mailboxes = new LinkedHashSet<>(routing.mailboxes().keySet());
+        List<MailAddress> remote = routing.remote();
+        if (!routing.unrouted().isEmpty()) {
+            context.getLog().error("id={} to=<{}> leads nowhere now (its alias changed?); not stored", id,
+                    routing.unrouted().get(0));
+            deliver.replyTo().tell(new NotStored(id, "no mailbox for " + routing.unrouted().get(0)));
+            return this;
         }
         if (!remote.isEmpty() && queueWriters == null) {
             context.getLog().error("id={} to=<{}> has no route: this router does not relay", id, remote.get(0));
@@ -217,8 +230,10 @@ public final class Router extends AbstractBehavior<Router.Command> {
             return this;
         }
         inFlight.put(id, new InFlight(deliver, mailboxes, !remote.isEmpty(), Map.of(), List.of(), null));
+        routings.put(id, routing);
         for (String user : mailboxes) {
-            writerFor(user).tell(new MailboxWriter.Store(id, user, deliver.message(), writerReports));
+            writerFor(user).tell(new MailboxWriter.Store(id, user, deliver.message(), writerReports,
+                    routing.deliveredTo(user)));
         }
         if (!remote.isEmpty()) {
             queueWriters.tell(new QueueWriter.Enqueue(id, deliver.envelope().sender(), remote, deliver.message(),
@@ -242,6 +257,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
             return this;
         }
         inFlight.remove(messageId);
+        routings.remove(messageId);
         ActorRef<Outcome> replyTo = now.request().replyTo();
         if (now.failure() == null) {
             metrics.localDelivered(now.stored().size()); // copies that stay: none is retracted now
@@ -269,18 +285,19 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private void logCopy(Envelope envelope, MailboxWriter.Result result) {
-        for (Recipient recipient : envelope.recipients()) {
-            if (recipient.route() instanceof Recipient.LocalMailbox local && local.user().equals(result.user())) {
-                if (result instanceof MailboxWriter.Stored stored) {
-                    context.getLog().info("id={} from={} to=<{}> mailbox={} status=delivered file={}",
-                            envelope.messageId(), envelope.sender().bracketed(), recipient.address(),
-                            local.user(), stored.file().getFileName());
-                } else {
-                    context.getLog().warn("id={} from={} to=<{}> mailbox={} status=failed reason={}",
-                            envelope.messageId(), envelope.sender().bracketed(), recipient.address(),
-                            local.user(), ((MailboxWriter.Failed) result).reason());
-                }
-            }
+        Routing routing = routings.get(envelope.messageId());
+        MailAddress address = routing == null ? null : routing.mailboxes().get(result.user());
+        if (address == null) {
+            return;
+        }
+        if (result instanceof MailboxWriter.Stored stored) {
+            context.getLog().info("id={} from={} to=<{}> mailbox={} status=delivered file={}",
+                    envelope.messageId(), envelope.sender().bracketed(), address,
+                    result.user(), stored.file().getFileName());
+        } else {
+            context.getLog().warn("id={} from={} to=<{}> mailbox={} status=failed reason={}",
+                    envelope.messageId(), envelope.sender().bracketed(), address,
+                    result.user(), ((MailboxWriter.Failed) result).reason());
         }
     }
 

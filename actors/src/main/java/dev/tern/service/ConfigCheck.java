@@ -1,6 +1,8 @@
 package dev.tern.service;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +15,9 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 
+import dev.tern.aliases.AliasFile;
+import dev.tern.aliases.AliasProblem;
+import dev.tern.aliases.AliasTable;
 import dev.tern.tls.PemCredentials;
 import dev.tern.tls.TlsContexts;
 import dev.tern.tls.TlsCredentials;
@@ -42,6 +47,7 @@ final class ConfigCheck {
             throw new UsageException(namingTheKey(e.getMessage()));
         }
         checkTls(settings);
+        checkAliases(settings, err);
         Config effective = settings.config().getConfig("tern");
         Config defaults = ConfigFactory.load().getConfig("tern");
         for (String unknown : unknownKeys(effective, defaults)) {
@@ -107,6 +113,29 @@ final class ConfigCheck {
             TlsContexts.serverContext(credentials);
         } catch (TlsCredentialsException e) {
             throw new UsageException(keyAndOption(CommandLine.Option.TLS_CERT) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The aliases file as run would read it: each problem (syntax, loop, over-deep chain) on
+     * stderr as {@code file:line: message}, then a usage error, as {@code postalias} fails.
+     */
+    private static void checkAliases(TernSettings settings, PrintStream err) throws UsageException {
+        Path file = settings.aliasesFile();
+        List<AliasProblem> problems;
+        try {
+            problems = AliasTable.of(file, AliasFile.read(file, settings.domains())).problems();
+        } catch (IOException e) {
+            throw new UsageException(keyAndOption(CommandLine.Option.ALIASES) + ": cannot read " + file + ": "
+                    + e.getMessage());
+        }
+        for (AliasProblem problem : problems) {
+            err.println("tern: error: " + problem);
+        }
+        if (!problems.isEmpty()) {
+            throw new UsageException(keyAndOption(CommandLine.Option.ALIASES) + ": " + problems.size()
+                    + (problems.size() == 1 ? " line" : " lines") + " in error in " + file
+                    + " (left out when running)");
         }
     }
 

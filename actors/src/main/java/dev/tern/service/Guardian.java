@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.http.javadsl.server.Route;
 
+import dev.tern.aliases.LocalRecipients;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.http.Administration;
 import dev.tern.http.HttpListener;
@@ -97,9 +98,6 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         AUTHENTICATED
     }
 
-    /** Sub-addresses as shared/CLI.md's {@code --recipient-delimiter} default: alice+tag@ is alice's. */
-    private static final String SUB_ADDRESS_DELIMITER = "+";
-
     private final ActorContext<Command> context;
     private final ActorRef<Router.Command> router;
     /** The listeners still running: one that failed to bind has stopped, and has nothing to drain. */
@@ -119,10 +117,10 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
                                     Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners,
-                                    TernMetrics metrics) {
+                                    TernMetrics metrics, LocalRecipients locals) {
         return Behaviors.setup(context -> {
             ActorRef<Router.Command> router = context.spawn(
-                    Router.create(store, remote(settings, users, metrics), metrics), "router");
+                    Router.create(store, remote(settings, locals, metrics), metrics, locals), "router");
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
@@ -133,7 +131,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             ConnectionAdmission admission = new ConnectionAdmission(settings.connectionLimits());
             for (ListenerSpec spec : listeners) {
                 ServerDialogue dialogue = new ServerDialogue(session,
-                        new LocalRecipientPolicy(settings.domains(), users::exists, spec.relay()),
+                        LocalRecipientPolicy.resolving(settings.domains(), locals, spec.relay()),
                         senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption(),
@@ -150,7 +148,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {
         return spec.senders() == Senders.ANYONE ? SenderPolicy.ANYONE : new SubmissionSenderPolicy(
-                settings.domains(), users::exists, settings.submission().senders(), SUB_ADDRESS_DELIMITER);
+                settings.domains(), users::exists, settings.submission().senders(),
+                settings.recipientDelimiter().characters());
     }
 
     private static Administration administration(ActorContext<Command> context, TernSettings settings,
@@ -203,12 +202,12 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     }
 
     /** Relaying: the spool, its writers, and the relays with what they need to deliver and bounce. */
-    private static Router.Remote remote(TernSettings settings, UserDirectory users, TernMetrics metrics) {
+    private static Router.Remote remote(TernSettings settings, LocalRecipients locals, TernMetrics metrics) {
         RelaySettings relay = settings.relay();
         QueueSpool spool = new QueueSpool(relay.queueDir());
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
         // Bounces go where mail to the sender would go: a local mailbox, or relayed.
-        LocalRecipientPolicy bounceRoutes = new LocalRecipientPolicy(settings.domains(), users::exists,
+        LocalRecipientPolicy bounceRoutes = LocalRecipientPolicy.resolving(settings.domains(), locals,
                 LocalRecipientPolicy.Relay.ALLOWED);
         Function<MailAddress, Optional<Recipient.Route>> bounceRoute = address -> {
             RecipientPolicy.Verdict verdict = bounceRoutes.check(new Recipient.MailboxPath(address), true);

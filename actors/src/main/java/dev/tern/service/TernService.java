@@ -26,6 +26,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tern.aliases.Aliases;
+import dev.tern.aliases.LocalRecipients;
 import dev.tern.files.PrivateFiles;
 import dev.tern.http.Autoconfig;
 import dev.tern.http.OperationsRoutes;
@@ -57,6 +59,8 @@ final class TernService {
     private final ServerTlsContext tls;
     private final UserDirectory users;
     private ControlSocket control;
+    /** The aliases file, re-read on change and on {@link #reload()}. */
+    private Aliases aliases;
 
     private TernService(ActorSystem<Guardian.Command> system, TernSettings settings,
                         List<Guardian.ListenerSpec> listeners, TernMetrics metrics, ServerTlsContext tls,
@@ -98,11 +102,16 @@ final class TernService {
                 Guardian.Senders.AUTHENTICATED, new CompletableFuture<>())));
 
         UserDirectory users = new UserDirectory(settings.usersFile());
+        Aliases aliases = new Aliases(settings.aliasesFile(), settings.domains());
+        LocalRecipients locals = new LocalRecipients(aliases, users::exists, settings.recipientDelimiter(),
+                settings.adminsInOrder());
+        warnWithoutPostmaster(locals);
         TernMetrics metrics = TernMetrics.forService();
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), tlsEngines, listeners, metrics), "tern",
+                Guardian.create(settings, users, store(settings), tlsEngines, listeners, metrics, locals), "tern",
                 settings.config());
         TernService service = new TernService(system, settings, listeners, metrics, tls, users);
+        service.aliases = aliases;
         service.addDrainTask(settings);
         for (Guardian.ListenerSpec listener : listeners) {
             awaitBound(system, listener.address(), listener.bound());
@@ -192,13 +201,21 @@ final class TernService {
     /**
      * SIGHUP: the TLS certificate and key are read again (new sessions get them, open ones keep
      * theirs; a bad file leaves the old certificate in use) and the user db is re-read even if it
-     * looks unchanged. Nothing else restarts, no session is dropped. Aliases (--aliases) do not
-     * exist yet: when they come, their table is re-read here too.
+     * looks unchanged, and so is the aliases file. Nothing else restarts, no session is dropped.
      */
     synchronized void reload() {
-        LOG.info("reloading (SIGHUP): TLS certificate and user db");
+        LOG.info("reloading (SIGHUP): TLS certificate, user db and aliases");
         tls.reload();
         users.reload();
+        aliases.reload();
+    }
+
+    /** RFC 5321 §4.5.1: postmaster@ must be accepted; say so at start when nothing would take it. */
+    private static void warnWithoutPostmaster(LocalRecipients locals) {
+        if (!locals.hasPostmaster()) {
+            LOG.warn("postmaster@ has nowhere to go, so it is refused (RFC 5321 §4.5.1 requires it): add a"
+                    + " postmaster alias or user, or an --admin who is a user");
+        }
     }
 
     /** Staged files of messages that never got their 250 (the process died mid-transaction). */

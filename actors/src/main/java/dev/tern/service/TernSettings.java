@@ -20,6 +20,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
 import dev.tern.http.Autoconfig;
+import dev.tern.protocol.RecipientDelimiter;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
@@ -62,6 +63,22 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     /** The IMAP server Thunderbird's autoconfig names ({@code tern.autoconfig.imap-host}, checked at load). */
     Autoconfig.ImapServer imapServer() {
         return Autoconfig.ImapServer.parse(config.getString(Autoconfig.IMAP_HOST_KEY), hostname);
+    }
+
+    /** {@code --aliases}: the file given, else DATA/aliases (watched even while missing). */
+    Path aliasesFile() {
+        return derivedPath(config.getConfig("tern"), "aliases", dataDir.resolve("aliases"));
+    }
+
+    /** {@code --recipient-delimiter}, checked at load. */
+    RecipientDelimiter recipientDelimiter() {
+        return new RecipientDelimiter(config.getString("tern.recipient-delimiter"));
+    }
+
+    /** {@code --admin} names in the order given: postmaster's fallback is the first that is a user. */
+    List<String> adminsInOrder() {
+        return config.getStringList("tern.admins").stream().map(name -> name.strip().toLowerCase(Locale.ROOT))
+                .distinct().toList();
     }
 
     static TernSettings load(CommandLine.Parsed parsed) throws UsageException {
@@ -148,6 +165,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         } catch (IllegalArgumentException e) {
             throw new UsageException(Autoconfig.IMAP_HOST_KEY + ": " + e.getMessage());
         }
+        checkAliasOptions(tern);
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
@@ -180,6 +198,21 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             return List.of();
         }
         return listeners("--" + key, texts, builtIn);
+    }
+
+    /** An aliases file named must exist (DATA/aliases need not); a delimiter is atext specials, not a name. */
+    private static void checkAliasOptions(Config tern) throws UsageException {
+        String aliases = tern.getString("aliases");
+        if (!aliases.isBlank() && !Files.isRegularFile(Path.of(aliases))) {
+            throw new UsageException("--aliases: no such file: " + aliases);
+        }
+        String delimiter = tern.getString("recipient-delimiter");
+        for (char c : delimiter.toCharArray()) {
+            if ("!#$%&'*+-/=?^_`{|}~".indexOf(c) < 0) { // RFC 5321 §4.1.2 atext, less letters and digits
+                throw new UsageException("--recipient-delimiter: '" + delimiter
+                        + "': use characters of !#$%&'*+-/=?^_`{|}~ (e.g. +), or empty for none");
+            }
+        }
     }
 
     /** {@code --admin}: user-db names. */

@@ -43,7 +43,7 @@ class ArchitectureTest {
 
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
-            "dev.tern.users..", "dev.tern.tls..", "dev.tern.router..", "dev.tern.relay..", "dev.tern.queue..",
+            "dev.tern.users..", "dev.tern.tls..", "dev.tern.router..", "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.queue..",
             "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
@@ -87,6 +87,7 @@ class ArchitectureTest {
             .layer("users").definedBy("dev.tern.users..")
             .layer("tls").definedBy("dev.tern.tls..")
             .layer("router").definedBy("dev.tern.router..")
+            .layer("aliases").definedBy("dev.tern.aliases..")
             .layer("relay").definedBy("dev.tern.relay..")
             .layer("queue").definedBy("dev.tern.queue..")
             .layer("store").definedBy("dev.tern.store..")
@@ -98,6 +99,7 @@ class ArchitectureTest {
             .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session", "http")
             .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session")
             .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay")
             .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "router", "relay",

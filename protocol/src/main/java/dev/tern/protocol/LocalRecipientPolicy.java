@@ -1,12 +1,14 @@
 package dev.tern.protocol;
 
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * The relay rules of a listener: local domains deliver to existing users only; other
+ * The relay rules of a listener: local domains deliver to existing users only (or to what its
+ * {@link LocalNames} resolve: aliases, sub-addresses, postmaster); other
  * domains are relayed only where the listener allows it (loopback) or after AUTH.
  */
 public final class LocalRecipientPolicy implements RecipientPolicy {
@@ -14,14 +16,32 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
     /** Whether a listener may relay to remote domains. */
     public enum Relay { DENIED, ALLOWED }
 
+    /**
+     * What a local part names in every local domain: the name of a mailbox or of an alias
+     * (after sub-address and postmaster rules, which the caller knows), or empty when nothing.
+     */
+    @FunctionalInterface
+    public interface LocalNames {
+        Optional<String> resolve(String localPart);
+    }
+
     private final Set<String> localDomains;
-    private final Predicate<String> userExists;
+    private final LocalNames localNames;
     private final Relay relay;
 
     public LocalRecipientPolicy(Set<String> localDomains, Predicate<String> userExists, Relay relay) {
+        this(localDomains, relay, name -> userExists.test(name) ? Optional.of(name) : Optional.empty());
+    }
+
+    private LocalRecipientPolicy(Set<String> localDomains, Relay relay, LocalNames localNames) {
         this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
-        this.userExists = userExists;
+        this.localNames = localNames;
         this.relay = relay;
+    }
+
+    /** Local parts resolved by {@code localNames} (users, aliases, sub-addresses) instead of users only. */
+    public static LocalRecipientPolicy resolving(Set<String> localDomains, LocalNames localNames, Relay relay) {
+        return new LocalRecipientPolicy(localDomains, relay, localNames);
     }
 
     @Override
@@ -39,11 +59,12 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
         return local("postmaster", new MailAddress("postmaster", anyLocalDomain()));
     }
 
-    private Verdict local(String user, MailAddress address) {
-        if (!userExists.test(user)) {
+    private Verdict local(String localPart, MailAddress address) {
+        Optional<String> name = localNames.resolve(localPart);
+        if (name.isEmpty()) {
             return new Rejected(Replies.USER_UNKNOWN);
         }
-        return new Accepted(new Recipient(address, new Recipient.LocalMailbox(user)));
+        return new Accepted(new Recipient(address, new Recipient.LocalMailbox(name.get())));
     }
 
     private String anyLocalDomain() {

@@ -38,7 +38,8 @@ public final class SubmissionSenderPolicy implements SenderPolicy {
     private final String delimiter;
 
     /**
-     * @param delimiter what separates a user name from its sub-address ({@code "+"}); empty: none
+     * @param delimiter what separates a user name from its sub-address ({@code "+"}; several characters: any of
+     *                  them, {@link RecipientDelimiter}); empty: none
      */
     public SubmissionSenderPolicy(Set<String> localDomains, Predicate<String> userExists, Ownership ownership,
                                   String delimiter) {
@@ -66,7 +67,7 @@ public final class SubmissionSenderPolicy implements SenderPolicy {
 
     /** The user a local part names: a user of that very name, else the part before the delimiter. */
     private String owner(String localPart) {
-        int at = delimiter.isEmpty() ? -1 : localPart.indexOf(delimiter);
-        return at <= 0 || userExists.test(localPart) ? localPart : localPart.substring(0, at);
+        return userExists.test(localPart) ? localPart
+                : new RecipientDelimiter(delimiter).base(localPart).orElse(localPart);
     }
 }

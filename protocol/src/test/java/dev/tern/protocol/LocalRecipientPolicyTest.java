@@ -120,4 +120,27 @@ class LocalRecipientPolicyTest {
         Recipient recipient = accepted(policy(Relay.DENIED).check(mailbox("PostMaster@tern.test")));
         assertThat(recipient.route()).isEqualTo(new Recipient.LocalMailbox("postmaster"));
     }
+
+    @Test
+    void aResolvingPolicyRoutesALocalPartToTheNameItResolvesTo() {
+        LocalRecipientPolicy resolving = LocalRecipientPolicy.resolving(Set.of("tern.test"),
+                part -> part.startsWith("alice") ? java.util.Optional.of("alice") : java.util.Optional.empty(),
+                Relay.DENIED);
+
+        Recipient recipient = accepted(resolving.check(mailbox("Alice+Tag@tern.test")));
+        assertThat(recipient.address()).isEqualTo(new MailAddress("Alice+Tag", "tern.test"));
+        assertThat(recipient.route()).isEqualTo(new Recipient.LocalMailbox("alice"));
+        assertThat(rejected(resolving.check(mailbox("bob@tern.test")))).isEqualTo(Replies.USER_UNKNOWN);
+        assertThat(rejected(resolving.check(mailbox("alice@elsewhere.test")))).isEqualTo(Replies.RELAY_DENIED);
+    }
+
+    @Test
+    void aResolvingPolicyAsksItForTheBarePostmasterToo() {
+        LocalRecipientPolicy resolving = LocalRecipientPolicy.resolving(Set.of("tern.test"),
+                part -> part.equals("postmaster") ? java.util.Optional.of("admin") : java.util.Optional.empty(),
+                Relay.DENIED);
+
+        Recipient recipient = accepted(resolving.check(new Recipient.BarePostmaster()));
+        assertThat(recipient.route()).isEqualTo(new Recipient.LocalMailbox("admin"));
+    }
 }

@@ -1,0 +1,57 @@
+package dev.tern.router;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.tern.aliases.Expansion;
+import dev.tern.aliases.LocalRecipients;
+import dev.tern.protocol.Envelope;
+import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.Recipient;
+
+/**
+ * An envelope's recipients as the copies to write, aliases expanded: each mailbox once,
+ * however many addresses lead to it (as Postfix's duplicate filter), with the address that
+ * led there first; each remote address once, whether given or reached through an alias.
+ *
+ * @param mailboxes user to the recipient address that first led to that mailbox
+ * @param remote    addresses to relay
+ * @param unrouted  local recipients that lead nowhere now (their alias changed since RCPT)
+ */
+record Routing(Map<String, MailAddress> mailboxes, List<MailAddress> remote, List<MailAddress> unrouted) {
+
+    static Routing of(Envelope envelope, LocalRecipients locals) {
+        Map<String, MailAddress> mailboxes = new LinkedHashMap<>();
+        List<MailAddress> remote = new ArrayList<>();
+        List<MailAddress> unrouted = new ArrayList<>();
+        for (Recipient recipient : envelope.recipients()) {
+            if (recipient.route() instanceof Recipient.LocalMailbox local) {
+                Expansion expansion = locals.expand(local.user());
+                if (expansion.isEmpty()) {
+                    unrouted.add(recipient.address());
+                }
+                expansion.mailboxes().forEach(user -> mailboxes.putIfAbsent(user, recipient.address()));
+                expansion.remotes().forEach(address -> addOnce(remote, address));
+            } else {
+                addOnce(remote, recipient.address());
+            }
+        }
+        return new Routing(mailboxes, remote, unrouted);
+    }
+
+    /** The address to name in {@code Delivered-To:}, when it is not simply the mailbox's own name. */
+    Optional<MailAddress> deliveredTo(String user) {
+        MailAddress address = mailboxes.get(user);
+        return address == null || address.mailboxName().equals(user)
+                ? Optional.empty() : Optional.of(address);
+    }
+
+    private static void addOnce(List<MailAddress> addresses, MailAddress address) {
+        if (!addresses.contains(address)) {
+            addresses.add(address);
+        }
+    }
+}
