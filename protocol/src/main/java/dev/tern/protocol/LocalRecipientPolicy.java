@@ -19,7 +19,9 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
     private final Relay relay;
 
     public LocalRecipientPolicy(Set<String> localDomains, Predicate<String> userExists, Relay relay) {
-        this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        // compared as A-labels, so that a domain configured either way matches either form (RFC 5890 §2.3.2.1)
+        this.localDomains = localDomains.stream().map(d -> MailAddress.asciiDomain(d.toLowerCase(Locale.ROOT)))
+                .collect(Collectors.toUnmodifiableSet());
         this.userExists = userExists;
         this.relay = relay;
     }
@@ -28,11 +30,11 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
     public Verdict check(Recipient.Path path, boolean authenticated) {
         if (path instanceof Recipient.MailboxPath mailbox) {
             MailAddress address = mailbox.address();
-            if (localDomains.contains(address.domain())) {
+            if (localDomains.contains(address.asciiDomain())) {
                 return local(address.mailboxName(), address);
             }
             return relay == Relay.ALLOWED || authenticated
-                    ? new Accepted(new Recipient(address, new Recipient.RemoteDomain(address.domain())))
+                    ? new Accepted(new Recipient(address, new Recipient.RemoteDomain(address.asciiDomain())))
                     : new Rejected(Replies.RELAY_DENIED);
         }
         // RFC 5321 §4.1.1.3: <postmaster> without a domain always means this server's postmaster

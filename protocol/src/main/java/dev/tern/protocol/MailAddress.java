@@ -82,7 +82,7 @@ public record MailAddress(String localPart, String domain) {
             return domain.toLowerCase(Locale.ROOT);
         }
         try {
-            return IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            return IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED | IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException notIdna) {
             return domain;
         }
