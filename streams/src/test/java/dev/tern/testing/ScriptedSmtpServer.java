@@ -301,7 +301,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             if (config.startTls && !tls) {
                 lines.add("STARTTLS");
             }
-            lines.add("8BITMIME");
+            if (config.eightBitMime) {
+                lines.add("8BITMIME");
+            }
             lines.add("ENHANCEDSTATUSCODES");
             lines.addAll(config.extraExtensions);
             StringBuilder text = new StringBuilder();
@@ -566,6 +568,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private boolean breakTlsHandshake;
         private boolean stallData;
         private final List<String> extraExtensions = new ArrayList<>();
+        private boolean eightBitMime = true;
         private final Deque<String> greetings = new ArrayDeque<>();
         private final Deque<String> heloReplies = new ArrayDeque<>();
         private final Deque<String> startTlsReplies = new ArrayDeque<>();
@@ -614,6 +617,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** false: EHLO is answered {@code 502 5.5.1}, so clients must fall back to HELO. */
         public Builder ehlo(boolean ehlo) {
             this.ehlo = ehlo;
+            return this;
+        }
+
+        /** Whether EHLO offers 8BITMIME (it does unless told otherwise). */
+        public Builder eightBitMime(boolean offered) {
+            eightBitMime = offered;
             return this;
         }
 
