@@ -1,9 +1,7 @@
 package dev.tern.protocol;
 
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * The relay rules of a listener: local domains deliver to existing users only; other
@@ -20,8 +18,7 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
 
     public LocalRecipientPolicy(Set<String> localDomains, Predicate<String> userExists, Relay relay) {
         // compared as A-labels, so that a domain configured either way matches either form (RFC 5890 §2.3.2.1)
-        this.localDomains = localDomains.stream().map(d -> MailAddress.asciiDomain(d.toLowerCase(Locale.ROOT)))
-                .collect(Collectors.toUnmodifiableSet());
+        this.localDomains = MailAddress.asciiDomains(localDomains);
         this.userExists = userExists;
         this.relay = relay;
     }

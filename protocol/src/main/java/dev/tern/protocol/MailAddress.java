@@ -3,8 +3,11 @@ package dev.tern.protocol;
 import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * An RFC 5321 §4.1.2 mailbox, {@code local-part@domain}. The domain is kept lower-cased
@@ -86,6 +89,11 @@ public record MailAddress(String localPart, String domain) {
         } catch (IllegalArgumentException notIdna) {
             return domain;
         }
+    }
+
+    /** Domain names as {@link #asciiDomain(String)} has them: a set to look an address's asciiDomain() up in. */
+    public static Set<String> asciiDomains(Collection<String> domains) {
+        return domains.stream().map(MailAddress::asciiDomain).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Whether local part and domain are US-ASCII: such an address needs no SMTPUTF8 (RFC 6531 §3.2). */
