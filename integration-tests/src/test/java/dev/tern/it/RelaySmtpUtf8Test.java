@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.IDN;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +54,13 @@ class RelaySmtpUtf8Test {
         }
     }
 
+    /** A scripted MX for {@code domain} (an A-label) on a fresh loopback address. */
+    private static ScriptedSmtpServer mx(String domain, UnaryOperator<ScriptedSmtpServer.Builder> options) {
+        String host = net.nextAddress();
+        net.mx(domain, 10, "mx." + domain, host);
+        return net.run(options.apply(net.smtp(host)));
+    }
+
     private static String utf8(String latin1) {
         return new String(latin1.getBytes(ISO_8859_1), UTF_8);
     }
@@ -60,9 +68,7 @@ class RelaySmtpUtf8Test {
     @Test
     void aNextHopWithSmtpUtf8GetsTheUtf8EnvelopeAndTheBytes() {
         String domain = "b\u00fccher-relay.test";
-        String host = net.nextAddress();
-        net.mx(IDN.toASCII(domain), 10, "mx.relay.test", host);
-        ScriptedSmtpServer server = net.run(net.smtp(host).extensions("SMTPUTF8"));
+        ScriptedSmtpServer server = mx(IDN.toASCII(domain), smtp -> smtp.extensions("SMTPUTF8"));
         byte[] content = ("From: <j\u00f6ran@example.test>\r\nSubject: caf\u00e9\r\n\r\n\u65e5\u672c\r\n").getBytes(UTF_8);
 
         send("<j\u00f6ran@example.test> SMTPUTF8 BODY=8BITMIME", List.of("jos\u00e9@" + domain), content);
@@ -79,9 +85,7 @@ class RelaySmtpUtf8Test {
     @Test
     void aNextHopWithoutSmtpUtf8BouncesAUtf8RecipientWith567() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("plain567.test", 10, "mx.plain567.test", host);
-        ScriptedSmtpServer server = net.run(net.smtp(host));
+        ScriptedSmtpServer server = mx("plain567.test", smtp -> smtp);
 
         send("<" + address(alice) + "> SMTPUTF8", List.of("jos\u00e9@plain567.test"),
                 "Subject: x\r\n\r\nx\r\n".getBytes(UTF_8));
@@ -96,9 +100,7 @@ class RelaySmtpUtf8Test {
     @Test
     void aNextHopWithoutSmtpUtf8BouncesAUtf8HeaderAndTakesAnAsciiMessageFlaggedSmtpUtf8() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("plainhdr.test", 10, "mx.plainhdr.test", host);
-        ScriptedSmtpServer server = net.run(net.smtp(host));
+        ScriptedSmtpServer server = mx("plainhdr.test", smtp -> smtp);
         byte[] asciiHeaders = "Subject: plain\r\n\r\nd\u00e9j\u00e0 vu in the body only\r\n".getBytes(UTF_8);
 
         send("<" + address(alice) + "> SMTPUTF8 BODY=8BITMIME", List.of("bob@plainhdr.test"), asciiHeaders);
@@ -119,9 +121,7 @@ class RelaySmtpUtf8Test {
     @Test
     void anEightBitBodyToANextHopWithout8BitMimeBouncesWith563() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("seven.test", 10, "mx.seven.test", host);
-        ScriptedSmtpServer server = net.run(net.smtp(host).eightBitMime(false));
+        ScriptedSmtpServer server = mx("seven.test", smtp -> smtp.eightBitMime(false));
 
         send("<" + address(alice) + "> BODY=8BITMIME", List.of("bob@seven.test"),
                 "Subject: x\r\n\r\nd\u00e9j\u00e0 vu\r\n".getBytes(UTF_8));
