@@ -139,6 +139,7 @@ class SmtpUtf8Test {
         assertThat(utf8(stored.returnPath())).isEqualTo("<j\u00f6ran@client.test>");
         assertThat(utf8(stored.receivedUnfolded())).contains(" with UTF8SMTP id ")
                 .contains("for <\u00dcNI@b\u00fccher.test>");
+        assertThat(stored.receivedId()).isEqualTo(lastReply.substring(lastReply.lastIndexOf(' ') + 1));
     }
 
     @Test
