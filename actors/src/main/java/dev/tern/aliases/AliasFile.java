@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,7 +97,8 @@ public final class AliasFile {
         if (colon < 0) {
             throw new IllegalArgumentException("expected 'name: target, target...'");
         }
-        String name = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+        // keyed as MailAddress.mailboxName keys a local part: lower case, NFC (RFC 6532 §3.1)
+        String name = Normalizer.normalize(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), Normalizer.Form.NFC);
         if (!validName(name)) {
             throw new IllegalArgumentException("'" + name + "' is not a valid alias name (a local part without @)");
         }
@@ -124,14 +126,15 @@ public final class AliasFile {
             if (!validName(bare.toLowerCase(Locale.ROOT))) {
                 throw new IllegalArgumentException("alias '" + name + "': '" + target + "' is not a local name");
             }
-            return new AliasTarget.Local(bare.toLowerCase(Locale.ROOT));
+            // the name a mailbox has: lower case, NFC (RFC 6532 §3.1), as MailAddress.mailboxName gives it
+            return new AliasTarget.Local(MailAddress.parse(bare + "@localhost").orElseThrow().mailboxName());
         }
         Optional<MailAddress> address = MailAddress.parse(bare);
         if (address.isEmpty()) {
             throw new IllegalArgumentException("alias '" + name + "': '" + target + "' is not an address: "
                     + MailAddress.problemWith(bare));
         }
-        return localDomains.contains(address.get().domain())
+        return MailAddress.asciiDomains(localDomains).contains(address.get().asciiDomain())
                 ? new AliasTarget.Local(address.get().mailboxName())
                 : new AliasTarget.Remote(address.get());
     }

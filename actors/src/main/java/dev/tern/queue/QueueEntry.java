@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
 
 /**
@@ -23,9 +24,15 @@ import dev.tern.protocol.ReversePath;
  * @param bodyOffset octets at the start of the body file that are not relayed (the Return-Path: line)
  * @param bodySize   octets to relay, from {@code bodyOffset}
  * @param recipients in RCPT order, each address at most once
+ * @param encoding   {@code BODY=} and {@code SMTPUTF8} as the message arrived; PLAIN for records written before
  */
 public record QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
-                         long bodyOffset, long bodySize, List<RecipientState> recipients) {
+                         long bodyOffset, long bodySize, List<RecipientState> recipients, MessageEncoding encoding) {
+
+    public QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                      long bodyOffset, long bodySize, List<RecipientState> recipients) {
+        this(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, MessageEncoding.PLAIN);
+    }
 
     static final Pattern ID = Pattern.compile("[A-Za-z0-9-]+");
 
@@ -37,6 +44,7 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
         Objects.requireNonNull(messageId, "messageId");
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(arrival, "arrival");
+        Objects.requireNonNull(encoding, "encoding");
         if (bodyOffset < 0 || bodySize < 0) {
             throw new IllegalArgumentException("invalid body region " + bodyOffset + "+" + bodySize);
         }
@@ -100,7 +108,12 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
     }
 
     private QueueEntry withRecipients(List<RecipientState> next) {
-        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next);
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next, encoding);
+    }
+
+    /** The same entry for a message that arrived with {@code encoding}. */
+    public QueueEntry withEncoding(MessageEncoding next) {
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, next);
     }
 
     // ---- queries

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.tern.protocol.BodyType;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
 
 /**
@@ -29,6 +31,8 @@ import dev.tern.protocol.ReversePath;
  * arrival 2026-03-01T12:00:00Z
  * body-offset 31
  * body-size 1204
+ * body 8BITMIME
+ * smtputf8 yes
  * rcpt &lt;bob@example.org&gt;
  * status DEFERRED
  * attempts 1
@@ -58,6 +62,9 @@ final class QueueRecords {
         field(text, "arrival", entry.arrival().toString());
         field(text, "body-offset", Long.toString(entry.bodyOffset()));
         field(text, "body-size", Long.toString(entry.bodySize()));
+        // optional (issue 15): absent means BODY=7BIT without SMTPUTF8, as in every record written before
+        field(text, "body", entry.encoding().body() == BodyType.SEVEN_BIT ? null : entry.encoding().body().keyword());
+        field(text, "smtputf8", entry.encoding().smtpUtf8() ? "yes" : null);
         for (RecipientState r : entry.recipients()) {
             field(text, "rcpt", "<" + r.address() + ">");
             field(text, "status", r.status().name());
@@ -130,12 +137,22 @@ final class QueueRecords {
                     Instant.parse(header.required("arrival")),
                     Long.parseLong(header.required("body-offset")),
                     Long.parseLong(header.required("body-size")),
-                    states);
+                    states,
+                    encoding(header.optional("body"), header.optional("smtputf8")));
             header.checkAllUsed();
             return entry;
         } catch (IllegalArgumentException | DateTimeParseException e) { // NumberFormatException is one too
             throw new QueueRecordException("invalid record: " + e.getMessage(), e);
         }
+    }
+
+    private static MessageEncoding encoding(String body, String smtpUtf8) {
+        BodyType type = body == null ? BodyType.SEVEN_BIT : BodyType.parse(body)
+                .orElseThrow(() -> new IllegalArgumentException("unknown body type " + body));
+        if (smtpUtf8 != null && !smtpUtf8.equals("yes")) {
+            throw new IllegalArgumentException("smtputf8 " + smtpUtf8);
+        }
+        return new MessageEncoding(type, smtpUtf8 != null);
     }
 
     private static Instant instant(String text) {

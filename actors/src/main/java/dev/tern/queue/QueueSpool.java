@@ -34,6 +34,7 @@ import dev.tern.files.AtomicFiles;
 import dev.tern.files.Durable;
 import dev.tern.files.PrivateFiles;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
 import dev.tern.store.SpoolLinks;
 import dev.tern.store.StagedMessage;
@@ -85,15 +86,24 @@ public final class QueueSpool {
      */
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                     StagedMessage message, Instant arrival) throws IOException {
+        return enqueue(messageId, sender, remoteRecipients, message, arrival, MessageEncoding.PLAIN);
+    }
+
+    /** As above, with the message's {@code BODY=} and {@code SMTPUTF8} kept in each entry. */
+    public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
+                                    StagedMessage message, Instant arrival, MessageEncoding encoding)
+            throws IOException {
         Map<String, Set<MailAddress>> byDomain = new LinkedHashMap<>();
         for (MailAddress recipient : remoteRecipients) {
-            byDomain.computeIfAbsent(checkDomain(recipient.domain()), d -> new LinkedHashSet<>()).add(recipient);
+            // a U-label domain queues under its A-label: one directory and one MX lookup (RFC 5890 §2.3.2.1)
+            byDomain.computeIfAbsent(checkDomain(recipient.asciiDomain()), d -> new LinkedHashSet<>()).add(recipient);
         }
         List<QueueEntry> entries = new ArrayList<>(byDomain.size());
         int n = 0;
         for (Map.Entry<String, Set<MailAddress>> group : byDomain.entrySet()) {
             entries.add(QueueEntry.create(messageId + "-" + ++n, group.getKey(), messageId, sender, arrival,
-                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue())));
+                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()))
+                    .withEncoding(encoding));
         }
         List<Path> created = new ArrayList<>();
         sweepLock.readLock().lock();

@@ -11,9 +11,11 @@ import java.time.ZonedDateTime;
 import java.util.List;
 
 import dev.tern.files.PrivateFiles;
+import dev.tern.protocol.BodyType;
 import dev.tern.protocol.DeliveryStatusNotification;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.OriginalHeaders;
 import dev.tern.protocol.ReceivedHeader;
 import dev.tern.protocol.Recipient;
@@ -32,7 +34,9 @@ final class Bounces {
     /** A staged bounce and its message id. */
     record Staged(String messageId, StagedMessage message) {
         Envelope envelope(Recipient to) {
-            return new Envelope(messageId, ReversePath.NULL, List.of(to));
+            // RFC 6531 §3.2: a bounce to a UTF-8 address needs SMTPUTF8 on its way there
+            return new Envelope(messageId, ReversePath.NULL, List.of(to), to.address().isAscii()
+                    ? MessageEncoding.PLAIN : new MessageEncoding(BodyType.EIGHT_BIT_MIME, true));
         }
     }
 

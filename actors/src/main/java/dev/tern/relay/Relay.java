@@ -395,7 +395,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             }
             List<MailAddress> recipients = entry.pending().stream().map(RecipientState::address).toList();
             OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, relay.spool().body(entry),
-                    entry.bodyOffset(), entry.bodySize());
+                    entry.bodyOffset(), entry.bodySize(), entry.encoding());
             SmtpClientSession client = session.client();
             CompletionStage<MessageReport> sending = session.messages == 0
                     ? client.send(message)

@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueSpool;
@@ -26,8 +27,14 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
     public sealed interface Command {
     }
 
+    /** @param encoding {@code BODY=} and {@code SMTPUTF8}, kept in the queue record for the next hop */
     public record Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
-                          ActorRef<Result> replyTo) implements Command {
+                          ActorRef<Result> replyTo, MessageEncoding encoding) implements Command {
+
+        public Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
+                       ActorRef<Result> replyTo) {
+            this(messageId, sender, recipients, message, replyTo, MessageEncoding.PLAIN);
+        }
     }
 
     /** Undo queued entries whose message failed elsewhere (a local copy), so the client's retry does not duplicate. */
@@ -70,7 +77,7 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
     private Behavior<Command> onEnqueue(Enqueue enqueue) {
         try {
             List<QueueEntry> entries = spool.enqueue(enqueue.messageId(), enqueue.sender(),
-                    enqueue.recipients(), enqueue.message(), clock.instant());
+                    enqueue.recipients(), enqueue.message(), clock.instant(), enqueue.encoding());
             enqueue.replyTo().tell(new Queued(enqueue.messageId(), entries));
         } catch (IOException | RuntimeException e) {
             context.getLog().error("id={} cannot queue for relaying: {}", enqueue.messageId(), e.toString());

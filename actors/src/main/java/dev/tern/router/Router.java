@@ -237,7 +237,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
         if (!remote.isEmpty()) {
             queueWriters.tell(new QueueWriter.Enqueue(id, deliver.envelope().sender(), remote, deliver.message(),
-                    queueReports));
+                    queueReports, deliver.envelope().encoding()));
         }
         return this;
     }

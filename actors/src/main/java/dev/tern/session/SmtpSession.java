@@ -262,7 +262,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             step = dialogue.onAuthResponse(state, text == null ? "*" : text);
         } else {
             SmtpCommand command = text == null
-                    ? new SmtpCommand.Invalid(Replies.LINE_TOO_LONG) : CommandParser.parse(text);
+                    ? new SmtpCommand.Invalid(Replies.LINE_TOO_LONG)
+                    : CommandParser.parse(((InputLine.Line) line).bytes().asByteBuffer()); // RFC 6531: UTF-8
             step = dialogue.onCommand(state, command);
             if (command instanceof SmtpCommand.Mail || command instanceof SmtpCommand.Rcpt
                     || command instanceof SmtpCommand.Data) {
@@ -343,7 +344,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             try {
                 StagedMessage staged = message.staging().finish();
                 Transaction transaction = state.transaction();
-                Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients());
+                Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients(),
+                        transaction.encoding());
                 setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
                 mode = new Storing(message.messageId(), staged, finalDot);
                 timers.cancel(IdleTimeout.INSTANCE);

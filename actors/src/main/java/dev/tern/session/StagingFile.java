@@ -48,8 +48,9 @@ final class StagingFile {
         relayOffset = size;
     }
 
+    /** Trace fields: ASCII, or UTF-8 addresses in an SMTPUTF8 transaction (RFC 6532 §3.7). */
     void writeText(String text) throws IOException {
-        write(ByteString.fromString(text, StandardCharsets.ISO_8859_1), 0);
+        write(ByteString.fromString(text, StandardCharsets.UTF_8), 0);
     }
 
     /** Appends {@code line} from {@code offset} on, then CRLF. */

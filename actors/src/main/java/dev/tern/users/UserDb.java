@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -52,12 +53,21 @@ public final class UserDb {
                 continue;
             }
             int colon = line.indexOf(':');
-            String name = (colon < 0 ? line : line.substring(0, colon)).strip().toLowerCase(Locale.ROOT);
+            String name = key((colon < 0 ? line : line.substring(0, colon)).strip());
             if (!name.isEmpty()) {
                 lines.put(name, colon < 0 ? "" : line.substring(colon + 1));
             }
         }
         return new UserDb(lines);
+    }
+
+    /**
+     * A name as the db keys it: lower-cased and, for a UTF-8 name a Dovecot file may hold, in
+     * Unicode NFC, the form a UTF-8 local part is looked up by (MailAddress#mailboxName, RFC 6530 §10.1).
+     */
+    private static String key(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return Normalizer.isNormalized(lower, Normalizer.Form.NFC) ? lower : Normalizer.normalize(lower, Normalizer.Form.NFC);
     }
 
     public static Optional<String> problemWithName(String name) {
@@ -69,7 +79,7 @@ public final class UserDb {
     }
 
     public boolean contains(String name) {
-        return lines.containsKey(name.toLowerCase(Locale.ROOT));
+        return lines.containsKey(key(name));
     }
 
     public List<String> names() {
@@ -78,7 +88,7 @@ public final class UserDb {
 
     /** The stored {@code {SCHEME}hash}, without any extra fields. */
     public Optional<String> passwordHash(String name) {
-        String rest = lines.get(name.toLowerCase(Locale.ROOT));
+        String rest = lines.get(key(name));
         if (rest == null) {
             return Optional.empty();
         }
@@ -96,7 +106,7 @@ public final class UserDb {
 
     public UserDb without(String name) {
         Map<String, String> next = new LinkedHashMap<>(lines);
-        next.remove(name.toLowerCase(Locale.ROOT));
+        next.remove(key(name));
         return new UserDb(next);
     }
 

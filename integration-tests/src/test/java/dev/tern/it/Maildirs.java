@@ -17,7 +17,7 @@ public final class Maildirs {
 
     /** {@code <unix seconds>.P<pid>Q<counter>.<host>,S=<size>} (the contract's Maildir name). */
     public static final Pattern MAILDIR_NAME = Pattern.compile("(\\d+)\\.P(\\d+)Q(\\d+)\\.([^,/:]+),S=(\\d+)");
-    private static final Pattern RECEIVED_ID = Pattern.compile("\\bwith ESMTPS?A? id (\\S+)");
+    private static final Pattern RECEIVED_ID = Pattern.compile("\\bwith (?:ESMTP|UTF8SMTP)S?A? id (\\S+)");
 
     private Maildirs() {
     }
@@ -88,7 +88,7 @@ public final class Maildirs {
         public String receivedId() {
             Matcher matcher = RECEIVED_ID.matcher(received);
             if (!matcher.find()) {
-                throw new AssertionError("no 'with ESMTP[S][A] id' in Received header: " + received);
+                throw new AssertionError("no 'with ESMTP[S][A] id' (or UTF8SMTP[S][A]) in Received header: " + received);
             }
             return matcher.group(1).replaceAll(";$", "");
         }

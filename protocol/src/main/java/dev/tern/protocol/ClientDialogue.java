@@ -199,6 +199,19 @@ public final class ClientDialogue {
      * for every recipient.
      */
     public Step send(ReversePath sender, List<MailAddress> to, long size) {
+        return send(sender, to, size, MessageEncoding.PLAIN, null);
+    }
+
+    /**
+     * As {@link #send(ReversePath, List, long)}, with {@code BODY=} and {@code SMTPUTF8} passed on
+     * as {@link NextHopEncoding} decides: a message the server cannot take is not offered, every
+     * recipient gets the reply that says why (5.6.7, 5.6.3).
+     *
+     * @param content asked about the message's octets only when the server lacks an extension the
+     *                encoding names; may be null for {@link MessageEncoding#PLAIN}
+     */
+    public Step send(ReversePath sender, List<MailAddress> to, long size, MessageEncoding encoding,
+                     NextHopEncoding.Content content) {
         requireReady();
         List<MailAddress> unique = List.copyOf(new LinkedHashSet<>(to));
         if (unique.isEmpty()) {
@@ -208,9 +221,12 @@ public final class ClientDialogue {
             SmtpReply tooBig = SmtpReply.of(552, "5.3.4", "Message size " + size
                     + " exceeds the fixed maximum message size " + capabilities.sizeLimit().getAsLong() + " of "
                     + serverName);
-            Map<MailAddress, SmtpReply> replies = new LinkedHashMap<>();
-            unique.forEach(recipient -> replies.put(recipient, tooBig));
-            return new Step.Report(replies);
+            return everyRecipient(unique, tooBig);
+        }
+        NextHopEncoding.Decision decision = NextHopEncoding.decide(encoding, sender, unique, capabilities, content,
+                serverName);
+        if (decision instanceof NextHopEncoding.Decision.Refuse refuse) {
+            return everyRecipient(unique, refuse.reply());
         }
         ready = false;
         recipients = unique;
@@ -218,12 +234,20 @@ public final class ClientDialogue {
         mailReply = null;
         rcptReplies.clear();
         List<String> lines = new ArrayList<>();
-        lines.add("MAIL FROM:" + sender.bracketed() + (capabilities.size() ? " SIZE=" + size : ""));
+        lines.add("MAIL FROM:" + sender.bracketed() + (capabilities.size() ? " SIZE=" + size : "")
+                + ((NextHopEncoding.Decision.Send) decision).mailParameters());
         if (pipelined) {
             recipients.forEach(recipient -> lines.add(rcpt(recipient)));
             lines.add("DATA");
         }
         return write(lines, Stage.MAIL);
+    }
+
+    /** A transaction not offered: the same reply decides every recipient. */
+    private static Step everyRecipient(List<MailAddress> recipients, SmtpReply reply) {
+        Map<MailAddress, SmtpReply> replies = new LinkedHashMap<>();
+        recipients.forEach(recipient -> replies.put(recipient, reply));
+        return new Step.Report(replies);
     }
 
     /** RSET: ends any transaction. A reply other than 2xx fails the session. */

@@ -1,5 +1,9 @@
 package dev.tern.protocol;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +22,25 @@ public final class CommandParser {
             "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE");
 
     private CommandParser() {
+    }
+
+    /**
+     * A command line as it came, in octets: RFC 6531 §3.3 makes command lines UTF-8 (addresses,
+     * with SMTPUTF8), so they are decoded strictly; octets that are not UTF-8 get a 500, never a
+     * guess. The length limit counts octets.
+     */
+    public static SmtpCommand parse(ByteBuffer octets) {
+        if (octets.remaining() > MAX_COMMAND_LINE) {
+            return new SmtpCommand.Invalid(Replies.LINE_TOO_LONG);
+        }
+        try {
+            return parse(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(octets).toString());
+        } catch (CharacterCodingException notUtf8) {
+            return new SmtpCommand.Invalid(Replies.COMMAND_NOT_UTF8);
+        }
     }
 
     public static SmtpCommand parse(String line) {
@@ -85,7 +108,7 @@ public final class CommandParser {
 
     private static SmtpCommand parseMail(String argument) {
         return withPath(argument, "FROM:", "MAIL FROM:<address>",
-                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]", (path, parameters) -> {
+                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME|BINARYMIME] [SMTPUTF8]", (path, parameters) -> {
                     if (path.isEmpty()) {
                         return new SmtpCommand.Mail(ReversePath.NULL, parameters);
                     }

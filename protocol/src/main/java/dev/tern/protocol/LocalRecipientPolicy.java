@@ -1,10 +1,8 @@
 package dev.tern.protocol;
 
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * The relay rules of a listener: local domains deliver to existing users only (or to what its
@@ -34,7 +32,8 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
     }
 
     private LocalRecipientPolicy(Set<String> localDomains, Relay relay, LocalNames localNames) {
-        this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        // compared as A-labels, so that a domain configured either way matches either form (RFC 5890 §2.3.2.1)
+        this.localDomains = MailAddress.asciiDomains(localDomains);
         this.localNames = localNames;
         this.relay = relay;
     }
@@ -48,11 +47,11 @@ public final class LocalRecipientPolicy implements RecipientPolicy {
     public Verdict check(Recipient.Path path, boolean authenticated) {
         if (path instanceof Recipient.MailboxPath mailbox) {
             MailAddress address = mailbox.address();
-            if (localDomains.contains(address.domain())) {
+            if (localDomains.contains(address.asciiDomain())) {
                 return local(address.mailboxName(), address);
             }
             return relay == Relay.ALLOWED || authenticated
-                    ? new Accepted(new Recipient(address, new Recipient.RemoteDomain(address.domain())))
+                    ? new Accepted(new Recipient(address, new Recipient.RemoteDomain(address.asciiDomain())))
                     : new Rejected(Replies.RELAY_DENIED);
         }
         // RFC 5321 §4.1.1.3: <postmaster> without a domain always means this server's postmaster

@@ -28,6 +28,14 @@ public final class Replies {
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
     public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
 
+    // SMTPUTF8 and body types (RFC 6531, RFC 3030)
+    /** RFC 6531 §3.5: a UTF-8 address in a transaction whose MAIL did not say SMTPUTF8. */
+    public static final SmtpReply UTF8_ADDRESS_WITHOUT_SMTPUTF8 = SmtpReply.of(553, "5.6.7", "Error: non-ASCII address requires the SMTPUTF8 parameter on MAIL");
+    /** RFC 6531 §3.3: command lines are UTF-8; other 8-bit octets are not a command. */
+    public static final SmtpReply COMMAND_NOT_UTF8 = SmtpReply.of(500, "5.5.2", "Error: command line is not valid UTF-8");
+    /** RFC 3030 §3: BINARYMIME content cannot be sent with DATA. */
+    public static final SmtpReply BINARYMIME_NEEDS_BDAT = SmtpReply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT, not DATA");
+
     // Recipients and relaying
     public static final SmtpReply USER_UNKNOWN = SmtpReply.of(550, "5.1.1", "Error: recipient address rejected: user unknown in local recipient table");
     public static final SmtpReply RELAY_DENIED = SmtpReply.of(550, "5.7.1", "Error: relay access denied");
@@ -81,6 +89,17 @@ public final class Replies {
     /** RFC 6409 §6.1: the envelope sender is not the authenticated user's; Postfix's wording. */
     public static SmtpReply senderNotOwned(String user) {
         return SmtpReply.of(553, "5.7.1", "Sender address rejected: not owned by user " + user);
+    }
+
+    /** A next hop without SMTPUTF8 for a message that needs it: RFC 6531 §3.2 forbids a downgrade. */
+    public static SmtpReply nextHopLacksSmtpUtf8(String server) {
+        return SmtpReply.of(553, "5.6.7", "SMTPUTF8 is required, but " + server + " does not support it");
+    }
+
+    /** RFC 3463 5.6.3 "conversion required but not supported": 8-bit or binary content, a next hop without the extension. */
+    public static SmtpReply nextHopLacks(String server, String extension) {
+        return SmtpReply.of(554, "5.6.3", extension + " is required, but " + server
+                + " does not support it (Tern does not convert message content)");
     }
 
     public static SmtpReply unsupportedParameter(String name) {

@@ -196,7 +196,8 @@ public final class ServerDialogue {
                 "PIPELINING",
                 "SIZE " + settings.maxMessageSize(),
                 "8BITMIME",
-                "ENHANCEDSTATUSCODES"));
+                "ENHANCEDSTATUSCODES",
+                "SMTPUTF8")); // RFC 6531 §3.1
         if (!state.encrypted() && settings.startTls() == SessionSettings.StartTls.OFFERED) {
             lines.add("STARTTLS");
         }
@@ -262,12 +263,16 @@ public final class ServerDialogue {
                 return reply(state, problem);
             }
         }
+        MessageEncoding encoding = MessageEncoding.of(mail.parameters());
+        if (!encoding.smtpUtf8() && mail.from() instanceof ReversePath.Sender sender && !sender.address().isAscii()) {
+            return reply(state, Replies.UTF8_ADDRESS_WITHOUT_SMTPUTF8); // RFC 6531 §3.5
+        }
         // RFC 1870 §6.1: a declared size that does not fit now is a temporary 452, unlike one over the limit
         String size = mail.parameters().get("SIZE");
         if (space.low() || (size != null && !space.roomFor(Long.parseLong(size)))) {
             return reply(state, Replies.INSUFFICIENT_STORAGE);
         }
-        return reply(state.withTransaction(Transaction.from(mail.from())), Replies.SENDER_OK);
+        return reply(state.withTransaction(Transaction.from(mail.from(), encoding)), Replies.SENDER_OK);
     }
 
     private SmtpReply checkMailParameter(SessionState state, String key, String value) {
@@ -280,9 +285,10 @@ public final class ServerDialogue {
                     return Replies.syntax("SIZE=<octets>");
                 }
                 return Long.parseLong(value) > settings.maxMessageSize() ? Replies.MESSAGE_TOO_BIG : null;
-            case "BODY": // RFC 6152
-                return "7BIT".equalsIgnoreCase(value) || "8BITMIME".equalsIgnoreCase(value)
-                        ? null : Replies.syntax("BODY=7BIT|8BITMIME");
+            case "BODY": // RFC 6152, RFC 3030 §3
+                return BodyType.parse(value).isPresent() ? null : Replies.syntax("BODY=7BIT|8BITMIME|BINARYMIME");
+            case "SMTPUTF8": // RFC 6531 §3.4: a bare keyword
+                return value == null ? null : Replies.syntax("SMTPUTF8");
             default:
                 return Replies.unsupportedParameter(key);
         }
@@ -298,6 +304,10 @@ public final class ServerDialogue {
         }
         if (!rcpt.parameters().isEmpty()) {
             return reply(state, Replies.unsupportedParameter(rcpt.parameters().keySet().iterator().next()));
+        }
+        if (!transaction.encoding().smtpUtf8() && rcpt.to() instanceof Recipient.MailboxPath mailbox
+                && !mailbox.address().isAscii()) {
+            return reply(state, Replies.UTF8_ADDRESS_WITHOUT_SMTPUTF8); // RFC 6531 §3.5
         }
         if (transaction.recipients().size() >= settings.maxRecipients()) {
             return reply(state, Replies.TOO_MANY_RECIPIENTS);
@@ -320,6 +330,9 @@ public final class ServerDialogue {
         if (transaction.recipients().isEmpty()) {
             // RFC 2920 §3.1: with pipelining the RCPTs may all have failed; say so plainly
             return reply(state, Replies.NO_VALID_RECIPIENTS);
+        }
+        if (transaction.encoding().body() == BodyType.BINARY_MIME) {
+            return reply(state, Replies.BINARYMIME_NEEDS_BDAT); // RFC 3030 §3: binary content has no DATA framing
         }
         return new Step(state, List.of(Replies.START_MAIL_INPUT), Action.RECEIVE_DATA);
     }

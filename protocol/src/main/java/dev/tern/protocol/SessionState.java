@@ -33,12 +33,13 @@ public record SessionState(String clientName, boolean extended, Transaction tran
         return user != null;
     }
 
-    /** RFC 3848 with-protocol: ESMTP, plus S for TLS and A for AUTH. */
+    /** RFC 3848 with-protocol: ESMTP (RFC 6531 §3.7.3: UTF8SMTP in an SMTPUTF8 transaction), plus S for TLS and A for AUTH. */
     public String withProtocol() {
         if (!extended) {
             return "SMTP";
         }
-        return "ESMTP" + (encrypted() ? "S" : "") + (authenticated() ? "A" : "");
+        String base = transaction != null && transaction.encoding().smtpUtf8() ? "UTF8SMTP" : "ESMTP";
+        return base + (encrypted() ? "S" : "") + (authenticated() ? "A" : "");
     }
 
     SessionState greeted(String name, boolean esmtp) {

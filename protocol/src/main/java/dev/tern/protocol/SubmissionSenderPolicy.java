@@ -4,7 +4,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * The sender rules of a mail submission listener (RFC 6409): no transaction before AUTH
@@ -43,7 +42,7 @@ public final class SubmissionSenderPolicy implements SenderPolicy {
      */
     public SubmissionSenderPolicy(Set<String> localDomains, Predicate<String> userExists, Ownership ownership,
                                   String delimiter) {
-        this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        this.localDomains = MailAddress.asciiDomains(localDomains); // A-labels: either form of a domain matches
         this.userExists = userExists;
         this.ownership = ownership;
         this.delimiter = delimiter;
@@ -59,7 +58,7 @@ public final class SubmissionSenderPolicy implements SenderPolicy {
         }
         String name = user.toLowerCase(Locale.ROOT); // user-db names are lower case; AUTH may differ in case
         MailAddress address = mailbox.address();
-        boolean owned = localDomains.contains(address.domain())
+        boolean owned = localDomains.contains(address.asciiDomain())
                 ? owner(address.mailboxName()).equals(name)
                 : ownership == Ownership.OWN_LOCAL;
         return owned ? Optional.empty() : Optional.of(Replies.senderNotOwned(name));

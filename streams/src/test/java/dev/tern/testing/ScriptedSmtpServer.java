@@ -301,8 +301,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             if (config.startTls && !tls) {
                 lines.add("STARTTLS");
             }
-            lines.add("8BITMIME");
+            if (config.eightBitMime) {
+                lines.add("8BITMIME");
+            }
             lines.add("ENHANCEDSTATUSCODES");
+            lines.addAll(config.extraExtensions);
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < lines.size(); i++) {
                 text.append(i > 0 ? "\r\n" : "").append(i < lines.size() - 1 ? "250-" : "250 ").append(lines.get(i));
@@ -564,6 +567,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private boolean startTls;
         private boolean breakTlsHandshake;
         private boolean stallData;
+        private final List<String> extraExtensions = new ArrayList<>();
+        private boolean eightBitMime = true;
         private final Deque<String> greetings = new ArrayDeque<>();
         private final Deque<String> heloReplies = new ArrayDeque<>();
         private final Deque<String> startTlsReplies = new ArrayDeque<>();
@@ -612,6 +617,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** false: EHLO is answered {@code 502 5.5.1}, so clients must fall back to HELO. */
         public Builder ehlo(boolean ehlo) {
             this.ehlo = ehlo;
+            return this;
+        }
+
+        /** Whether EHLO offers 8BITMIME (it does unless told otherwise). */
+        public Builder eightBitMime(boolean offered) {
+            eightBitMime = offered;
+            return this;
+        }
+
+        /** More EHLO keywords, after the usual ones (e.g. SMTPUTF8). */
+        public Builder extensions(String... keywords) {
+            extraExtensions.addAll(List.of(keywords));
             return this;
         }
 

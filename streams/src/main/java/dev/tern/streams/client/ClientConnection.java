@@ -100,9 +100,9 @@ final class ClientConnection {
         return connected;
     }
 
-    /** Writes ASCII command text (with its CRLFs). */
+    /** Writes command text (with its CRLFs) as UTF-8: ASCII, or UTF-8 addresses after SMTPUTF8 (RFC 6531 §3.3). */
     boolean write(String text) {
-        return write(Source.single(new TlsOutbound.Bytes(ByteString.fromString(text, StandardCharsets.US_ASCII))));
+        return write(Source.single(new TlsOutbound.Bytes(ByteString.fromString(text, StandardCharsets.UTF_8))));
     }
 
     /** Queues octets for the server; false when the connection is already gone. */

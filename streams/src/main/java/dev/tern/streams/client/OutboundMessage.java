@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
 
 /**
@@ -15,11 +16,18 @@ import dev.tern.protocol.ReversePath;
  * @param body       the stored message: CRLF lines, not dot-stuffed
  * @param offset     where the relayed octets start in {@code body} (e.g. after a Return-Path: line)
  * @param size       how many octets from {@code offset} are the message; also the SIZE= value
+ * @param encoding   {@code BODY=} and {@code SMTPUTF8} as the message arrived, passed on where the server offers them
  */
 public record OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body,
-                              long offset, long size) {
+                              long offset, long size, MessageEncoding encoding) {
+
+    public OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body, long offset,
+                           long size) {
+        this(id, sender, recipients, body, offset, size, MessageEncoding.PLAIN);
+    }
 
     public OutboundMessage {
+        Objects.requireNonNull(encoding, "encoding");
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(body, "body");
         recipients = List.copyOf(recipients);

@@ -1,6 +1,7 @@
 package dev.tern.streams.client;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,10 +23,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.protocol.BodyType;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
 import dev.tern.protocol.SmtpReply;
 import dev.tern.streams.client.SmtpClientException.BodyUnreadable;
@@ -658,5 +662,82 @@ class SmtpClientSessionTest {
         }
         assertThat(seen[0]).as("the stage should have failed").isNotNull();
         return seen[0];
+    }
+
+    // ------------------------------------------------------------------ BODY= and SMTPUTF8 (RFC 6152, RFC 6531)
+
+    /** BODY= and SMTPUTF8 on the wire, and messages the next hop cannot take. */
+    @Nested
+    class Encodings {
+
+        private static final ReversePath JORAN = new ReversePath.Sender(new MailAddress("jöran", "origin.test"));
+        private static final MailAddress JOSE = new MailAddress("josé", "dest.test");
+        private static final MessageEncoding UTF8 = new MessageEncoding(BodyType.EIGHT_BIT_MIME, true);
+        private static final ReversePath ALICE = SENDER;
+
+        @Test
+        void utf8EnvelopeGoesAsUtf8OctetsWithSmtpUtf8AndBody() throws Exception {
+            server = ScriptedSmtpServer.builder().pipelining(true).extensions("SMTPUTF8").start();
+            session = open(TlsPolicy.OFF);
+            byte[] content = "Subject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n".getBytes(UTF_8);
+
+            MessageReport report = await(session.send(message(JORAN, JOSE, content, UTF8)));
+
+            assertThat(report.delivered()).containsExactly(JOSE);
+            ScriptedSmtpServer.Transaction t = server.awaitTransactions(1, WAIT).get(0);
+            assertThat(utf8(t.mailFrom())).isEqualTo("jöran@origin.test");
+            assertThat(t.mailParameters()).isEqualTo("BODY=8BITMIME SMTPUTF8");
+            assertThat(t.recipients()).extracting(Encodings::utf8).containsExactly("josé@dest.test");
+            assertThat(t.data()).isEqualTo(content);
+        }
+
+        @Test
+        void withoutSmtpUtf8AUtf8MessageIsNotOfferedAndFailsWith567() throws Exception {
+            server = ScriptedSmtpServer.builder().pipelining(true).start();
+            session = open(TlsPolicy.OFF);
+
+            MessageReport report = await(session.send(message(ALICE, JOSE, "Subject: x\r\n\r\nx\r\n".getBytes(UTF_8), UTF8)));
+
+            assertThat(report.replyFor(JOSE).code()).isEqualTo(553);
+            assertThat(report.replyFor(JOSE).enhancedCode()).isEqualTo("5.6.7");
+            assertThat(server.commandLines()).noneMatch(line -> line.startsWith("MAIL"));
+            // the session stays usable: an ASCII message follows on it
+            await(session.reset());
+            assertThat(await(session.send(message(ALICE, BOB, "Subject: x\r\n\r\nx\r\n".getBytes(UTF_8),
+                    MessageEncoding.PLAIN))).delivered()).containsExactly(BOB);
+        }
+
+        @Test
+        void withoutSmtpUtf8AUtf8HeaderFailsAndAnAsciiOneGoes() throws Exception {
+            server = ScriptedSmtpServer.builder().pipelining(true).start();
+            session = open(TlsPolicy.OFF);
+            byte[] utf8Subject = "Subject: caf\u00e9\r\n\r\nx\r\n".getBytes(UTF_8);
+            byte[] utf8BodyOnly = "Subject: cafe\r\n\r\ncaf\u00e9\r\n".getBytes(UTF_8);
+
+            assertThat(await(session.send(message(ALICE, BOB, utf8Subject, UTF8))).replyFor(BOB).enhancedCode())
+                    .isEqualTo("5.6.7");
+            await(session.reset());
+            MessageReport report = await(session.send(message(ALICE, BOB, utf8BodyOnly, UTF8)));
+
+            assertThat(report.delivered()).containsExactly(BOB);
+            ScriptedSmtpServer.Transaction t = server.awaitTransactions(1, WAIT).get(0);
+            assertThat(t.mailParameters()).isEqualTo("BODY=8BITMIME"); // the scripted server offers 8BITMIME
+            assertThat(t.data()).isEqualTo(utf8BodyOnly);
+        }
+
+        /** The content behind a Return-Path: line that the offset skips. */
+        private OutboundMessage message(ReversePath sender, MailAddress to, byte[] content, MessageEncoding encoding)
+                throws Exception {
+            byte[] returnPath = ("Return-Path: " + sender.bracketed() + "\r\n").getBytes(UTF_8);
+            Path file = Files.createTempFile(dir, "msg", ".eml");
+            Files.write(file, returnPath);
+            Files.write(file, content, java.nio.file.StandardOpenOption.APPEND);
+            return new OutboundMessage("m1", sender, List.of(to), file, returnPath.length, content.length, encoding);
+        }
+
+        /** The scripted server reads lines as ISO-8859-1: the octets back as UTF-8. */
+        static String utf8(String latin1) {
+            return new String(latin1.getBytes(ISO_8859_1), UTF_8);
+        }
     }
 }
