@@ -25,7 +25,7 @@ import dev.tern.testing.ScriptedSmtpServer;
  * fallback, remote targets relayed from the inbound listener, the file edited while Tern runs,
  * and a loop refused with an error in the log.
  */
-class AliasesTest {
+class AliasDeliveryTest {
 
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(15);
     /** Not a user: postmaster@ falls back to it once it is one. */
