@@ -196,7 +196,8 @@ public final class ServerDialogue {
                 "PIPELINING",
                 "SIZE " + settings.maxMessageSize(),
                 "8BITMIME",
-                "ENHANCEDSTATUSCODES"));
+                "ENHANCEDSTATUSCODES",
+                "DSN")); // RFC 3461
         if (!state.encrypted() && settings.startTls() == SessionSettings.StartTls.OFFERED) {
             lines.add("STARTTLS");
         }
@@ -267,7 +268,8 @@ public final class ServerDialogue {
         if (space.low() || (size != null && !space.roomFor(Long.parseLong(size)))) {
             return reply(state, Replies.INSUFFICIENT_STORAGE);
         }
-        return reply(state.withTransaction(Transaction.from(mail.from())), Replies.SENDER_OK);
+        return reply(state.withTransaction(Transaction.from(mail.from()).withDsn(DsnParameters.mail(mail.parameters()))),
+                Replies.SENDER_OK);
     }
 
     private SmtpReply checkMailParameter(SessionState state, String key, String value) {
@@ -283,6 +285,9 @@ public final class ServerDialogue {
             case "BODY": // RFC 6152
                 return "7BIT".equalsIgnoreCase(value) || "8BITMIME".equalsIgnoreCase(value)
                         ? null : Replies.syntax("BODY=7BIT|8BITMIME");
+            case "RET": // RFC 3461 §4.3
+            case "ENVID": // RFC 3461 §4.4
+                return DsnParameters.mailProblem(key, value);
             default:
                 return Replies.unsupportedParameter(key);
         }
@@ -296,15 +301,20 @@ public final class ServerDialogue {
         if (transaction == null) {
             return reply(state, Replies.NEED_MAIL);
         }
-        if (!rcpt.parameters().isEmpty()) {
+        if (!rcpt.parameters().isEmpty() && !state.extended()) {
             return reply(state, Replies.unsupportedParameter(rcpt.parameters().keySet().iterator().next()));
+        }
+        DsnParameters.Checked dsn = DsnParameters.recipient(rcpt.parameters()); // RFC 3461 §4.1, §4.2
+        if (dsn.problem() != null) {
+            return reply(state, dsn.problem());
         }
         if (transaction.recipients().size() >= settings.maxRecipients()) {
             return reply(state, Replies.TOO_MANY_RECIPIENTS);
         }
         RecipientPolicy.Verdict verdict = recipients.check(rcpt.to(), state.authenticated());
         if (verdict instanceof RecipientPolicy.Accepted accepted) {
-            return reply(state.withTransaction(transaction.with(accepted.recipient())), Replies.RECIPIENT_OK);
+            return reply(state.withTransaction(transaction.with(accepted.recipient().withDsn(dsn.dsn()))),
+                    Replies.RECIPIENT_OK);
         }
         return reply(state, ((RecipientPolicy.Rejected) verdict).reply());
     }
