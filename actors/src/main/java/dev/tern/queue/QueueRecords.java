@@ -38,13 +38,20 @@ import dev.tern.protocol.ReversePath;
  * diagnostic X-Tern; connect to mx.example.org: Connection refused
  * end
  * </pre>
+ *
+ * <p>Optional keys added later, absent from older records (which load with their defaults): the DSN
+ * requests of RFC 3461, {@code ret} and {@code envid} for the message, and per recipient {@code notify}
+ * ({@code NEVER} or the conditions), {@code orcpt} (the parameter form, {@code rfc822;bob+2Bx@example.org}),
+ * {@code relayed} ({@code yes}: delivered to a next hop without DSN) and {@code delay-warned} (when the
+ * delay warning went out).
  */
 final class QueueRecords {
 
     static final String VERSION_LINE = "tern-queue 1";
     private static final String END = "end";
     private static final Set<String> RECIPIENT_KEYS = Set.of(
-            "status", "attempts", "last-attempt", "next-attempt", "dsn-status", "diagnostic", "remote-mta");
+            "status", "attempts", "last-attempt", "next-attempt", "dsn-status", "diagnostic", "remote-mta",
+            "notify", "orcpt", "relayed", "delay-warned");
 
     private QueueRecords() {
     }
@@ -58,6 +65,7 @@ final class QueueRecords {
         field(text, "arrival", entry.arrival().toString());
         field(text, "body-offset", Long.toString(entry.bodyOffset()));
         field(text, "body-size", Long.toString(entry.bodySize()));
+        DsnRecords.writeMessage(text, entry.dsn());
         for (RecipientState r : entry.recipients()) {
             field(text, "rcpt", "<" + r.address() + ">");
             field(text, "status", r.status().name());
@@ -67,11 +75,12 @@ final class QueueRecords {
             field(text, "dsn-status", r.dsnStatus());
             field(text, "diagnostic", r.diagnostic());
             field(text, "remote-mta", r.remoteMta());
+            DsnRecords.writeRecipient(text, r);
         }
         return text.append(END).append('\n').toString();
     }
 
-    private static void field(StringBuilder text, String key, String value) {
+    static void field(StringBuilder text, String key, String value) {
         if (value != null) {
             text.append(key).append(' ').append(escape(value)).append('\n');
         }
@@ -119,7 +128,10 @@ final class QueueRecords {
                         instant(r.optional("next-attempt")),
                         r.optional("dsn-status"),
                         r.optional("diagnostic"),
-                        r.optional("remote-mta")));
+                        r.optional("remote-mta"),
+                        DsnRecords.recipient(r.optional("notify"), r.optional("orcpt")),
+                        "yes".equals(r.optional("relayed")),
+                        instant(r.optional("delay-warned"))));
                 r.checkAllUsed();
             }
             QueueEntry entry = new QueueEntry(
@@ -130,7 +142,8 @@ final class QueueRecords {
                     Instant.parse(header.required("arrival")),
                     Long.parseLong(header.required("body-offset")),
                     Long.parseLong(header.required("body-size")),
-                    states);
+                    states,
+                    DsnRecords.message(header.optional("ret"), header.optional("envid")));
             header.checkAllUsed();
             return entry;
         } catch (IllegalArgumentException | DateTimeParseException e) { // NumberFormatException is one too

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
 import dev.tern.files.AtomicFiles;
 import dev.tern.files.Durable;
 import dev.tern.files.PrivateFiles;
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 import dev.tern.store.SpoolLinks;
 import dev.tern.store.StagedMessage;
@@ -85,6 +87,13 @@ public final class QueueSpool {
      */
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                     StagedMessage message, Instant arrival) throws IOException {
+        return enqueue(messageId, sender, remoteRecipients, message, arrival, DsnRequest.NONE, Map.of());
+    }
+
+    /** As {@link #enqueue(String, ReversePath, List, StagedMessage, Instant)}, with the DSN requests (RFC 3461). */
+    public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
+                                    StagedMessage message, Instant arrival, DsnRequest dsn,
+                                    Map<MailAddress, RecipientDsn> recipientDsn) throws IOException {
         Map<String, Set<MailAddress>> byDomain = new LinkedHashMap<>();
         for (MailAddress recipient : remoteRecipients) {
             byDomain.computeIfAbsent(checkDomain(recipient.domain()), d -> new LinkedHashSet<>()).add(recipient);
@@ -93,7 +102,8 @@ public final class QueueSpool {
         int n = 0;
         for (Map.Entry<String, Set<MailAddress>> group : byDomain.entrySet()) {
             entries.add(QueueEntry.create(messageId + "-" + ++n, group.getKey(), messageId, sender, arrival,
-                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue())));
+                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()), dsn,
+                    recipientDsn));
         }
         List<Path> created = new ArrayList<>();
         sweepLock.readLock().lock();

@@ -25,6 +25,7 @@ import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.queue.QueueEntry;
 import dev.tern.relay.BounceDelivery;
 import dev.tern.relay.Relays;
@@ -204,7 +205,11 @@ public final class Router extends AbstractBehavior<Router.Command> {
         // One copy per mailbox, however many addresses lead to it (as Postfix's duplicate filter).
         Set<String> mailboxes = new LinkedHashSet<>();
         List<MailAddress> remote = new ArrayList<>();
+        Map<MailAddress, RecipientDsn> remoteDsn = new HashMap<>();
         for (Recipient recipient : deliver.envelope().recipients()) {
+            if (!(recipient.route() instanceof Recipient.LocalMailbox)) {
+                remoteDsn.putIfAbsent(recipient.address(), recipient.dsn());
+            }
             if (recipient.route() instanceof Recipient.LocalMailbox local) {
                 mailboxes.add(local.user());
             } else if (!remote.contains(recipient.address())) {
@@ -222,7 +227,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
         if (!remote.isEmpty()) {
             queueWriters.tell(new QueueWriter.Enqueue(id, deliver.envelope().sender(), remote, deliver.message(),
-                    queueReports));
+                    queueReports, deliver.envelope().dsn(), remoteDsn));
         }
         return this;
     }

@@ -343,7 +343,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             try {
                 StagedMessage staged = message.staging().finish();
                 Transaction transaction = state.transaction();
-                Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients());
+                Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients(),
+                        transaction.dsn());
                 setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
                 mode = new Storing(message.messageId(), staged, finalDot);
                 timers.cancel(IdleTimeout.INSTANCE);

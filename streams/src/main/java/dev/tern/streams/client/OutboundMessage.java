@@ -2,9 +2,12 @@ package dev.tern.streams.client;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 
 /**
@@ -15,14 +18,23 @@ import dev.tern.protocol.ReversePath;
  * @param body       the stored message: CRLF lines, not dot-stuffed
  * @param offset     where the relayed octets start in {@code body} (e.g. after a Return-Path: line)
  * @param size       how many octets from {@code offset} are the message; also the SIZE= value
+ * @param dsn          RET and ENVID to pass on (RFC 3461)
+ * @param recipientDsn NOTIFY and ORCPT to pass on, by recipient (absent: none)
  */
 public record OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body,
-                              long offset, long size) {
+                              long offset, long size, DsnRequest dsn, Map<MailAddress, RecipientDsn> recipientDsn) {
+
+    public OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body, long offset,
+                           long size) {
+        this(id, sender, recipients, body, offset, size, DsnRequest.NONE, Map.of());
+    }
 
     public OutboundMessage {
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(body, "body");
         recipients = List.copyOf(recipients);
+        Objects.requireNonNull(dsn, "dsn");
+        recipientDsn = Map.copyOf(recipientDsn);
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("a message needs at least one recipient");
         }

@@ -175,7 +175,8 @@ public final class SmtpClientSession {
             if (dialogue.fits(message.size())) {
                 BodySource.check(message.body(), message.offset(), message.size());
             }
-            return run(dialogue.send(message.sender(), message.recipients(), message.size()), message)
+            return run(dialogue.send(message.sender(), message.recipients(), message.size(), message.dsn(),
+                message.recipientDsn()), message)
                     .thenApply(report -> new MessageReport(((Step.Report) report).replies()));
         });
     }
