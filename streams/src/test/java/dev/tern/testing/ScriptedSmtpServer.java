@@ -303,6 +303,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
             lines.add("8BITMIME");
             lines.add("ENHANCEDSTATUSCODES");
+            lines.addAll(config.extensions);
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < lines.size(); i++) {
                 text.append(i > 0 ? "\r\n" : "").append(i < lines.size() - 1 ? "250-" : "250 ").append(lines.get(i));
@@ -573,6 +574,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private final Deque<String> dataReplies = new ArrayDeque<>();
         private final Deque<String> endOfDataReplies = new ArrayDeque<>();
         private final Deque<String> rsetReplies = new ArrayDeque<>();
+        private final List<String> extensions = new ArrayList<>();
 
         private Builder() {
             try {
@@ -606,6 +608,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** Accepts connections and reads, but never says a word. */
         public Builder silent() {
             this.silent = true;
+            return this;
+        }
+
+        /** Advertises one more EHLO keyword (e.g. {@code DSN}); its parameters are recorded, not checked. */
+        public Builder extension(String keyword) {
+            this.extensions.add(keyword);
             return this;
         }
 
