@@ -3,12 +3,14 @@ package dev.tern.router;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -71,7 +73,22 @@ public final class Router extends AbstractBehavior<Router.Command> {
      * back through the router.
      */
     public record Remote(Behavior<QueueWriter.Command> queueWriters,
-                         Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays) {
+                         Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays,
+                         Notifications notifications) {
+
+        /** Without success notifications for local deliveries. */
+        public Remote(Behavior<QueueWriter.Command> queueWriters,
+                      Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays) {
+            this(queueWriters, relays, null);
+        }
+    }
+
+    /**
+     * What a success DSN for a local delivery needs (RFC 3461 NOTIFY=SUCCESS, RFC 3464 Action: delivered): this
+     * host's name, where to stage it, the clock, and where mail to the sender goes (empty: nowhere).
+     */
+    public record Notifications(String hostname, Path incomingDir, Clock clock,
+                                Function<MailAddress, Optional<Recipient.Route>> route) {
     }
 
     public sealed interface Outcome {
@@ -129,6 +146,9 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final Map<String, ActorRef<BounceDelivery.Outcome>> bounceWaiters = new HashMap<>();
     private final Map<String, ActorRef<MailboxWriter.Command>> writers = new HashMap<>();
     private final Map<String, InFlight> inFlight = new HashMap<>();
+    /** Success DSNs of local deliveries being stored, by message id: their staged files go once answered. */
+    private final Map<String, StagedMessage> notices = new HashMap<>();
+    private final Notifications notifications;
 
     private Router(ActorContext<Command> context, MailboxStore store, Remote remote, TernMetrics metrics) {
         super(context);
@@ -138,6 +158,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         this.writerReports = context.messageAdapter(MailboxWriter.Result.class, WriterReport::new);
         this.queueReports = context.messageAdapter(QueueWriter.Result.class, QueueReport::new);
         this.bounceOutcomes = context.messageAdapter(Outcome.class, BounceOutcome::new);
+        this.notifications = remote == null ? null : remote.notifications();
         if (remote == null) {
             this.queueWriters = null;
             this.relays = null;
@@ -191,6 +212,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private Behavior<Command> onBounceOutcome(BounceOutcome answer) {
+        StagedMessage notice = notices.remove(answer.outcome().messageId());
+        if (notice != null) {
+            SuccessNotices.discard(notice);
+            if (answer.outcome() instanceof NotStored refused) {
+                context.getLog().error("id={} success notification not stored: {}", refused.messageId(),
+                        refused.reason());
+            }
+        }
         ActorRef<BounceDelivery.Outcome> relay = bounceWaiters.remove(answer.outcome().messageId());
         if (relay != null) {
             relay.tell(answer.outcome() instanceof NotStored refused
@@ -251,6 +280,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         if (now.failure() == null) {
             metrics.localDelivered(now.stored().size()); // copies that stay: none is retracted now
             logQueued(now.request().envelope(), now.queued());
+            notifyDelivered(now); // before the Stored: the session deletes the staged message then
             replyTo.tell(new Stored(messageId));
             if (!now.queued().isEmpty()) {
                 relays.tell(new Relays.Enqueued(now.queued()));
@@ -263,6 +293,24 @@ public final class Router extends AbstractBehavior<Router.Command> {
             replyTo.tell(new NotStored(messageId, now.failure()));
         }
         return this;
+    }
+
+    /** RFC 3461 NOTIFY=SUCCESS on a local recipient: an "Action: delivered" DSN to the sender. */
+    private void notifyDelivered(InFlight done) {
+        if (notifications == null) {
+            return;
+        }
+        Deliver request = done.request();
+        try {
+            SuccessNotices.stage(request.envelope(), request.message(), done.stored().keySet(), notifications)
+                    .ifPresent(notice -> {
+                        notices.put(notice.envelope().messageId(), notice.message());
+                        onDeliver(new Deliver(notice.envelope(), notice.message(), bounceOutcomes));
+                    });
+        } catch (java.io.IOException e) {
+            context.getLog().error("id={} cannot write the success notification: {}",
+                    request.envelope().messageId(), e.toString());
+        }
     }
 
     private void logQueued(Envelope envelope, List<QueueEntry> entries) {
