@@ -61,9 +61,7 @@ final class DsnReports {
                 r.remoteMta(), r.diagnostic(), r.lastAttempt(), willRetryUntil), r);
     }
 
-    /** RFC 3464 §2.3.1: Original-Recipient from ORCPT; the field is written as rfc822, so only that type. */
     private static RecipientReport withOrcpt(RecipientReport report, RecipientState r) {
-        return r.dsn().orcpt() != null && r.dsn().orcpt().addressType().equals("rfc822")
-                ? report.withOriginalRecipient(r.dsn().orcpt().address()) : report;
+        return report.withOriginalRecipient(r.dsn().orcpt());
     }
 }

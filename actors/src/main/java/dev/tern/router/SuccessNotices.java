@@ -42,11 +42,8 @@ final class SuccessNotices {
         List<RecipientReport> reports = envelope.recipients().stream()
                 .filter(r -> r.route() instanceof Recipient.LocalMailbox local && storedUsers.contains(local.user())
                         && r.dsn().wants(RecipientDsn.Notify.SUCCESS))
-                .map(r -> {
-                    RecipientReport report = RecipientReport.succeeded(r.address(), Action.DELIVERED, null, null, now);
-                    return r.dsn().orcpt() != null && r.dsn().orcpt().addressType().equals("rfc822")
-                            ? report.withOriginalRecipient(r.dsn().orcpt().address()) : report;
-                })
+                .map(r -> RecipientReport.succeeded(r.address(), Action.DELIVERED, null, null, now)
+                        .withOriginalRecipient(r.dsn().orcpt()))
                 .toList();
         if (reports.isEmpty()) {
             return Optional.empty();

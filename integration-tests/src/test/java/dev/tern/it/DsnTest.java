@@ -65,6 +65,19 @@ class DsnTest {
         return result;
     }
 
+    /** A domain whose one MX host, at a fresh loopback address, is this scripted server. */
+    private static ScriptedSmtpServer mx(String domain,
+                                         java.util.function.UnaryOperator<ScriptedSmtpServer.Builder> script) {
+        String host = net.nextAddress();
+        net.mx(domain, 10, "mx." + domain, host);
+        return net.run(script.apply(net.smtp(host)));
+    }
+
+    private static void assertNoDsn(String user) {
+        TernProcess.sleep(500);
+        assertThat(Maildirs.newFiles(tern.mailRoot(), user)).as("DSNs to " + user).isEmpty();
+    }
+
     @Test
     void localDeliveryWithNotifySuccessGivesTheSenderASuccessDsn() {
         String alice = tern.newUser("alice");
@@ -92,16 +105,13 @@ class DsnTest {
         python(tern.inboundPort(), address(alice), address(bob), "local-quiet", List.of(), List.of("NOTIFY=FAILURE"));
 
         assertThat(Maildirs.awaitNewFiles(tern.mailRoot(), bob, 1, Relaying.DELIVERY_TIMEOUT)).hasSize(1);
-        TernProcess.sleep(500);
-        assertThat(Maildirs.newFiles(tern.mailRoot(), alice)).isEmpty();
+        assertNoDsn(alice);
     }
 
     @Test
     void aNextHopOfferingDsnGetsTheParametersOnItsMailAndRcptLines() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("dsn-aware.test", 10, "mx.dsn-aware.test", host);
-        ScriptedSmtpServer server = net.run(net.smtp(host).extension("DSN"));
+        ScriptedSmtpServer server = mx("dsn-aware.test", builder -> builder.extension("DSN"));
 
         python(tern.outboundPort(), address(alice), "bob@dsn-aware.test", "passed-on",
                 List.of("RET=HDRS", "ENVID=env+2B1"), List.of("NOTIFY=SUCCESS,DELAY", "ORCPT=rfc822;bob@dsn-aware.test"));
@@ -110,16 +120,13 @@ class DsnTest {
         assertThat(t.mailParameters()).contains("RET=HDRS").contains("ENVID=env+2B1");
         assertThat(server.commandLines())
                 .contains("RCPT TO:<bob@dsn-aware.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;bob@dsn-aware.test");
-        TernProcess.sleep(500);
-        assertThat(Maildirs.newFiles(tern.mailRoot(), alice)).as("the next hop reports success, not Tern").isEmpty();
+        assertNoDsn(alice); // the next hop reports success, not Tern
     }
 
     @Test
     void aNextHopWithoutDsnMeansARelayedDsn() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("dsn-unaware.test", 10, "mx.dsn-unaware.test", host);
-        ScriptedSmtpServer server = net.run(net.smtp(host));
+        ScriptedSmtpServer server = mx("dsn-unaware.test", builder -> builder);
 
         python(tern.outboundPort(), address(alice), "bob@dsn-unaware.test", "relayed", List.of(),
                 List.of("NOTIFY=SUCCESS"));
@@ -135,23 +142,18 @@ class DsnTest {
     @Test
     void aPermanentFailureWithNotifyNeverBouncesNothing() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("never.test", 10, "mx.never.test", host);
-        net.run(net.smtp(host).rcptReplies("550 5.1.1 <bob@never.test>: no such user"));
+        mx("never.test", builder -> builder.rcptReplies("550 5.1.1 <bob@never.test>: no such user"));
 
         python(tern.outboundPort(), address(alice), "bob@never.test", "never", List.of(), List.of("NOTIFY=NEVER"));
 
         Relaying.awaitLogLine(tern, Relaying.DELIVERY_TIMEOUT, "no bounce: NOTIFY excludes FAILURE");
-        TernProcess.sleep(500);
-        assertThat(Maildirs.newFiles(tern.mailRoot(), alice)).isEmpty();
+        assertNoDsn(alice);
     }
 
     @Test
     void aFailureDsnCarriesEnvidAndOrcptAndWithRetFullTheMessage() {
         String alice = tern.newUser("alice");
-        String host = net.nextAddress();
-        net.mx("fails.test", 10, "mx.fails.test", host);
-        net.run(net.smtp(host).rcptReplies("550 5.1.1 <bob@fails.test>: no such user"));
+        mx("fails.test", builder -> builder.rcptReplies("550 5.1.1 <bob@fails.test>: no such user"));
 
         python(tern.outboundPort(), address(alice), "bob@fails.test", "full-return", List.of("RET=FULL", "ENVID=E-42"),
                 List.of("ORCPT=rfc822;Bob+2Bold@fails.test"));

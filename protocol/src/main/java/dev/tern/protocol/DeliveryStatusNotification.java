@@ -117,6 +117,14 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
                     willRetryUntil);
         }
 
+        /**
+         * This report with the ORCPT the sender gave (RFC 3464 §2.3.1), if any: the field is written as
+         * {@code rfc822}, so only an address of that type.
+         */
+        public RecipientReport withOriginalRecipient(OriginalRecipient orcpt) {
+            return orcpt != null && orcpt.addressType().equals("rfc822") ? withOriginalRecipient(orcpt.address()) : this;
+        }
+
         public static RecipientReport delayed(MailAddress address, String status, String remoteMta,
                                               String diagnostic, Instant lastAttempt, Instant willRetryUntil) {
             return new RecipientReport(address, null, Action.DELAYED, status, remoteMta, diagnostic, lastAttempt,
