@@ -25,9 +25,10 @@ import dev.tern.queue.QueueEntry;
 import dev.tern.store.StagedMessage;
 
 /**
- * Writes the RFC 3464 non-delivery report for a queue entry's failed recipients into the
- * incoming spool, staged like a received message, so the router stores or relays it as
- * any other mail. It comes from the null sender, so it can never bounce in turn.
+ * Writes an RFC 3464 delivery status notification (a queue entry's failed or relayed recipients,
+ * a delay warning, or a local delivery's success report) into the incoming spool, staged like a
+ * received message, so the router stores or relays it as any other mail. It comes from the null
+ * sender, so it can never bounce in turn.
  */
 public final class Bounces {
 
@@ -39,14 +40,6 @@ public final class Bounces {
     }
 
     private Bounces() {
-    }
-
-    static Staged stage(QueueEntry entry, Path body, String hostname, Path incomingDir, Clock clock) throws IOException {
-        List<DeliveryStatusNotification.RecipientReport> reports = entry.failures().stream()
-                .map(failed -> DeliveryStatusNotification.RecipientReport.failed(failed.address(), failed.dsnStatus(),
-                        failed.remoteMta(), failed.diagnostic(), failed.lastAttempt()))
-                .toList();
-        return stage(entry, reports, body, hostname, incomingDir, clock);
     }
 
     /** A DSN on these recipients of the entry, with its ENVID, returning the whole message if RET=FULL asked. */
