@@ -116,6 +116,24 @@ class RelayDsnTest {
     }
 
     @Test
+    void aRestartedRelayDoesNotWarnAgain() throws Exception {
+        ScriptedSmtpServer server = server(ScriptedSmtpServer.builder().rcptReplies(deferrals(80)));
+        QueueEntry entry = enqueue(DsnRequest.NONE, RecipientDsn.NONE);
+        start(server, Duration.ofMillis(200));
+        BounceDelivery.Store warning = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
+        warning.replyTo().tell(new BounceDelivery.Stored(warning.envelope().messageId()));
+        relays.forEach(testKit::stop);
+        relays.clear();
+        int before = rcpts(server);
+
+        start(server, Duration.ofMillis(200)); // reads the entry, warned, from the spool
+
+        awaitTrue(() -> rcpts(server) >= before + 3, "the new relay retries");
+        router.expectNoMessage(Duration.ofMillis(200));
+        assertThat(Files.readString(envelopeOf(entry))).contains("delay-warned ");
+    }
+
+    @Test
     void noDelayWarningForNotifyNeverNorForNotifyWithoutDelay() throws Exception {
         ScriptedSmtpServer server = server(ScriptedSmtpServer.builder().rcptReplies(deferrals(80)));
         QueueEntry never = enqueue(DsnRequest.NONE, new RecipientDsn(Set.of(), null));
