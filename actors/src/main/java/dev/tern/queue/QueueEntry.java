@@ -5,14 +5,17 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 
 /**
@@ -25,13 +28,29 @@ import dev.tern.protocol.ReversePath;
  * @param bodySize   octets to relay, from {@code bodyOffset}
  * @param recipients in RCPT order, each address at most once
  * @param encoding   {@code BODY=} and {@code SMTPUTF8} as the message arrived; PLAIN for records written before
+ * @param dsn        what MAIL asked of DSNs (RET, ENVID; RFC 3461); NONE for records written before
  */
 public record QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
-                         long bodyOffset, long bodySize, List<RecipientState> recipients, MessageEncoding encoding) {
+                         long bodyOffset, long bodySize, List<RecipientState> recipients, MessageEncoding encoding,
+                         DsnRequest dsn) {
 
+    /** An entry for a plain message whose MAIL had no DSN parameters. */
     public QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
                       long bodyOffset, long bodySize, List<RecipientState> recipients) {
-        this(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, MessageEncoding.PLAIN);
+        this(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, MessageEncoding.PLAIN,
+                DsnRequest.NONE);
+    }
+
+    /** An entry whose MAIL had no DSN parameters. */
+    public QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                      long bodyOffset, long bodySize, List<RecipientState> recipients, MessageEncoding encoding) {
+        this(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, encoding, DsnRequest.NONE);
+    }
+
+    /** An entry for a plain message. */
+    public QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                      long bodyOffset, long bodySize, List<RecipientState> recipients, DsnRequest dsn) {
+        this(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, MessageEncoding.PLAIN, dsn);
     }
 
     static final Pattern ID = Pattern.compile("[A-Za-z0-9-]+");
@@ -45,6 +64,7 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(encoding, "encoding");
+        Objects.requireNonNull(dsn, "dsn");
         if (bodyOffset < 0 || bodySize < 0) {
             throw new IllegalArgumentException("invalid body region " + bodyOffset + "+" + bodySize);
         }
@@ -67,6 +87,14 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
                 recipients.stream().map(RecipientState::pending).toList());
     }
 
+    /** A new entry whose recipients are all PENDING, with the DSN requests of MAIL and of each RCPT. */
+    public static QueueEntry create(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                                    long bodyOffset, long bodySize, List<MailAddress> recipients, DsnRequest dsn,
+                                    Map<MailAddress, RecipientDsn> recipientDsn) {
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients.stream()
+                .map(r -> RecipientState.pending(r, recipientDsn.getOrDefault(r, RecipientDsn.NONE))).toList(), dsn);
+    }
+
     // ---- transitions (each counts an attempt; a final recipient cannot change: IllegalStateException)
 
     public QueueEntry delivered(MailAddress address, String remoteMta, Instant now) {
@@ -76,6 +104,17 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
     public QueueEntry deferred(MailAddress address, String status, String diagnostic, String remoteMta, Instant now,
                                Instant next) {
         return with(address, r -> r.deferred(status, diagnostic, remoteMta, now, next));
+    }
+
+    /** Delivered to a next hop without DSN (RFC 3461 §5.2.2). */
+    public QueueEntry relayed(MailAddress address, String remoteMta, Instant now) {
+        return with(address, r -> r.relayed(remoteMta, now));
+    }
+
+    /** The delay warning for these recipients was sent (not an attempt: nothing else changes). */
+    public QueueEntry warned(List<MailAddress> addresses, Instant now) {
+        return withRecipients(recipients.stream().map(r -> addresses.contains(r.address()) ? r.warned(now) : r)
+                .toList());
     }
 
     public QueueEntry failed(MailAddress address, String status, String diagnostic, String remoteMta, Instant now) {
@@ -108,12 +147,12 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
     }
 
     private QueueEntry withRecipients(List<RecipientState> next) {
-        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next, encoding);
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next, encoding, dsn);
     }
 
     /** The same entry for a message that arrived with {@code encoding}. */
     public QueueEntry withEncoding(MessageEncoding next) {
-        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, next);
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, next, dsn);
     }
 
     // ---- queries

@@ -42,13 +42,20 @@ import dev.tern.protocol.ReversePath;
  * diagnostic X-Tern; connect to mx.example.org: Connection refused
  * end
  * </pre>
+ *
+ * <p>Optional keys added later, absent from older records (which load with their defaults): the DSN
+ * requests of RFC 3461, {@code ret} and {@code envid} for the message, and per recipient {@code notify}
+ * ({@code NEVER} or the conditions), {@code orcpt} (the parameter form, {@code rfc822;bob+2Bx@example.org}),
+ * {@code relayed} ({@code yes}: delivered to a next hop without DSN) and {@code delay-warned} (when the
+ * delay warning went out).
  */
 final class QueueRecords {
 
     static final String VERSION_LINE = "tern-queue 1";
     private static final String END = "end";
     private static final Set<String> RECIPIENT_KEYS = Set.of(
-            "status", "attempts", "last-attempt", "next-attempt", "dsn-status", "diagnostic", "remote-mta");
+            "status", "attempts", "last-attempt", "next-attempt", "dsn-status", "diagnostic", "remote-mta",
+            "notify", "orcpt", "relayed", "delay-warned");
 
     private QueueRecords() {
     }
@@ -65,6 +72,7 @@ final class QueueRecords {
         // optional (issue 15): absent means BODY=7BIT without SMTPUTF8, as in every record written before
         field(text, "body", entry.encoding().body() == BodyType.SEVEN_BIT ? null : entry.encoding().body().keyword());
         field(text, "smtputf8", entry.encoding().smtpUtf8() ? "yes" : null);
+        DsnRecords.writeMessage(text, entry.dsn());
         for (RecipientState r : entry.recipients()) {
             field(text, "rcpt", "<" + r.address() + ">");
             field(text, "status", r.status().name());
@@ -74,11 +82,12 @@ final class QueueRecords {
             field(text, "dsn-status", r.dsnStatus());
             field(text, "diagnostic", r.diagnostic());
             field(text, "remote-mta", r.remoteMta());
+            DsnRecords.writeRecipient(text, r);
         }
         return text.append(END).append('\n').toString();
     }
 
-    private static void field(StringBuilder text, String key, String value) {
+    static void field(StringBuilder text, String key, String value) {
         if (value != null) {
             text.append(key).append(' ').append(escape(value)).append('\n');
         }
@@ -126,7 +135,10 @@ final class QueueRecords {
                         instant(r.optional("next-attempt")),
                         r.optional("dsn-status"),
                         r.optional("diagnostic"),
-                        r.optional("remote-mta")));
+                        r.optional("remote-mta"),
+                        DsnRecords.recipient(r.optional("notify"), r.optional("orcpt")),
+                        "yes".equals(r.optional("relayed")),
+                        instant(r.optional("delay-warned"))));
                 r.checkAllUsed();
             }
             QueueEntry entry = new QueueEntry(
@@ -138,7 +150,8 @@ final class QueueRecords {
                     Long.parseLong(header.required("body-offset")),
                     Long.parseLong(header.required("body-size")),
                     states,
-                    encoding(header.optional("body"), header.optional("smtputf8")));
+                    encoding(header.optional("body"), header.optional("smtputf8")),
+                    DsnRecords.message(header.optional("ret"), header.optional("envid")));
             header.checkAllUsed();
             return entry;
         } catch (IllegalArgumentException | DateTimeParseException e) { // NumberFormatException is one too

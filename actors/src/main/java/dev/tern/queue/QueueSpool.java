@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
 import dev.tern.files.AtomicFiles;
 import dev.tern.files.Durable;
 import dev.tern.files.PrivateFiles;
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 import dev.tern.store.SpoolLinks;
 import dev.tern.store.StagedMessage;
@@ -86,13 +88,17 @@ public final class QueueSpool {
      */
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                     StagedMessage message, Instant arrival) throws IOException {
-        return enqueue(messageId, sender, remoteRecipients, message, arrival, MessageEncoding.PLAIN);
+        return enqueue(messageId, sender, remoteRecipients, message, arrival, MessageEncoding.PLAIN, DsnRequest.NONE,
+                Map.of());
     }
 
-    /** As above, with the message's {@code BODY=} and {@code SMTPUTF8} kept in each entry. */
+    /**
+     * As {@link #enqueue(String, ReversePath, List, StagedMessage, Instant)}, with the message's {@code BODY=} and
+     * {@code SMTPUTF8}, and the DSN requests (RFC 3461), kept in each entry.
+     */
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
-                                    StagedMessage message, Instant arrival, MessageEncoding encoding)
-            throws IOException {
+                                    StagedMessage message, Instant arrival, MessageEncoding encoding, DsnRequest dsn,
+                                    Map<MailAddress, RecipientDsn> recipientDsn) throws IOException {
         Map<String, Set<MailAddress>> byDomain = new LinkedHashMap<>();
         for (MailAddress recipient : remoteRecipients) {
             // a U-label domain queues under its A-label: one directory and one MX lookup (RFC 5890 §2.3.2.1)
@@ -102,8 +108,8 @@ public final class QueueSpool {
         int n = 0;
         for (Map.Entry<String, Set<MailAddress>> group : byDomain.entrySet()) {
             entries.add(QueueEntry.create(messageId + "-" + ++n, group.getKey(), messageId, sender, arrival,
-                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()))
-                    .withEncoding(encoding));
+                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()), dsn,
+                    recipientDsn).withEncoding(encoding));
         }
         List<Path> created = new ArrayList<>();
         sweepLock.readLock().lock();

@@ -28,7 +28,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 import dev.tern.metrics.TernMetrics;
+import dev.tern.protocol.DeliveryStatusNotification;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.protocol.SmtpReply;
@@ -119,8 +121,14 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
     }
 
-    /** A bounce handed to the router, and the entry that leaves the queue once it is stored. */
-    private record PendingBounce(String entryId, StagedMessage staged) {
+    /**
+     * A DSN handed to the router, and the entry it reports on: a final report (the entry leaves the queue once
+     * it is stored) or a delay warning (the entry stays).
+     */
+    private record PendingBounce(String entryId, StagedMessage staged, boolean warning) {
+        PendingBounce(String entryId, StagedMessage staged) {
+            this(entryId, staged, false);
+        }
     }
 
     /** What the relay is doing. What an attempt needs exists only while there is one. */
@@ -394,8 +402,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 continue;
             }
             List<MailAddress> recipients = entry.pending().stream().map(RecipientState::address).toList();
+            Map<MailAddress, RecipientDsn> recipientDsn = new HashMap<>();
+            entry.pending().forEach(r -> recipientDsn.put(r.address(), r.dsn()));
             OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, relay.spool().body(entry),
-                    entry.bodyOffset(), entry.bodySize(), entry.encoding());
+                    entry.bodyOffset(), entry.bodySize(), entry.encoding(), entry.dsn(), recipientDsn);
             SmtpClientSession client = session.client();
             CompletionStage<MessageReport> sending = session.messages == 0
                     ? client.send(message)
@@ -467,6 +477,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         if (reply.isPositive()) {
             logRecipient(entry, recipient, session.relayName(), "sent", reply.toString());
+            if (entry.recipient(recipient).dsn().wants(RecipientDsn.Notify.SUCCESS)
+                    && !session.client().capabilities().has("DSN")) {
+                return entry.relayed(recipient, remoteMta, now); // RFC 3461 §5.2.2: we report for the next hop
+            }
             return entry.delivered(recipient, remoteMta, now);
         }
         DeliveryFailure failure = OutboundFailures.ofReply(reply);
@@ -560,14 +574,53 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update queue entry " + entry.id(), e);
         }
+        warnIfDelayed(entry);
+    }
+
+    /**
+     * One "Action: delayed" DSN for the recipients deferred past {@code tern.relay.delay-warning}. That it was
+     * sent is written to the spool first, so that neither a retry nor a restart sends it again.
+     */
+    private void warnIfDelayed(QueueEntry entry) {
+        Instant now = relay.clock().instant();
+        List<RecipientState> due = DsnReports.delayWarningDue(entry, now, relay.settings().delayWarning());
+        if (due.isEmpty()) {
+            return;
+        }
+        MailAddress sender = ((ReversePath.Sender) entry.sender()).address();
+        Optional<Recipient.Route> route = relay.bounceRoute().apply(sender);
+        QueueEntry warned = entry.warned(due.stream().map(RecipientState::address).toList(), now);
+        try {
+            relay.spool().update(warned);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update queue entry " + entry.id(), e);
+        }
+        entries.put(warned.id(), warned);
+        if (route.isEmpty()) {
+            context.getLog().warn("id={} delay warning to <{}> dropped: no such local mailbox", entry.id(), sender);
+            return;
+        }
+        Instant until = entry.arrival().plus(relay.settings().queueLifetime());
+        try {
+            Bounces.Staged warning = Bounces.stage(warned, due.stream().map(r -> DsnReports.delayed(r, until))
+                    .toList(), relay.spool().body(warned), relay.settings().hostname(), relay.incomingDir(), relay.clock());
+            bounces.put(warning.messageId(), new PendingBounce(entry.id(), warning.message(), true));
+            relay.bounces().tell(new BounceDelivery.Store(warning.envelope(new Recipient(sender, route.get())),
+                    warning.message(), bounceAnswers));
+        } catch (IOException e) {
+            context.getLog().error("id={} cannot write the delay warning: {}", entry.id(), e.toString());
+        }
     }
 
     private void finish(QueueEntry entry) {
+        List<DeliveryStatusNotification.RecipientReport> owed = DsnReports.owedAtEnd(entry);
         try {
-            if (entry.failures().isEmpty() || entry.sender() instanceof ReversePath.NullSender) {
-                if (!entry.failures().isEmpty()) {
+            if (owed.isEmpty()) {
+                if (!entry.failures().isEmpty() && entry.sender() instanceof ReversePath.NullSender) {
                     // RFC 5321 §4.5.5: never a bounce for a bounce.
                     context.getLog().warn("id={} from=<> undeliverable; no bounce for a bounce", entry.id());
+                } else if (!entry.failures().isEmpty()) {
+                    context.getLog().info("id={} undeliverable; no bounce: NOTIFY excludes FAILURE", entry.id());
                 }
                 relay.spool().remove(entry);
                 entries.remove(entry.id());
@@ -578,10 +631,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot finish queue entry " + entry.id(), e);
         }
-        bounce(entry);
+        bounce(entry, owed);
     }
 
-    private void bounce(QueueEntry entry) {
+    private void bounce(QueueEntry entry, List<DeliveryStatusNotification.RecipientReport> reports) {
         MailAddress sender = ((ReversePath.Sender) entry.sender()).address();
         Optional<Recipient.Route> route = relay.bounceRoute().apply(sender);
         if (route.isEmpty()) {
@@ -590,8 +643,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             return;
         }
         try {
-            Bounces.Staged bounce = Bounces.stage(entry, relay.spool().body(entry), relay.settings().hostname(),
-                    relay.incomingDir(), relay.clock());
+            Bounces.Staged bounce = Bounces.stage(entry, reports, relay.spool().body(entry),
+                    relay.settings().hostname(), relay.incomingDir(), relay.clock());
             bounces.put(bounce.messageId(), new PendingBounce(entry.id(), bounce.message()));
             relay.bounces().tell(new BounceDelivery.Store(bounce.envelope(new Recipient(sender, route.get())),
                     bounce.message(), bounceAnswers));
@@ -603,7 +656,12 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private Behavior<Command> onBounceAnswered(BounceAnswered answered) {
         PendingBounce pending = bounces.remove(answered.outcome().messageId());
-        if (pending != null) {
+        if (pending != null && pending.warning()) {
+            deleteQuietly(pending.staged());
+            context.getLog().info("id={} sender delay warning: {} ({})", pending.entryId(),
+                    answered.outcome().messageId(), answered.outcome() instanceof BounceDelivery.Stored
+                            ? "stored" : "not stored, not sent again");
+        } else if (pending != null) {
             deleteQuietly(pending.staged());
             QueueEntry entry = entries.get(pending.entryId());
             if (answered.outcome() instanceof BounceDelivery.Stored) {
@@ -651,7 +709,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     }
 
     private List<PendingBounce> bouncesFor(String entryId) {
-        return bounces.values().stream().filter(bounce -> bounce.entryId().equals(entryId)).toList();
+        return bounces.values().stream().filter(bounce -> bounce.entryId().equals(entryId) && !bounce.warning())
+                .toList();
     }
 
     private void logRecipient(QueueEntry entry, MailAddress recipient, String relayName, String status, String detail) {

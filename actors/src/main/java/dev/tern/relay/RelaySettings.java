@@ -24,14 +24,28 @@ import dev.tern.supervision.RetrySchedule;
  * @param dnsTimeout               one DNS query's time limit
  * @param timeouts                 SMTP client timeouts (RFC 5321 §4.5.3.2)
  * @param hostname                 this host's name: EHLO, Reporting-MTA, MAILER-DAEMON
+ * @param delayWarning             a recipient still deferred this long after arrival gets one delay warning
+ *                                 ({@code tern.relay.delay-warning}); zero: none
  */
 public record RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
                             BackoffCurve backoff, Duration queueLifetime, int maxConnections,
                             int maxMessagesPerConnection, Duration dnsTimeout, ClientTimeouts timeouts,
-                            String hostname) {
+                            String hostname, Duration delayWarning) {
+
+    /** Without delay warnings. */
+    public RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
+                         BackoffCurve backoff, Duration queueLifetime, int maxConnections,
+                         int maxMessagesPerConnection, Duration dnsTimeout, ClientTimeouts timeouts,
+                         String hostname) {
+        this(dns, remotePort, tls, queueDir, backoff, queueLifetime, maxConnections, maxMessagesPerConnection,
+                dnsTimeout, timeouts, hostname, Duration.ZERO);
+    }
 
     public RelaySettings {
         dns = List.copyOf(dns);
+        if (delayWarning == null || delayWarning.isNegative()) {
+            throw new IllegalArgumentException("delay warning " + delayWarning);
+        }
     }
 
     public RetrySchedule retrySchedule() {

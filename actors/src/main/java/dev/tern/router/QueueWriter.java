@@ -3,6 +3,7 @@ package dev.tern.router;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -11,8 +12,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueSpool;
@@ -27,13 +30,21 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
     public sealed interface Command {
     }
 
-    /** @param encoding {@code BODY=} and {@code SMTPUTF8}, kept in the queue record for the next hop */
+    /**
+     * @param encoding {@code BODY=} and {@code SMTPUTF8}, kept in the queue record for the next hop
+     * @param dsn      the DSN requests of MAIL and of each recipient (RFC 3461), kept in the queue record
+     */
     public record Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
-                          ActorRef<Result> replyTo, MessageEncoding encoding) implements Command {
+                          ActorRef<Result> replyTo, MessageEncoding encoding, DsnRequest dsn,
+                          Map<MailAddress, RecipientDsn> recipientDsn) implements Command {
 
         public Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
                        ActorRef<Result> replyTo) {
-            this(messageId, sender, recipients, message, replyTo, MessageEncoding.PLAIN);
+            this(messageId, sender, recipients, message, replyTo, MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+        }
+
+        public Enqueue {
+            recipientDsn = Map.copyOf(recipientDsn);
         }
     }
 
@@ -77,7 +88,8 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
     private Behavior<Command> onEnqueue(Enqueue enqueue) {
         try {
             List<QueueEntry> entries = spool.enqueue(enqueue.messageId(), enqueue.sender(),
-                    enqueue.recipients(), enqueue.message(), clock.instant(), enqueue.encoding());
+                    enqueue.recipients(), enqueue.message(), clock.instant(), enqueue.encoding(), enqueue.dsn(),
+                    enqueue.recipientDsn());
             enqueue.replyTo().tell(new Queued(enqueue.messageId(), entries));
         } catch (IOException | RuntimeException e) {
             context.getLog().error("id={} cannot queue for relaying: {}", enqueue.messageId(), e.toString());

@@ -3,11 +3,13 @@ package dev.tern.router;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -24,6 +26,7 @@ import dev.tern.aliases.LocalRecipients;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.Recipient;
 import dev.tern.queue.QueueEntry;
 import dev.tern.relay.BounceDelivery;
 import dev.tern.relay.Relays;
@@ -69,7 +72,22 @@ public final class Router extends AbstractBehavior<Router.Command> {
      * back through the router.
      */
     public record Remote(Behavior<QueueWriter.Command> queueWriters,
-                         Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays) {
+                         Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays,
+                         Notifications notifications) {
+
+        /** Without success notifications for local deliveries. */
+        public Remote(Behavior<QueueWriter.Command> queueWriters,
+                      Function<ActorRef<BounceDelivery.Store>, Behavior<Relays.Command>> relays) {
+            this(queueWriters, relays, null);
+        }
+    }
+
+    /**
+     * What a success DSN for a local delivery needs (RFC 3461 NOTIFY=SUCCESS, RFC 3464 Action: delivered): this
+     * host's name, where to stage it, the clock, and where mail to the sender goes (empty: nowhere).
+     */
+    public record Notifications(String hostname, Path incomingDir, Clock clock,
+                                Function<MailAddress, Optional<Recipient.Route>> route) {
     }
 
     public sealed interface Outcome {
@@ -131,6 +149,9 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final LocalRecipients locals;
     /** The copies of each message in flight, by message id: which address led to which mailbox (logs). */
     private final Map<String, Routing> routings = new HashMap<>();
+    /** Success DSNs of local deliveries being stored, by message id: their staged files go once answered. */
+    private final Map<String, StagedMessage> notices = new HashMap<>();
+    private final Notifications notifications;
 
     private Router(ActorContext<Command> context, MailboxStore store, Remote remote, TernMetrics metrics,
                    LocalRecipients locals) {
@@ -142,6 +163,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         this.writerReports = context.messageAdapter(MailboxWriter.Result.class, WriterReport::new);
         this.queueReports = context.messageAdapter(QueueWriter.Result.class, QueueReport::new);
         this.bounceOutcomes = context.messageAdapter(Outcome.class, BounceOutcome::new);
+        this.notifications = remote == null ? null : remote.notifications();
         if (remote == null) {
             this.queueWriters = null;
             this.relays = null;
@@ -201,6 +223,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private Behavior<Command> onBounceOutcome(BounceOutcome answer) {
+        StagedMessage notice = notices.remove(answer.outcome().messageId());
+        if (notice != null) {
+            SuccessNotices.discard(notice);
+            if (answer.outcome() instanceof NotStored refused) {
+                context.getLog().error("id={} success notification not stored: {}", refused.messageId(),
+                        refused.reason());
+            }
+        }
         ActorRef<BounceDelivery.Outcome> relay = bounceWaiters.remove(answer.outcome().messageId());
         if (relay != null) {
             relay.tell(answer.outcome() instanceof NotStored refused
@@ -235,7 +265,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
         if (!remote.isEmpty()) {
             queueWriters.tell(new QueueWriter.Enqueue(id, deliver.envelope().sender(), remote, deliver.message(),
-                    queueReports, deliver.envelope().encoding()));
+                    queueReports, deliver.envelope().encoding(), deliver.envelope().dsn(), routing.remoteDsn()));
         }
         return this;
     }
@@ -260,6 +290,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         if (now.failure() == null) {
             metrics.localDelivered(now.stored().size()); // copies that stay: none is retracted now
             logQueued(now.request().envelope(), now.queued());
+            notifyDelivered(now); // before the Stored: the session deletes the staged message then
             replyTo.tell(new Stored(messageId));
             if (!now.queued().isEmpty()) {
                 relays.tell(new Relays.Enqueued(now.queued()));
@@ -272,6 +303,24 @@ public final class Router extends AbstractBehavior<Router.Command> {
             replyTo.tell(new NotStored(messageId, now.failure()));
         }
         return this;
+    }
+
+    /** RFC 3461 NOTIFY=SUCCESS on a local recipient: an "Action: delivered" DSN to the sender. */
+    private void notifyDelivered(InFlight done) {
+        if (notifications == null) {
+            return;
+        }
+        Deliver request = done.request();
+        try {
+            SuccessNotices.stage(request.envelope(), request.message(), notifications)
+                    .ifPresent(notice -> {
+                        notices.put(notice.envelope().messageId(), notice.message());
+                        onDeliver(new Deliver(notice.envelope(), notice.message(), bounceOutcomes));
+                    });
+        } catch (java.io.IOException e) {
+            context.getLog().error("id={} cannot write the success notification: {}",
+                    request.envelope().messageId(), e.toString());
+        }
     }
 
     private void logQueued(Envelope envelope, List<QueueEntry> entries) {

@@ -1,6 +1,7 @@
 package dev.tern.router;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import dev.tern.aliases.LocalRecipients;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
+import dev.tern.protocol.RecipientDsn;
 
 /**
  * An envelope's recipients as the copies to write, aliases expanded: each mailbox once,
@@ -20,13 +22,17 @@ import dev.tern.protocol.Recipient;
  * @param mailboxes user to the recipient address that first led to that mailbox
  * @param remote    addresses to relay
  * @param unrouted  local recipients that lead nowhere now (their alias changed since RCPT)
+ * @param remoteDsn each remote address's NOTIFY and ORCPT: those of the recipient that first led there (an alias
+ *                  passes its own on to its targets, RFC 3461 §6.2.7.2)
  */
-record Routing(Map<String, MailAddress> mailboxes, List<MailAddress> remote, List<MailAddress> unrouted) {
+record Routing(Map<String, MailAddress> mailboxes, List<MailAddress> remote, List<MailAddress> unrouted,
+               Map<MailAddress, RecipientDsn> remoteDsn) {
 
     static Routing of(Envelope envelope, LocalRecipients locals) {
         Map<String, MailAddress> mailboxes = new LinkedHashMap<>();
         List<MailAddress> remote = new ArrayList<>();
         List<MailAddress> unrouted = new ArrayList<>();
+        Map<MailAddress, RecipientDsn> remoteDsn = new HashMap<>();
         for (Recipient recipient : envelope.recipients()) {
             if (recipient.route() instanceof Recipient.LocalMailbox local) {
                 Expansion expansion = locals.expand(local.user());
@@ -34,12 +40,16 @@ record Routing(Map<String, MailAddress> mailboxes, List<MailAddress> remote, Lis
                     unrouted.add(recipient.address());
                 }
                 expansion.mailboxes().forEach(user -> mailboxes.putIfAbsent(user, recipient.address()));
-                expansion.remotes().forEach(address -> addOnce(remote, address));
+                expansion.remotes().forEach(address -> {
+                    addOnce(remote, address);
+                    remoteDsn.putIfAbsent(address, recipient.dsn());
+                });
             } else {
                 addOnce(remote, recipient.address());
+                remoteDsn.putIfAbsent(recipient.address(), recipient.dsn());
             }
         }
-        return new Routing(mailboxes, remote, unrouted);
+        return new Routing(mailboxes, remote, unrouted, remoteDsn);
     }
 
     /** The address to name in {@code Delivered-To:}, when it is not simply the mailbox's own name. */

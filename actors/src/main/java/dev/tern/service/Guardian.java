@@ -217,7 +217,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         return new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()),
                 bounces -> Relays.create(new RelayContext(relay, spool, resolver, OpportunisticTls.context(),
                         bounces, bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
-                        DispatcherSelector.blocking(), metrics)));
+                        DispatcherSelector.blocking(), metrics)),
+                new Router.Notifications(relay.hostname(), settings.incomingDir(), Clock.systemUTC(), bounceRoute));
     }
 
     /** Answers once it has heard {@code remaining} times. */

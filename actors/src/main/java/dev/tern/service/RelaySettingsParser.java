@@ -66,7 +66,23 @@ final class RelaySettingsParser {
                         duration(timeouts, "data-init", "tern.relay.timeouts.data-init"),
                         duration(timeouts, "data-block", "tern.relay.timeouts.data-block"),
                         duration(timeouts, "data-end", "tern.relay.timeouts.data-end")),
-                hostname);
+                hostname,
+                delayWarning(relay));
+    }
+
+    /** {@code tern.relay.delay-warning}: a duration, or {@code off} (as 0) for no delay warnings. */
+    private static Duration delayWarning(Config relay) throws UsageException {
+        if (relay.getValue("delay-warning").unwrapped() instanceof Boolean on) {
+            if (!on) {
+                return Duration.ZERO; // HOCON reads a bare off as false
+            }
+            throw new UsageException("tern.relay.delay-warning: 'on' is not a duration or off");
+        }
+        String text = relay.getString("delay-warning");
+        if (text.equalsIgnoreCase("off") || text.matches("0+[a-z]*")) {
+            return Duration.ZERO;
+        }
+        return duration(relay, "delay-warning", "tern.relay.delay-warning");
     }
 
     /** {@code 127.0.0.1}, {@code 127.0.0.1:5353}, {@code ::1}, {@code [::1]:5353}: numeric, port 53 unless given. */

@@ -345,7 +345,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
                 StagedMessage staged = message.staging().finish();
                 Transaction transaction = state.transaction();
                 Envelope envelope = new Envelope(message.messageId(), transaction.sender(), transaction.recipients(),
-                        transaction.encoding());
+                        transaction.encoding(), transaction.dsn());
                 setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
                 mode = new Storing(message.messageId(), staged, finalDot);
                 timers.cancel(IdleTimeout.INSTANCE);

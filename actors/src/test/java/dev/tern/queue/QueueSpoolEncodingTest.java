@@ -8,11 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.protocol.BodyType;
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.ReversePath;
@@ -36,7 +38,8 @@ class QueueSpoolEncodingTest {
 
         List<QueueEntry> entries = spool.enqueue("M1",
                 new ReversePath.Sender(MailAddress.parse("jöran@origin.test").orElseThrow()), List.of(unicode, ascii),
-                new StagedMessage(staged, message.length, returnPath), Instant.parse("2026-03-01T12:00:00Z"), utf8);
+                new StagedMessage(staged, message.length, returnPath), Instant.parse("2026-03-01T12:00:00Z"), utf8,
+                DsnRequest.NONE, Map.of());
 
         assertThat(entries).hasSize(1);
         assertThat(entries.get(0).domain()).isEqualTo("xn--bcher-kva.example");

@@ -302,7 +302,7 @@ class DialogueTest {
             smtp.expect("250 2.1.0");
             smtp.send("RCPT TO:<a@@example.test>");
             smtp.expect("501");
-            smtp.send("RCPT TO:<" + address(alice) + "> NOTIFY=NEVER");
+            smtp.send("RCPT TO:<" + address(alice) + "> XFROB=1"); // NOTIFY=NEVER is DSN's: DsnTest
             smtp.expect("555");
             smtp.send("RCPT TO:<" + address(alice) + ">");
             smtp.expect("250 2.1.5");

@@ -141,6 +141,8 @@ public final class ClientDialogue {
 
     // the transaction in progress
     private List<MailAddress> recipients = List.of();
+    /** RFC 3461 NOTIFY and ORCPT per recipient, written on RCPT when the server offers DSN. */
+    private Map<MailAddress, RecipientDsn> recipientDsn = Map.of();
     private boolean pipelined;
     private SmtpReply mailReply;
     private final List<SmtpReply> rcptReplies = new ArrayList<>();
@@ -199,7 +201,7 @@ public final class ClientDialogue {
      * for every recipient.
      */
     public Step send(ReversePath sender, List<MailAddress> to, long size) {
-        return send(sender, to, size, MessageEncoding.PLAIN, null);
+        return send(sender, to, size, MessageEncoding.PLAIN, null, DsnRequest.NONE, Map.of());
     }
 
     /**
@@ -212,6 +214,21 @@ public final class ClientDialogue {
      */
     public Step send(ReversePath sender, List<MailAddress> to, long size, MessageEncoding encoding,
                      NextHopEncoding.Content content) {
+        return send(sender, to, size, encoding, content, DsnRequest.NONE, Map.of());
+    }
+
+    /**
+     * As {@link #send(ReversePath, List, long)}, passing on the DSN parameters (RFC 3461 §5.2): RET and
+     * ENVID on MAIL, each recipient's NOTIFY and ORCPT on its RCPT, when the server offers DSN.
+     */
+    public Step send(ReversePath sender, List<MailAddress> to, long size, DsnRequest dsn,
+                     Map<MailAddress, RecipientDsn> perRecipient) {
+        return send(sender, to, size, MessageEncoding.PLAIN, null, dsn, perRecipient);
+    }
+
+    /** Both of the above: the content's encoding and the DSN parameters. */
+    public Step send(ReversePath sender, List<MailAddress> to, long size, MessageEncoding encoding,
+                     NextHopEncoding.Content content, DsnRequest dsn, Map<MailAddress, RecipientDsn> perRecipient) {
         requireReady();
         List<MailAddress> unique = List.copyOf(new LinkedHashSet<>(to));
         if (unique.isEmpty()) {
@@ -230,12 +247,14 @@ public final class ClientDialogue {
         }
         ready = false;
         recipients = unique;
+        recipientDsn = capabilities.has("DSN") ? Map.copyOf(perRecipient) : Map.of();
         pipelined = capabilities.pipelining();
         mailReply = null;
         rcptReplies.clear();
         List<String> lines = new ArrayList<>();
         lines.add("MAIL FROM:" + sender.bracketed() + (capabilities.size() ? " SIZE=" + size : "")
-                + ((NextHopEncoding.Decision.Send) decision).mailParameters());
+                + ((NextHopEncoding.Decision.Send) decision).mailParameters()
+                + (capabilities.has("DSN") ? dsn.parameters() : ""));
         if (pipelined) {
             recipients.forEach(recipient -> lines.add(rcpt(recipient)));
             lines.add("DATA");
@@ -407,8 +426,8 @@ public final class ClientDialogue {
         return report();
     }
 
-    private static String rcpt(MailAddress recipient) {
-        return "RCPT TO:<" + recipient + ">";
+    private String rcpt(MailAddress recipient) {
+        return "RCPT TO:<" + recipient + ">" + recipientDsn.getOrDefault(recipient, RecipientDsn.NONE).parameters();
     }
 
     // ------------------------------------------------------------------ bookkeeping

@@ -108,7 +108,7 @@ public final class CommandParser {
 
     private static SmtpCommand parseMail(String argument) {
         return withPath(argument, "FROM:", "MAIL FROM:<address>",
-                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME|BINARYMIME] [SMTPUTF8]", (path, parameters) -> {
+                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME|BINARYMIME] [SMTPUTF8] [RET=FULL|HDRS] [ENVID=xtext]", (path, parameters) -> {
                     if (path.isEmpty()) {
                         return new SmtpCommand.Mail(ReversePath.NULL, parameters);
                     }
@@ -207,6 +207,9 @@ public final class CommandParser {
             String value = eq < 0 ? null : word.substring(eq + 1);
             if (value != null && !isEsmtpValue(value)) {
                 return null;
+            }
+            if (parameters.containsKey(key)) {
+                return null; // RFC 3461 §4: a parameter given twice is a syntax error (501)
             }
             parameters.put(key, value);
         }

@@ -31,13 +31,24 @@ import java.util.regex.Pattern;
  * @param arrival         when the original message arrived (Arrival-Date)
  * @param recipients      one report per recipient, at least one
  * @param originalHeaders the original message's header block, e.g. from {@link OriginalHeaders}
+ * @param envelopeId      the ENVID the sender gave (RFC 3461 §4.4), reported as Original-Envelope-Id, or {@code null}
  */
 public record DeliveryStatusNotification(String reportingMta, String messageId, ZonedDateTime date,
                                          MailAddress returnTo, String queueId, Instant arrival,
-                                         List<RecipientReport> recipients, byte[] originalHeaders) {
+                                         List<RecipientReport> recipients, byte[] originalHeaders,
+                                         String envelopeId) {
+
+    /** Without an envelope id. */
+    public DeliveryStatusNotification(String reportingMta, String messageId, ZonedDateTime date,
+                                      MailAddress returnTo, String queueId, Instant arrival,
+                                      List<RecipientReport> recipients, byte[] originalHeaders) {
+        this(reportingMta, messageId, date, returnTo, queueId, arrival, recipients, originalHeaders, null);
+    }
 
     public static final String FAILED_SUBJECT = "Undelivered Mail Returned to Sender";
     public static final String DELAYED_SUBJECT = "Delayed Mail (still being retried)";
+    /** Postfix's subject for a report of only delivered and relayed recipients (RFC 3461 NOTIFY=SUCCESS). */
+    public static final String SUCCESS_SUBJECT = "Successful Mail Delivery Report";
 
     private static final String CRLF = "\r\n";
     private static final Pattern STATUS = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
@@ -48,7 +59,9 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
 
     /** RFC 3464 §2.3.3 action values this MTA reports. */
     public enum Action {
-        FAILED("failed"), DELAYED("delayed");
+        FAILED("failed"), DELAYED("delayed"), DELIVERED("delivered"),
+        /** handed to a next hop that does not offer DSN (RFC 3461 §5.2.2) */
+        RELAYED("relayed");
 
         private final String keyword;
 
@@ -89,6 +102,29 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
             return new RecipientReport(address, null, Action.FAILED, status, remoteMta, diagnostic, lastAttempt, null);
         }
 
+        /** Delivered into its mailbox here (Action: delivered), or relayed to a next hop without DSN. */
+        public static RecipientReport succeeded(MailAddress address, Action action, String remoteMta,
+                                                String diagnostic, Instant when) {
+            if (action != Action.DELIVERED && action != Action.RELAYED) {
+                throw new IllegalArgumentException("not a success: " + action);
+            }
+            return new RecipientReport(address, null, action, "2.0.0", remoteMta, diagnostic, when, null);
+        }
+
+        /** This report with the recipient's ORCPT address (RFC 3464 §2.3.1), if any. */
+        public RecipientReport withOriginalRecipient(String original) {
+            return new RecipientReport(address, original, action, status, remoteMta, diagnostic, lastAttempt,
+                    willRetryUntil);
+        }
+
+        /**
+         * This report with the ORCPT the sender gave (RFC 3464 §2.3.1), if any: the field is written as
+         * {@code rfc822}, so only an address of that type.
+         */
+        public RecipientReport withOriginalRecipient(OriginalRecipient orcpt) {
+            return orcpt != null && orcpt.addressType().equals("rfc822") ? withOriginalRecipient(orcpt.address()) : this;
+        }
+
         public static RecipientReport delayed(MailAddress address, String status, String remoteMta,
                                               String diagnostic, Instant lastAttempt, Instant willRetryUntil) {
             return new RecipientReport(address, null, Action.DELAYED, status, remoteMta, diagnostic, lastAttempt,
@@ -120,7 +156,46 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
     }
 
     public String subject() {
-        return reportsFailure() ? FAILED_SUBJECT : DELAYED_SUBJECT;
+        if (reportsFailure()) {
+            return FAILED_SUBJECT;
+        }
+        return recipients.stream().anyMatch(r -> r.action() == Action.DELAYED) ? DELAYED_SUBJECT : SUCCESS_SUBJECT;
+    }
+
+    /**
+     * The DSN around the whole original message (RET=FULL, RFC 3461 §4.3), as a message/rfc822 part: the octets
+     * before the message and after it. The caller streams the message in between, so it is never held here.
+     *
+     * @param original what the caller found by reading the message once: whether it has 8-bit octets, and
+     *                 whether a candidate boundary occurs in it
+     */
+    public Framing aroundMessage(MessageScan original) {
+        String host = token(reportingMta);
+        byte[] notification = ascii(explanation(host));
+        byte[] status = ascii(deliveryStatus(host));
+        String boundary = boundary(notification, status);
+        for (int n = 1; original.contains(ascii(boundary)); n++) {
+            boundary = boundary(notification, status) + "-m" + n;
+        }
+        boolean eightBit = original.eightBit();
+        ByteArrayOutputStream head = new ByteArrayOutputStream(notification.length + status.length + 2048);
+        writeParts(head, boundary, eightBit, notification, status);
+        write(head, "Content-Description: " + (subject().equals(SUCCESS_SUBJECT) ? "Message" : "Undelivered Message") + CRLF
+                + "Content-Type: message/rfc822" + CRLF
+                + (eightBit ? "Content-Transfer-Encoding: 8bit" + CRLF : "")
+                + CRLF);
+        return new Framing(head.toByteArray(), ascii(CRLF + "--" + boundary + "--" + CRLF));
+    }
+
+    /** What comes before and after the returned message. */
+    public record Framing(byte[] head, byte[] tail) {
+    }
+
+    /** What {@link #aroundMessage} needs to know of the message it frames. */
+    public interface MessageScan {
+        boolean eightBit();
+
+        boolean contains(byte[] text);
     }
 
     /** The complete message, ready to be queued for delivery to {@link #returnTo()}. */
@@ -134,6 +209,22 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
         String boundary = boundary(notification, status, headers);
         ByteArrayOutputStream out = new ByteArrayOutputStream(notification.length + status.length
                 + headers.length + 2048);
+        writeParts(out, boundary, eightBit, notification, status);
+        write(out, "Content-Description: " + (subject().equals(SUCCESS_SUBJECT) ? "" : "Undelivered ") + "Message Headers" + CRLF
+                + "Content-Type: text/rfc822-headers" + CRLF
+                + (eightBit ? "Content-Transfer-Encoding: 8bit" + CRLF : "")
+                + CRLF);
+        out.writeBytes(headers);
+        // the CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1): each part's
+        // content keeps its own final CRLF
+        write(out, CRLF + "--" + boundary + "--" + CRLF);
+        return out.toByteArray();
+    }
+
+    /** The message's header, the explanation and the delivery-status part, up to the third part's header. */
+    private void writeParts(ByteArrayOutputStream out, String boundary, boolean eightBit, byte[] notification,
+                            byte[] status) {
+        String host = token(reportingMta);
         write(out, "From: MAILER-DAEMON@" + host + " (Mail Delivery System)" + CRLF
                 + "To: " + value(returnTo.toString()) + CRLF
                 + "Subject: " + subject() + CRLF
@@ -157,16 +248,7 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
                 + "Content-Type: message/delivery-status" + CRLF
                 + CRLF);
         out.writeBytes(status);
-        write(out, CRLF + "--" + boundary + CRLF
-                + "Content-Description: Undelivered Message Headers" + CRLF
-                + "Content-Type: text/rfc822-headers" + CRLF
-                + (eightBit ? "Content-Transfer-Encoding: 8bit" + CRLF : "")
-                + CRLF);
-        out.writeBytes(headers);
-        // the CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1): each part's
-        // content keeps its own final CRLF
-        write(out, CRLF + "--" + boundary + "--" + CRLF);
-        return out.toByteArray();
+        write(out, CRLF + "--" + boundary + CRLF);
     }
 
     // --- the human-readable part, after Postfix's bounce template
@@ -174,14 +256,19 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
     private String explanation(String host) {
         List<RecipientReport> failed = new ArrayList<>();
         List<RecipientReport> delayed = new ArrayList<>();
+        List<RecipientReport> succeeded = new ArrayList<>();
         for (RecipientReport r : recipients) {
-            (r.action() == Action.FAILED ? failed : delayed).add(r);
+            (r.action() == Action.FAILED ? failed : r.action() == Action.DELAYED ? delayed : succeeded).add(r);
         }
         StringBuilder text = new StringBuilder(1024)
                 .append("This is the mail system at host ").append(host).append('.').append(CRLF).append(CRLF);
         if (!failed.isEmpty()) {
             text.append(wrap("I'm sorry to have to inform you that your message could not be delivered to one "
                     + "or more recipients. The headers of your message are attached below.", ""));
+        } else if (delayed.isEmpty()) {
+            text.append(wrap("Your message was successfully delivered to the destination(s) listed below. If the "
+                    + "message was delivered to a mailbox you will receive no further notifications. Otherwise you "
+                    + "may still receive notifications of mail delivery errors from other systems.", ""));
         } else {
             text.append("####################################################################").append(CRLF)
                     .append("# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #").append(CRLF)
@@ -207,6 +294,12 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
         for (RecipientReport r : delayed) {
             text.append(CRLF).append(wrap(reason(r), "    "));
         }
+        if (!succeeded.isEmpty() && !(failed.isEmpty() && delayed.isEmpty())) {
+            text.append(CRLF).append("Delivery to these recipients succeeded:").append(CRLF);
+        }
+        for (RecipientReport r : succeeded) {
+            text.append(CRLF).append(wrap(reason(r), "    "));
+        }
         return text.toString();
     }
 
@@ -230,7 +323,12 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
         String type = semicolon < 0 ? "" : diagnostic.substring(0, semicolon).trim();
         String detail = semicolon < 0 ? diagnostic : diagnostic.substring(semicolon + 1).trim();
         if (detail == null || detail.isEmpty()) {
-            line.append(r.action() == Action.FAILED ? "delivery failed" : "delivery deferred")
+            line.append(switch (r.action()) {
+                case FAILED -> "delivery failed";
+                case DELAYED -> "delivery deferred";
+                case DELIVERED -> "delivered to mailbox";
+                case RELAYED -> "relayed to a mail system that does not report delivery";
+            })
                     .append(" (status ").append(r.status()).append(')');
         } else if (type.equalsIgnoreCase("smtp") && r.remoteMta() != null) {
             line.append("host ").append(token(r.remoteMta())).append(" said: ").append(detail);
@@ -275,8 +373,11 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
     // --- the message/delivery-status part (RFC 3464 §2.2, §2.3)
 
     private String deliveryStatus(String host) {
-        StringBuilder fields = new StringBuilder(256 * (recipients.size() + 1))
-                .append("Reporting-MTA: dns; ").append(host).append(CRLF);
+        StringBuilder fields = new StringBuilder(256 * (recipients.size() + 1));
+        if (envelopeId != null) { // RFC 3464 §2.2.1: the sender's ENVID, as given
+            fields.append("Original-Envelope-Id: ").append(value(envelopeId)).append(CRLF);
+        }
+        fields.append("Reporting-MTA: dns; ").append(host).append(CRLF);
         if (queueId != null) {
             fields.append("X-Tern-Queue-ID: ").append(token(queueId)).append(CRLF);
         }
@@ -441,12 +542,13 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
         return reportingMta.equals(other.reportingMta) && messageId.equals(other.messageId)
                 && date.equals(other.date) && returnTo.equals(other.returnTo)
                 && Objects.equals(queueId, other.queueId) && arrival.equals(other.arrival)
-                && recipients.equals(other.recipients) && Arrays.equals(originalHeaders, other.originalHeaders);
+                && recipients.equals(other.recipients) && Arrays.equals(originalHeaders, other.originalHeaders)
+                && Objects.equals(envelopeId, other.envelopeId);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(reportingMta, messageId, date, returnTo, queueId, arrival, recipients)
+        return Objects.hash(reportingMta, messageId, date, returnTo, queueId, arrival, recipients, envelopeId)
                 + 31 * Arrays.hashCode(originalHeaders);
     }
 
@@ -454,6 +556,7 @@ public record DeliveryStatusNotification(String reportingMta, String messageId, 
     public String toString() {
         return "DeliveryStatusNotification[reportingMta=" + reportingMta + ", messageId=" + messageId
                 + ", date=" + date + ", returnTo=" + returnTo + ", queueId=" + queueId + ", arrival=" + arrival
-                + ", recipients=" + recipients + ", originalHeaders=" + originalHeaders.length + " octets]";
+                + ", recipients=" + recipients + ", originalHeaders=" + originalHeaders.length + " octets"
+                + ", envelopeId=" + envelopeId + "]";
     }
 }

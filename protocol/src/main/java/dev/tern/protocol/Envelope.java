@@ -7,15 +7,26 @@ import java.util.Objects;
  * A message's envelope once DATA is complete: what the router needs besides the octets.
  *
  * @param encoding what MAIL declared about the content ({@code BODY=}, {@code SMTPUTF8}), for the next hop
+ * @param dsn      what MAIL asked of DSNs (RET, ENVID; RFC 3461)
  */
-public record Envelope(String messageId, ReversePath sender, List<Recipient> recipients, MessageEncoding encoding) {
+public record Envelope(String messageId, ReversePath sender, List<Recipient> recipients, MessageEncoding encoding,
+                       DsnRequest dsn) {
 
     public Envelope(String messageId, ReversePath sender, List<Recipient> recipients) {
-        this(messageId, sender, recipients, MessageEncoding.PLAIN);
+        this(messageId, sender, recipients, MessageEncoding.PLAIN, DsnRequest.NONE);
+    }
+
+    public Envelope(String messageId, ReversePath sender, List<Recipient> recipients, MessageEncoding encoding) {
+        this(messageId, sender, recipients, encoding, DsnRequest.NONE);
+    }
+
+    public Envelope(String messageId, ReversePath sender, List<Recipient> recipients, DsnRequest dsn) {
+        this(messageId, sender, recipients, MessageEncoding.PLAIN, dsn);
     }
 
     public Envelope {
         Objects.requireNonNull(encoding, "encoding");
+        Objects.requireNonNull(dsn, "dsn");
         recipients = List.copyOf(recipients);
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("an envelope needs a recipient");

@@ -5,8 +5,22 @@ package dev.tern.protocol;
  *
  * @param address what the client gave in RCPT TO
  * @param route   local mailbox or remote domain, decided by the {@link RecipientPolicy}
+ * @param dsn     what the client asked of DSNs for it (NOTIFY, ORCPT; RFC 3461 §4.1, §4.2)
  */
-public record Recipient(MailAddress address, Route route) {
+public record Recipient(MailAddress address, Route route, RecipientDsn dsn) {
+
+    public Recipient {
+        java.util.Objects.requireNonNull(dsn, "dsn");
+    }
+
+    /** A recipient without DSN parameters. */
+    public Recipient(MailAddress address, Route route) {
+        this(address, route, RecipientDsn.NONE);
+    }
+
+    public Recipient withDsn(RecipientDsn requested) {
+        return new Recipient(address, route, requested);
+    }
 
     /** Where a recipient's copy is delivered. */
     public sealed interface Route {

@@ -197,7 +197,8 @@ public final class ServerDialogue {
                 "SIZE " + settings.maxMessageSize(),
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
-                "SMTPUTF8")); // RFC 6531 §3.1
+                "SMTPUTF8", // RFC 6531 §3.1
+                "DSN")); // RFC 3461
         if (!state.encrypted() && settings.startTls() == SessionSettings.StartTls.OFFERED) {
             lines.add("STARTTLS");
         }
@@ -272,7 +273,9 @@ public final class ServerDialogue {
         if (space.low() || (size != null && !space.roomFor(Long.parseLong(size)))) {
             return reply(state, Replies.INSUFFICIENT_STORAGE);
         }
-        return reply(state.withTransaction(Transaction.from(mail.from(), encoding)), Replies.SENDER_OK);
+        return reply(state.withTransaction(Transaction.from(mail.from(), encoding)
+                        .withDsn(DsnParameters.mail(mail.parameters()))),
+                Replies.SENDER_OK);
     }
 
     private SmtpReply checkMailParameter(SessionState state, String key, String value) {
@@ -289,6 +292,9 @@ public final class ServerDialogue {
                 return BodyType.parse(value).isPresent() ? null : Replies.syntax("BODY=7BIT|8BITMIME|BINARYMIME");
             case "SMTPUTF8": // RFC 6531 §3.4: a bare keyword
                 return value == null ? null : Replies.syntax("SMTPUTF8");
+            case "RET": // RFC 3461 §4.3
+            case "ENVID": // RFC 3461 §4.4
+                return DsnParameters.mailProblem(key, value);
             default:
                 return Replies.unsupportedParameter(key);
         }
@@ -302,19 +308,24 @@ public final class ServerDialogue {
         if (transaction == null) {
             return reply(state, Replies.NEED_MAIL);
         }
-        if (!rcpt.parameters().isEmpty()) {
+        if (!rcpt.parameters().isEmpty() && !state.extended()) {
             return reply(state, Replies.unsupportedParameter(rcpt.parameters().keySet().iterator().next()));
         }
         if (!transaction.encoding().smtpUtf8() && rcpt.to() instanceof Recipient.MailboxPath mailbox
                 && !mailbox.address().isAscii()) {
             return reply(state, Replies.UTF8_ADDRESS_WITHOUT_SMTPUTF8); // RFC 6531 §3.5
         }
+        DsnParameters.Checked dsn = DsnParameters.recipient(rcpt.parameters()); // RFC 3461 §4.1, §4.2
+        if (dsn.problem() != null) {
+            return reply(state, dsn.problem());
+        }
         if (transaction.recipients().size() >= settings.maxRecipients()) {
             return reply(state, Replies.TOO_MANY_RECIPIENTS);
         }
         RecipientPolicy.Verdict verdict = recipients.check(rcpt.to(), state.authenticated());
         if (verdict instanceof RecipientPolicy.Accepted accepted) {
-            return reply(state.withTransaction(transaction.with(accepted.recipient())), Replies.RECIPIENT_OK);
+            return reply(state.withTransaction(transaction.with(accepted.recipient().withDsn(dsn.dsn()))),
+                    Replies.RECIPIENT_OK);
         }
         return reply(state, ((RecipientPolicy.Rejected) verdict).reply());
     }

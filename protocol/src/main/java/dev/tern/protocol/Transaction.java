@@ -8,16 +8,18 @@ import java.util.Objects;
  * A mail transaction in progress: sender and the recipients accepted so far.
  *
  * @param encoding what MAIL declared about the content: {@code BODY=} and {@code SMTPUTF8}
+ * @param dsn      what MAIL asked of DSNs (RET, ENVID; RFC 3461 §4.3, §4.4)
  */
-public record Transaction(ReversePath sender, List<Recipient> recipients, MessageEncoding encoding) {
+public record Transaction(ReversePath sender, List<Recipient> recipients, MessageEncoding encoding, DsnRequest dsn) {
 
     public Transaction {
         recipients = List.copyOf(recipients);
         Objects.requireNonNull(encoding, "encoding");
+        Objects.requireNonNull(dsn, "dsn");
     }
 
     public Transaction(ReversePath sender, List<Recipient> recipients) {
-        this(sender, recipients, MessageEncoding.PLAIN);
+        this(sender, recipients, MessageEncoding.PLAIN, DsnRequest.NONE);
     }
 
     static Transaction from(ReversePath sender) {
@@ -25,12 +27,16 @@ public record Transaction(ReversePath sender, List<Recipient> recipients, Messag
     }
 
     static Transaction from(ReversePath sender, MessageEncoding encoding) {
-        return new Transaction(sender, List.of(), encoding);
+        return new Transaction(sender, List.of(), encoding, DsnRequest.NONE);
+    }
+
+    Transaction withDsn(DsnRequest requested) {
+        return new Transaction(sender, recipients, encoding, requested);
     }
 
     Transaction with(Recipient recipient) {
         List<Recipient> more = new ArrayList<>(recipients);
         more.add(recipient);
-        return new Transaction(sender, more, encoding);
+        return new Transaction(sender, more, encoding, dsn);
     }
 }

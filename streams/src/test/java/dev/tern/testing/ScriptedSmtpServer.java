@@ -305,7 +305,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 lines.add("8BITMIME");
             }
             lines.add("ENHANCEDSTATUSCODES");
-            lines.addAll(config.extraExtensions);
+            lines.addAll(config.extensions);
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < lines.size(); i++) {
                 text.append(i > 0 ? "\r\n" : "").append(i < lines.size() - 1 ? "250-" : "250 ").append(lines.get(i));
@@ -567,7 +567,6 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private boolean startTls;
         private boolean breakTlsHandshake;
         private boolean stallData;
-        private final List<String> extraExtensions = new ArrayList<>();
         private boolean eightBitMime = true;
         private final Deque<String> greetings = new ArrayDeque<>();
         private final Deque<String> heloReplies = new ArrayDeque<>();
@@ -578,6 +577,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private final Deque<String> dataReplies = new ArrayDeque<>();
         private final Deque<String> endOfDataReplies = new ArrayDeque<>();
         private final Deque<String> rsetReplies = new ArrayDeque<>();
+        private final List<String> extensions = new ArrayList<>();
 
         private Builder() {
             try {
@@ -614,6 +614,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             return this;
         }
 
+        /** Advertises one more EHLO keyword (e.g. {@code DSN}); its parameters are recorded, not checked. */
+        public Builder extension(String keyword) {
+            this.extensions.add(keyword);
+            return this;
+        }
+
         /** false: EHLO is answered {@code 502 5.5.1}, so clients must fall back to HELO. */
         public Builder ehlo(boolean ehlo) {
             this.ehlo = ehlo;
@@ -628,7 +634,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
         /** More EHLO keywords, after the usual ones (e.g. SMTPUTF8). */
         public Builder extensions(String... keywords) {
-            extraExtensions.addAll(List.of(keywords));
+            extensions.addAll(List.of(keywords));
             return this;
         }
 

@@ -2,10 +2,13 @@ package dev.tern.streams.client;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
+import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 
 /**
@@ -17,13 +20,21 @@ import dev.tern.protocol.ReversePath;
  * @param offset     where the relayed octets start in {@code body} (e.g. after a Return-Path: line)
  * @param size       how many octets from {@code offset} are the message; also the SIZE= value
  * @param encoding   {@code BODY=} and {@code SMTPUTF8} as the message arrived, passed on where the server offers them
+ * @param dsn          RET and ENVID to pass on (RFC 3461)
+ * @param recipientDsn NOTIFY and ORCPT to pass on, by recipient (absent: none)
  */
 public record OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body,
-                              long offset, long size, MessageEncoding encoding) {
+                              long offset, long size, MessageEncoding encoding, DsnRequest dsn,
+                              Map<MailAddress, RecipientDsn> recipientDsn) {
 
     public OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body, long offset,
                            long size) {
         this(id, sender, recipients, body, offset, size, MessageEncoding.PLAIN);
+    }
+
+    public OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body, long offset,
+                           long size, MessageEncoding encoding) {
+        this(id, sender, recipients, body, offset, size, encoding, DsnRequest.NONE, Map.of());
     }
 
     public OutboundMessage {
@@ -31,6 +42,8 @@ public record OutboundMessage(String id, ReversePath sender, List<MailAddress> r
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(body, "body");
         recipients = List.copyOf(recipients);
+        Objects.requireNonNull(dsn, "dsn");
+        recipientDsn = Map.copyOf(recipientDsn);
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("a message needs at least one recipient");
         }

@@ -176,7 +176,8 @@ public final class SmtpClientSession {
                 BodySource.check(message.body(), message.offset(), message.size());
             }
             return run(dialogue.send(message.sender(), message.recipients(), message.size(), message.encoding(),
-                    new MessageOctets(message.body(), message.offset(), message.size())), message)
+                    new MessageOctets(message.body(), message.offset(), message.size()), message.dsn(),
+                    message.recipientDsn()), message)
                     .thenApply(report -> new MessageReport(((Step.Report) report).replies()));
         });
     }
