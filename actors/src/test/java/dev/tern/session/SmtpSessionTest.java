@@ -141,6 +141,19 @@ class SmtpSessionTest {
             return inputRequests;
         }
 
+        private final List<Long> octetRequests = new ArrayList<>();
+
+        /** RFC 3030 BDAT: recorded, and an input request like any other. */
+        @Override
+        public synchronized void requestOctets(long count) {
+            octetRequests.add(count);
+            requestInput();
+        }
+
+        synchronized List<Long> octetRequests() {
+            return List.copyOf(octetRequests);
+        }
+
         synchronized void awaitInputRequests(int count, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (inputRequests < count) {
