@@ -392,9 +392,12 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     /**
      * An accepted BDAT (RFC 3030 §2): its octets go into the message's staging file, opened at the
-     * first chunk. BDAT content has no line rules (no length limit, no bare CR/LF check, no
-     * dot-stuffing) since BINARYMIME allows any octet; the SIZE limit was checked by the dialogue
-     * on the announced sizes. What DATA does per line has no counterpart here.
+     * first chunk. BDAT content has no line rules: no length limit, no bare CR/LF check (the
+     * smuggling defence of DATA guards the terminator, and BDAT has none), no dot-stuffing, since
+     * BINARYMIME allows any octet; the SIZE limit was checked by the dialogue on the announced
+     * sizes. DATA makes no 8-bit check of its own either (8BITMIME is taken as declared), so the
+     * two agree; a header check added to {@link DataPhase} would need its counterpart here, on
+     * octets rather than lines. A relayed copy is dot-stuffed after every LF if it goes by DATA.
      */
     private void startChunk(SmtpCommand.Bdat bdat, ServerDialogue.Step step) {
         ChunkedMessage message;

@@ -132,21 +132,26 @@ class CountedOctetsTest {
     @Nested
     class InMemory {
 
-        /** The events of a session fed these chunks, as a connection's bridge hands them over. */
-        private List<String> session(List<ByteString> chunks) {
+        /** A session fed these reads through the framing and a bridge, as a connection hands them over. */
+        private ScriptedSession run(List<ByteString> reads) {
             ScriptedSession session = new ScriptedSession(false);
-            ConnectionPort port = Source.from(chunks)
+            session.attach(Source.from(reads)
                     .<TlsInbound>map(TlsInbound.Bytes::new)
                     .viaMat(TlsPhaseFraming.countingFlow(998).viaMat(Flow.fromGraph(new SessionBridge()),
                             (counting, bridge) -> new CountingPort(bridge, counting)), Keep.right())
                     .to(Sink.ignore())
-                    .run(materializer);
-            session.attach(port);
+                    .run(materializer));
             try {
-                return session.ended.get(10, TimeUnit.SECONDS);
+                session.ended.get(10, TimeUnit.SECONDS);
+                return session;
             } catch (Exception e) {
                 throw new AssertionError("session did not end; events " + session.events, e);
             }
+        }
+
+        /** The events of a session fed these reads. */
+        private List<String> session(List<ByteString> reads) {
+            return run(reads).ended.join();
         }
 
         private List<String> session(String... chunks) {
@@ -219,23 +224,15 @@ class CountedOctetsTest {
         @Test
         void aLongChunkComesInPartsNoneLongerThanARead() {
             String content = "x".repeat(300_000);
-            ScriptedSession session = new ScriptedSession(false);
             List<ByteString> reads = new ArrayList<>();
             reads.add(bytes("BDAT 300000 LAST\r\n"));
             for (int i = 0; i < content.length(); i += 10_000) {
                 reads.add(bytes(content.substring(i, i + 10_000)));
             }
             reads.add(bytes("QUIT\r\n"));
-            ConnectionPort port = Source.from(reads)
-                    .<TlsInbound>map(TlsInbound.Bytes::new)
-                    .viaMat(TlsPhaseFraming.countingFlow(998).viaMat(Flow.fromGraph(new SessionBridge()),
-                            (counting, bridge) -> new CountingPort(bridge, counting)), Keep.right())
-                    .to(Sink.ignore())
-                    .run(materializer);
-            session.attach(port);
-            List<String> events = session.ended.orTimeout(10, TimeUnit.SECONDS).join();
+            ScriptedSession session = run(reads);
 
-            assertThat(events).containsExactly("line:BDAT 300000 LAST", "octets:" + content, "line:QUIT");
+            assertThat(session.ended.join()).containsExactly("line:BDAT 300000 LAST", "octets:" + content, "line:QUIT");
             assertThat(session.partSizes).allMatch(size -> size <= 10_000).hasSizeGreaterThanOrEqualTo(30);
         }
 

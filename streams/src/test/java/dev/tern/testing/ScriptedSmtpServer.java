@@ -411,13 +411,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return false; // the connection ended inside the data: no transaction
             }
             String result = next(config.endOfDataReplies, "250 2.0.0 Ok: queued");
+            recordTransaction(data.toByteArray(), result);
+            return reply(result);
+        }
+
+        /** The transaction is over: recorded with its data and final reply, and reset. */
+        private void recordTransaction(byte[] data, String reply) {
             synchronized (transactions) {
                 transactions.add(new Transaction(helo, tls, mailFrom, mailParameters, List.copyOf(recipients),
-                        data.toByteArray(), result));
+                        data, reply));
                 transactions.notifyAll();
             }
             resetTransaction();
-            return reply(result);
         }
 
         /**
@@ -438,12 +443,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             chunks.write(octets);
             String answer = next(config.bdatReplies, last ? "250 2.0.0 Ok: queued" : "250 2.0.0 " + size + " octets received");
             if (last || !answer.startsWith("2")) {
-                synchronized (transactions) {
-                    transactions.add(new Transaction(helo, tls, mailFrom, mailParameters, List.copyOf(recipients),
-                            chunks.toByteArray(), answer));
-                    transactions.notifyAll();
-                }
-                resetTransaction();
+                recordTransaction(chunks.toByteArray(), answer);
             }
             return reply(answer);
         }
@@ -537,13 +537,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             boolean cr = false;
             while (true) {
-                if (position == limit) {
-                    int read = in.read(buffer);
-                    if (read < 0) {
-                        return null;
-                    }
-                    position = 0;
-                    limit = read;
+                if (!fill()) {
+                    return null;
                 }
                 byte b = buffer[position++];
                 if (cr && b == '\n') {
@@ -559,17 +554,25 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
         }
 
+        /** Makes sure the buffer holds an unread octet; false at the end of input. */
+        private boolean fill() throws IOException {
+            if (position == limit) {
+                int read = in.read(buffer);
+                if (read < 0) {
+                    return false;
+                }
+                position = 0;
+                limit = read;
+            }
+            return true;
+        }
+
         /** Exactly {@code size} octets, or null when the input ends first. */
         byte[] readExactly(long size) throws IOException {
             ByteArrayOutputStream octets = new ByteArrayOutputStream();
             while (octets.size() < size) {
-                if (position == limit) {
-                    int read = in.read(buffer);
-                    if (read < 0) {
-                        return null;
-                    }
-                    position = 0;
-                    limit = read;
+                if (!fill()) {
+                    return null;
                 }
                 int take = (int) Math.min(limit - position, size - octets.size());
                 octets.write(buffer, position, take);
