@@ -101,6 +101,18 @@ class ChunkingTest {
     }
 
     @Test
+    void mailRcptAndChunksInOneWriteAreAnsweredInOrder() {
+        String user = tern.newUser("onewrite");
+        byte[] content = bytes("Subject: one write\r\n\r\nall at once\r\n");
+        try (SmtpTranscript smtp = SmtpTranscript.connect(tern).hello()) {
+            smtp.sendRaw(concat(bytes("MAIL FROM:<sender@client.test>\r\nRCPT TO:<" + address(user) + ">\r\n"),
+                    chunk(content, true), bytes("QUIT\r\n")));
+            smtp.expect("250 2.1.0", "250 2.1.5", "250 2.0.0 Ok: queued as ", "221");
+        }
+        assertThat(Maildirs.parse(Maildirs.awaitOnlyNewFile(tern.mailRoot(), user)).message()).isEqualTo(content);
+    }
+
+    @Test
     void chunksSplitAcrossTcpSegmentsInOddPlaces() throws Exception {
         String user = tern.newUser("segments");
         byte[] content = bytes("Subject: segments\r\n\r\n.\r\nafter the dot\r\n");
