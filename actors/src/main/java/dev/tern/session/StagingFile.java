@@ -13,7 +13,7 @@ import dev.tern.files.PrivateFiles;
 import dev.tern.store.StagedMessage;
 
 /**
- * The file a message is streamed into while DATA runs, so that no body is ever held
+ * The file a message is streamed into while DATA or BDAT runs, so that no body is ever held
  * whole in the heap. It is not fsync'd here: the mailbox writers fsync the copies they
  * make (a hard link shares the data, so one fsync covers every mailbox).
  */
@@ -51,6 +51,11 @@ final class StagingFile {
     /** Trace fields: ASCII, or UTF-8 addresses in an SMTPUTF8 transaction (RFC 6532 §3.7). */
     void writeText(String text) throws IOException {
         write(ByteString.fromString(text, StandardCharsets.UTF_8), 0);
+    }
+
+    /** Appends octets as they are: a BDAT chunk (RFC 3030), no line ends added. */
+    void writeOctets(ByteString octets) throws IOException {
+        write(octets, 0);
     }
 
     /** Appends {@code line} from {@code offset} on, then CRLF. */

@@ -63,7 +63,7 @@ class SmtpSessionTest {
 
     private static final String GREETING = "220 " + HOST + " ESMTP Tern\r\n";
     private static final String EHLO_REPLY = "250-" + HOST + "\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n"
-            + "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250 DSN\r\n";
+            + "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-DSN\r\n250-CHUNKING\r\n250 BINARYMIME\r\n";
     private static final List<String> ENVELOPE_TO_ALICE =
             List.of("EHLO client.example", "MAIL FROM:<sender@example.net>", "RCPT TO:<alice@example.org>", "DATA");
 
@@ -139,6 +139,19 @@ class SmtpSessionTest {
 
         synchronized int inputRequests() {
             return inputRequests;
+        }
+
+        private final List<Long> octetRequests = new ArrayList<>();
+
+        /** RFC 3030 BDAT: recorded, and an input request like any other. */
+        @Override
+        public synchronized void requestOctets(long count) {
+            octetRequests.add(count);
+            requestInput();
+        }
+
+        synchronized List<Long> octetRequests() {
+            return List.copyOf(octetRequests);
         }
 
         synchronized void awaitInputRequests(int count, Duration timeout) throws InterruptedException {

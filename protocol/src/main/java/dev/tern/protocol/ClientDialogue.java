@@ -42,7 +42,9 @@ public final class ClientDialogue {
      */
     public enum Stage {
         GREETING("greeting"), EHLO("EHLO"), HELO("HELO"), STARTTLS("STARTTLS"), TLS("TLS handshake"), MAIL("MAIL"),
-        RCPT("RCPT"), DATA("DATA"), END_OF_DATA("end of data"), RSET("RSET"), QUIT("QUIT");
+        RCPT("RCPT"), DATA("DATA"), END_OF_DATA("end of data"), RSET("RSET"), QUIT("QUIT"),
+        /** the reply to a BDAT chunk (RFC 3030): for the last one, the final reply to the message */
+        BDAT("BDAT");
 
         private final String label;
 
@@ -87,6 +89,19 @@ public final class ClientDialogue {
         record SendContent() implements Step {
         }
 
+        /**
+         * RFC 3030 BDAT: write {@code BDAT <length>} ({@code BDAT <length> LAST} when {@code last}),
+         * then {@code length} octets of the message content from {@code offset} as they are (no
+         * dot-stuffing, no terminator), then read the {@link Stage#BDAT} reply.
+         */
+        record SendChunk(long offset, long length, boolean last) implements Step {
+
+            /** The command line, with its CRLF. */
+            public String command() {
+                return "BDAT " + length + (last ? " LAST" : "") + "\r\n";
+            }
+        }
+
         /** The operation succeeded; the dialogue is ready for {@link #send}, {@link #reset} or {@link #quit}. */
         record Ready() implements Step {
         }
@@ -128,9 +143,16 @@ public final class ClientDialogue {
 
     private static final Step READY = new Step.Ready();
 
+    /**
+     * Octets per BDAT chunk: each chunk is read from disk as the connection takes it, so the size
+     * bounds only how often the client waits for a reply (one round trip per chunk).
+     */
+    public static final long CHUNK_SIZE = 1024 * 1024;
+
     private final String serverName;
     private final String heloName;
     private final StartTls startTls;
+    private final long chunkSize;
 
     private Stage awaiting;
     private boolean ready;
@@ -144,6 +166,9 @@ public final class ClientDialogue {
     /** RFC 3461 NOTIFY and ORCPT per recipient, written on RCPT when the server offers DSN. */
     private Map<MailAddress, RecipientDsn> recipientDsn = Map.of();
     private boolean pipelined;
+    private boolean chunking;
+    private long size;
+    private long chunked;
     private SmtpReply mailReply;
     private final List<SmtpReply> rcptReplies = new ArrayList<>();
     private Map<MailAddress, SmtpReply> decided;
@@ -155,9 +180,18 @@ public final class ClientDialogue {
      * @param heloName   this host's name for EHLO/HELO
      */
     public ClientDialogue(String serverName, String heloName, StartTls startTls) {
+        this(serverName, heloName, startTls, CHUNK_SIZE);
+    }
+
+    /** @param chunkSize octets per BDAT chunk when the server offers CHUNKING */
+    public ClientDialogue(String serverName, String heloName, StartTls startTls, long chunkSize) {
+        if (chunkSize <= 0) {
+            throw new IllegalArgumentException("chunk size must be positive");
+        }
         this.serverName = serverName;
         this.heloName = heloName;
         this.startTls = startTls;
+        this.chunkSize = chunkSize;
     }
 
     // ------------------------------------------------------------------ what the dialogue knows
@@ -249,6 +283,9 @@ public final class ClientDialogue {
         recipients = unique;
         recipientDsn = capabilities.has("DSN") ? Map.copyOf(perRecipient) : Map.of();
         pipelined = capabilities.pipelining();
+        chunking = capabilities.chunking();
+        this.size = size;
+        chunked = 0;
         mailReply = null;
         rcptReplies.clear();
         List<String> lines = new ArrayList<>();
@@ -257,7 +294,9 @@ public final class ClientDialogue {
                 + (capabilities.has("DSN") ? dsn.parameters() : ""));
         if (pipelined) {
             recipients.forEach(recipient -> lines.add(rcpt(recipient)));
-            lines.add("DATA");
+            if (!chunking) {
+                lines.add("DATA"); // BDAT chunks follow only once a recipient is accepted
+            }
         }
         return write(lines, Stage.MAIL);
     }
@@ -311,6 +350,7 @@ public final class ClientDialogue {
             case RCPT -> onRcpt(reply);
             case DATA -> conclude(reply);
             case END_OF_DATA -> onEndOfData(reply);
+            case BDAT -> onChunkReply(reply);
             case RSET -> reply.code() / 100 == 2 ? ready() : fail(new Failure.Rejected(stage, reply), false);
             case QUIT -> close();
         };
@@ -379,10 +419,38 @@ public final class ClientDialogue {
         if (rcptReplies.size() < recipients.size()) {
             return pipelined ? await(Stage.RCPT) : write(List.of(rcpt(recipients.get(rcptReplies.size()))), Stage.RCPT);
         }
+        if (chunking) {
+            decide();
+            return accepted.isEmpty() ? report() : nextChunk();
+        }
         if (pipelined) {
             return await(Stage.DATA);
         }
         return rcptReplies.stream().anyMatch(SmtpReply::isPositive) ? write(List.of("DATA"), Stage.DATA) : conclude(null);
+    }
+
+    /**
+     * RFC 3030 §2: the content in chunks, each sent after the reply to the one before (so a
+     * refused chunk is the last one sent); the last chunk says LAST, and a message of no octets
+     * is a lone {@code BDAT 0 LAST}.
+     */
+    private Step nextChunk() {
+        long length = Math.min(chunkSize, size - chunked);
+        long offset = chunked;
+        chunked += length;
+        awaiting = Stage.BDAT;
+        return new Step.SendChunk(offset, length, chunked == size);
+    }
+
+    /** A chunk's reply: the next chunk after a 2xx, else the reply decides every accepted recipient. */
+    private Step onChunkReply(SmtpReply reply) {
+        if (reply.code() / 100 == 2 && chunked < size) {
+            return nextChunk();
+        }
+        if (reply.code() / 100 != 2 && reply.isPositive()) {
+            return fail(new Failure.Violation("BDAT answered " + reply), false);
+        }
+        return onEndOfData(reply);
     }
 
     /**
@@ -394,15 +462,7 @@ public final class ClientDialogue {
      * @param dataReply null when DATA was not sent
      */
     private Step conclude(SmtpReply dataReply) {
-        decided = new LinkedHashMap<>();
-        accepted = new ArrayList<>();
-        for (int i = 0; i < recipients.size(); i++) {
-            SmtpReply reply = mailReply.isPositive() ? rcptReplies.get(i) : mailReply;
-            decided.put(recipients.get(i), reply);
-            if (reply.isPositive()) {
-                accepted.add(recipients.get(i));
-            }
-        }
+        decide();
         if (dataReply == null) {
             return report();
         }
@@ -418,6 +478,19 @@ public final class ClientDialogue {
         }
         accepted.forEach(recipient -> decided.put(recipient, dataReply));
         return report();
+    }
+
+    /** Each recipient's reply so far: MAIL's rejection for all, otherwise its RCPT's. */
+    private void decide() {
+        decided = new LinkedHashMap<>();
+        accepted = new ArrayList<>();
+        for (int i = 0; i < recipients.size(); i++) {
+            SmtpReply reply = mailReply.isPositive() ? rcptReplies.get(i) : mailReply;
+            decided.put(recipients.get(i), reply);
+            if (reply.isPositive()) {
+                accepted.add(recipients.get(i));
+            }
+        }
     }
 
     /** The final reply decides every accepted recipient (none after an empty data phase). */

@@ -17,7 +17,7 @@ public final class CommandParser {
     public static final int MAX_COMMAND_LINE = 510;
 
     private static final Set<String> NOT_IMPLEMENTED = Set.of(
-            "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "BDAT", "VERB");
+            "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "VERB");
     private static final Set<String> HTTP_VERBS = Set.of(
             "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE");
 
@@ -72,6 +72,7 @@ public final class CommandParser {
             case "HELP" -> new SmtpCommand.Help(argument);
             case "STARTTLS" -> noArgument(argument, "STARTTLS", new SmtpCommand.StartTls());
             case "AUTH" -> parseAuth(argument);
+            case "BDAT" -> parseBdat(argument);
             default -> {
                 if (NOT_IMPLEMENTED.contains(verb)) {
                     yield new SmtpCommand.NotImplemented(verb);
@@ -90,6 +91,17 @@ public final class CommandParser {
             return new SmtpCommand.Invalid(Replies.syntax("AUTH mechanism [initial-response]"));
         }
         return new SmtpCommand.Auth(words[0].toUpperCase(Locale.ROOT), words.length == 2 ? words[1] : null);
+    }
+
+    /** RFC 3030 §2: {@code "BDAT" SP chunk-size [SP end-marker]}, {@code chunk-size = 1*DIGIT}, {@code end-marker = "LAST"}. */
+    private static SmtpCommand parseBdat(String argument) {
+        String[] words = argument.split("[ \t]+");
+        boolean last = words.length == 2 && words[1].equalsIgnoreCase("LAST");
+        if (argument.isEmpty() || words.length > 2 || (words.length == 2 && !last)
+                || !words[0].matches("[0-9]{1,18}")) {
+            return new SmtpCommand.MalformedBdat(Replies.BDAT_SYNTAX);
+        }
+        return new SmtpCommand.Bdat(Long.parseLong(words[0]), last);
     }
 
     private static SmtpCommand noArgument(String argument, String verb, SmtpCommand command) {

@@ -65,6 +65,11 @@ public record EhloCapabilities(String domain, Map<String, List<String>> keywords
         return has("8BITMIME");
     }
 
+    /** RFC 3030: BDAT may carry the message. */
+    public boolean chunking() {
+        return has("CHUNKING");
+    }
+
     /** RFC 1870: SIZE is advertised, so {@code MAIL FROM} may carry {@code SIZE=}. */
     public boolean size() {
         return has("SIZE");

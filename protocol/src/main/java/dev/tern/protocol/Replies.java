@@ -26,6 +26,9 @@ public final class Replies {
     public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
     public static final SmtpReply NEED_MAIL = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
     public static final SmtpReply NO_VALID_RECIPIENTS = SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
+    /** RFC 3030 §2: DATA and BDAT cannot be mixed in one transaction; Postfix's wording. */
+    public static final SmtpReply DATA_AFTER_BDAT = SmtpReply.of(503, "5.5.1", "Error: DATA after BDAT");
+    public static final SmtpReply RCPT_AFTER_BDAT = SmtpReply.of(503, "5.5.1", "Error: RCPT after BDAT");
     public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
 
     // SMTPUTF8 and body types (RFC 6531, RFC 3030)
@@ -44,6 +47,8 @@ public final class Replies {
     // Message content (RFC 5321 §4.5.3.1, RFC 1870)
     public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
     public static final SmtpReply BARE_NEWLINE_IN_DATA = SmtpReply.of(550, "5.5.2", "Error: bare <CR> or <LF> received");
+    /** RFC 3030 §2: the chunk size is unreadable, so the connection closes after this. */
+    public static final SmtpReply BDAT_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: BDAT count [LAST]");
     public static final SmtpReply DATA_LINE_TOO_LONG = SmtpReply.of(500, "5.5.2", "Error: message line too long");
 
     // Storage
@@ -109,6 +114,11 @@ public final class Replies {
     /** RFC 4954 §4: a server challenge, base64 (may be empty). */
     public static SmtpReply challenge(String base64) {
         return new SmtpReply(334, null, java.util.List.of(base64));
+    }
+
+    /** RFC 3030 §2: a chunk other than the last was read (and written to the staging file). */
+    public static SmtpReply chunkReceived(long octets) {
+        return SmtpReply.of(250, "2.0.0", octets + " octets received");
     }
 
     public static SmtpReply queued(String messageId) {

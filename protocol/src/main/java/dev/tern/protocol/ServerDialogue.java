@@ -23,7 +23,14 @@ public final class ServerDialogue {
         /** the 220 to STARTTLS: switch the connection to TLS (RFC 3207) */
         START_TLS,
         /** verify the step's credentials, then call {@link #authenticated} */
-        AUTHENTICATE
+        AUTHENTICATE,
+        /**
+         * RFC 3030 BDAT accepted: read the chunk's octets into the message, then send the step's
+         * replies (none for the last chunk: the message is stored first, then answered)
+         */
+        RECEIVE_CHUNK,
+        /** BDAT refused: read the chunk's octets and drop them (RFC 3030 §2), then send the step's replies */
+        DISCARD_CHUNK
     }
 
     /**
@@ -166,6 +173,12 @@ public final class ServerDialogue {
         if (command instanceof SmtpCommand.Data) {
             return onData(state);
         }
+        if (command instanceof SmtpCommand.Bdat bdat) {
+            return ChunkingRules.onBdat(settings, state, bdat);
+        }
+        if (command instanceof SmtpCommand.MalformedBdat malformed) {
+            return new Step(state, List.of(malformed.reply()), Action.CLOSE);
+        }
         if (command instanceof SmtpCommand.Rset) {
             return reply(state.withTransaction(null), Replies.OK);
         }
@@ -178,7 +191,7 @@ public final class ServerDialogue {
         }
         if (command instanceof SmtpCommand.Help) {
             return reply(state, new SmtpReply(214, "2.0.0", List.of(
-                    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS AUTH",
+                    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP VRFY HELP QUIT STARTTLS AUTH",
                     "See RFC 5321")));
         }
         if (command instanceof SmtpCommand.NotImplemented) {
@@ -198,7 +211,9 @@ public final class ServerDialogue {
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
                 "SMTPUTF8", // RFC 6531 §3.1
-                "DSN")); // RFC 3461
+                "DSN", // RFC 3461
+                "CHUNKING", // RFC 3030
+                "BINARYMIME"));
         if (!state.encrypted() && settings.startTls() == SessionSettings.StartTls.OFFERED) {
             lines.add("STARTTLS");
         }
@@ -308,6 +323,9 @@ public final class ServerDialogue {
         if (transaction == null) {
             return reply(state, Replies.NEED_MAIL);
         }
+        if (transaction.chunks() != null) {
+            return reply(state, Replies.RCPT_AFTER_BDAT);
+        }
         if (!rcpt.parameters().isEmpty() && !state.extended()) {
             return reply(state, Replies.unsupportedParameter(rcpt.parameters().keySet().iterator().next()));
         }
@@ -341,6 +359,9 @@ public final class ServerDialogue {
         if (transaction.recipients().isEmpty()) {
             // RFC 2920 §3.1: with pipelining the RCPTs may all have failed; say so plainly
             return reply(state, Replies.NO_VALID_RECIPIENTS);
+        }
+        if (transaction.chunks() != null) {
+            return reply(state, Replies.DATA_AFTER_BDAT); // RFC 3030 §2; the transaction needs RSET
         }
         if (transaction.encoding().body() == BodyType.BINARY_MIME) {
             return reply(state, Replies.BINARYMIME_NEEDS_BDAT); // RFC 3030 §3: binary content has no DATA framing

@@ -33,6 +33,26 @@ public sealed interface SmtpCommand {
     record Rset() implements SmtpCommand {
     }
 
+    /**
+     * RFC 3030 §2 {@code BDAT <size> [LAST]}: exactly {@code size} octets of message content
+     * follow the command line, with no dot-stuffing and no terminator.
+     */
+    record Bdat(long size, boolean last) implements SmtpCommand {
+        public Bdat {
+            if (size < 0) {
+                throw new IllegalArgumentException("a chunk size cannot be negative");
+            }
+        }
+    }
+
+    /**
+     * A BDAT whose octet count cannot be read: what follows cannot be told from commands, so
+     * the session says {@code reply} and closes (RFC 3030 §2 has the server read exactly the
+     * announced octets; unknown, they would be taken for commands, a smuggling hole).
+     */
+    record MalformedBdat(SmtpReply reply) implements SmtpCommand {
+    }
+
     record Noop() implements SmtpCommand {
     }
 

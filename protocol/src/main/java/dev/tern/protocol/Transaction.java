@@ -9,8 +9,10 @@ import java.util.Objects;
  *
  * @param encoding what MAIL declared about the content: {@code BODY=} and {@code SMTPUTF8}
  * @param dsn      what MAIL asked of DSNs (RET, ENVID; RFC 3461 §4.3, §4.4)
+ * @param chunks   the BDAT chunks so far (RFC 3030), {@code null} while no BDAT was given
  */
-public record Transaction(ReversePath sender, List<Recipient> recipients, MessageEncoding encoding, DsnRequest dsn) {
+public record Transaction(ReversePath sender, List<Recipient> recipients, MessageEncoding encoding, DsnRequest dsn,
+                          Chunks chunks) {
 
     public Transaction {
         recipients = List.copyOf(recipients);
@@ -19,7 +21,7 @@ public record Transaction(ReversePath sender, List<Recipient> recipients, Messag
     }
 
     public Transaction(ReversePath sender, List<Recipient> recipients) {
-        this(sender, recipients, MessageEncoding.PLAIN, DsnRequest.NONE);
+        this(sender, recipients, MessageEncoding.PLAIN, DsnRequest.NONE, null);
     }
 
     static Transaction from(ReversePath sender) {
@@ -27,16 +29,21 @@ public record Transaction(ReversePath sender, List<Recipient> recipients, Messag
     }
 
     static Transaction from(ReversePath sender, MessageEncoding encoding) {
-        return new Transaction(sender, List.of(), encoding, DsnRequest.NONE);
+        return new Transaction(sender, List.of(), encoding, DsnRequest.NONE, null);
     }
 
     Transaction withDsn(DsnRequest requested) {
-        return new Transaction(sender, recipients, encoding, requested);
+        return new Transaction(sender, recipients, encoding, requested, chunks);
     }
 
     Transaction with(Recipient recipient) {
         List<Recipient> more = new ArrayList<>(recipients);
         more.add(recipient);
-        return new Transaction(sender, more, encoding, dsn);
+        return new Transaction(sender, more, encoding, dsn, chunks);
+    }
+
+    /** RFC 3030 §2: RCPT after BDAT is refused, so recipients never change once chunks came. */
+    Transaction withChunks(Chunks next) {
+        return new Transaction(sender, recipients, encoding, dsn, next);
     }
 }

@@ -501,4 +501,121 @@ class ClientDialogueTest {
             assertThat(Stage.RCPT).hasToString("RCPT");
         }
     }
+
+    // ------------------------------------------------------------------ RFC 3030 CHUNKING
+
+    @Nested
+    class Chunking {
+
+        private ClientDialogue opened(long chunkSize, String... extensions) {
+            ClientDialogue dialogue = new ClientDialogue("mx.dest.test", "client.test", StartTls.NEVER, chunkSize);
+            dialogue.connected();
+            dialogue.onReply(reply("220 mx.dest.test"));
+            List<String> ehlo = new ArrayList<>(List.of("250-mx.dest.test"));
+            for (int i = 0; i < extensions.length; i++) {
+                ehlo.add("250" + (i == extensions.length - 1 ? " " : "-") + extensions[i]);
+            }
+            assertThat(dialogue.onReply(reply(ehlo.toArray(String[]::new)))).isEqualTo(READY);
+            return dialogue;
+        }
+
+        @Test
+        void pipelinedMailAndRcptsThenTheContentInChunksOfTheChunkSize() {
+            ClientDialogue dialogue = opened(100, "PIPELINING", "CHUNKING", "SIZE 10000");
+
+            assertThat(dialogue.send(ALICE, List.of(BOB, CAROL), 250)).as("no DATA in the group").isEqualTo(write(
+                    Stage.MAIL, "MAIL FROM:<alice@origin.test> SIZE=250", "RCPT TO:<bob@dest.test>",
+                    "RCPT TO:<carol@dest.test>"));
+            assertThat(dialogue.onReply(reply("250 2.1.0 Ok"))).isEqualTo(await(Stage.RCPT));
+            assertThat(dialogue.onReply(reply("250 2.1.5 Ok"))).isEqualTo(await(Stage.RCPT));
+            Step first = dialogue.onReply(reply("550 5.1.1 no such user"));
+            assertThat(first).isEqualTo(new Step.SendChunk(0, 100, false));
+            assertThat(((Step.SendChunk) first).command()).isEqualTo("BDAT 100\r\n");
+            assertThat(dialogue.onReply(reply("250 2.0.0 100 octets received"))).isEqualTo(new Step.SendChunk(100, 100, false));
+            Step last = dialogue.onReply(reply("250 2.0.0 100 octets received"));
+            assertThat(last).isEqualTo(new Step.SendChunk(200, 50, true));
+            assertThat(((Step.SendChunk) last).command()).isEqualTo("BDAT 50 LAST\r\n");
+
+            assertThat(dialogue.onReply(reply("250 2.0.0 Ok: queued as 1"))).isEqualTo(report(
+                    BOB, reply("250 2.0.0 Ok: queued as 1"), CAROL, reply("550 5.1.1 no such user")));
+            assertThat(dialogue.reset()).isEqualTo(write(Stage.RSET, "RSET"));
+        }
+
+        @Test
+        void lockStepWithoutPipelining() {
+            ClientDialogue dialogue = opened(1000, "CHUNKING");
+
+            assertThat(dialogue.send(ALICE, List.of(BOB), 10)).isEqualTo(write(Stage.MAIL, "MAIL FROM:<alice@origin.test>"));
+            assertThat(dialogue.onReply(reply("250 ok"))).isEqualTo(write(Stage.RCPT, "RCPT TO:<bob@dest.test>"));
+            assertThat(dialogue.onReply(reply("250 ok"))).isEqualTo(new Step.SendChunk(0, 10, true));
+            assertThat(dialogue.onReply(reply("250 2.0.0 queued"))).isEqualTo(report(BOB, reply("250 2.0.0 queued")));
+        }
+
+        @Test
+        void anEmptyMessageIsOneBdatZeroLast() {
+            ClientDialogue dialogue = opened(1000, "CHUNKING");
+            dialogue.send(ALICE, List.of(BOB), 0);
+            dialogue.onReply(reply("250 ok"));
+            Step chunk = dialogue.onReply(reply("250 ok"));
+            assertThat(chunk).isEqualTo(new Step.SendChunk(0, 0, true));
+            assertThat(((Step.SendChunk) chunk).command()).isEqualTo("BDAT 0 LAST\r\n");
+        }
+
+        @Test
+        void anExactMultipleOfTheChunkSizeEndsWithAFullLastChunk() {
+            ClientDialogue dialogue = opened(100, "CHUNKING");
+            dialogue.send(ALICE, List.of(BOB), 200);
+            dialogue.onReply(reply("250 ok"));
+            assertThat(dialogue.onReply(reply("250 ok"))).isEqualTo(new Step.SendChunk(0, 100, false));
+            assertThat(dialogue.onReply(reply("250 ok"))).isEqualTo(new Step.SendChunk(100, 100, true));
+        }
+
+        @Test
+        void aRefusedChunkDecidesTheAcceptedRecipientsAndNoMoreChunksGo() {
+            ClientDialogue dialogue = opened(100, "CHUNKING");
+            dialogue.send(ALICE, List.of(BOB), 300);
+            dialogue.onReply(reply("250 ok"));
+            dialogue.onReply(reply("250 ok"));
+            SmtpReply tooBig = reply("552 5.3.4 Error: message file too big");
+
+            assertThat(dialogue.onReply(tooBig)).isEqualTo(report(BOB, tooBig));
+            assertThat(dialogue.reset()).as("ready again: RSET before the next").isEqualTo(write(Stage.RSET, "RSET"));
+        }
+
+        @Test
+        void aTransientRefusalOfTheLastChunkIsTheMessagesReply() {
+            ClientDialogue dialogue = opened(100, "CHUNKING");
+            dialogue.send(ALICE, List.of(BOB, CAROL), 50);
+            dialogue.onReply(reply("250 ok"));
+            dialogue.onReply(reply("250 ok"));
+            dialogue.onReply(reply("250 ok"));
+            SmtpReply later = reply("451 4.3.0 try again later");
+            assertThat(dialogue.onReply(later)).isEqualTo(report(BOB, later, CAROL, later));
+        }
+
+        @Test
+        void noRecipientAcceptedSendsNoChunk() {
+            ClientDialogue dialogue = opened(100, "PIPELINING", "CHUNKING");
+            dialogue.send(ALICE, List.of(BOB), 50);
+            dialogue.onReply(reply("250 ok"));
+            SmtpReply unknown = reply("550 5.1.1 unknown");
+            assertThat(dialogue.onReply(unknown)).isEqualTo(report(BOB, unknown));
+        }
+
+        @Test
+        void aServerWithoutChunkingGetsData() {
+            ClientDialogue dialogue = opened(100, "PIPELINING");
+            assertThat(dialogue.send(ALICE, List.of(BOB), 50)).isEqualTo(write(Stage.MAIL,
+                    "MAIL FROM:<alice@origin.test>", "RCPT TO:<bob@dest.test>", "DATA"));
+        }
+
+        @Test
+        void a354ToBdatIsAViolation() {
+            ClientDialogue dialogue = opened(100, "CHUNKING");
+            dialogue.send(ALICE, List.of(BOB), 50);
+            dialogue.onReply(reply("250 ok"));
+            dialogue.onReply(reply("250 ok"));
+            assertThat(dialogue.onReply(reply("354 go ahead"))).isInstanceOf(Step.Fail.class);
+        }
+    }
 }

@@ -30,8 +30,21 @@ public interface ConnectionPort {
      */
     void open(Consumer<SessionInput> session);
 
-    /** Hand over the next batch of input (or {@link SessionInput.Ended} once there is no more). */
+    /**
+     * Hand over the next batch of input (or {@link SessionInput.Ended} once there is no more):
+     * lines, or the rest of a counted run. After a line the framing paused at, without
+     * {@link #requestOctets}, lines again.
+     */
     void requestInput();
+
+    /**
+     * The line handed over last announced {@code count} octets of raw content (RFC 3030 BDAT):
+     * hand them over as {@link SessionInput.Octets}, this request and those after it continuing the
+     * run, then lines again. Only right after a line the framing paused at ({@link CountedOctets#mayAnnounce}).
+     */
+    default void requestOctets(long count) {
+        throw new UnsupportedOperationException("this connection frames lines only");
+    }
 
     /** Send {@link SessionInput.Writable} once the unread replies fall under the limit. */
     void notifyWhenWritable();

@@ -2,11 +2,24 @@ package dev.tern.streams;
 
 import java.util.List;
 
-/** What a connection hands its session: batches of lines, the switch to TLS, flow control and the end. */
+import org.apache.pekko.util.ByteString;
+
+/**
+ * What a connection hands its session: batches of lines, counted octets, the switch to TLS,
+ * flow control and the end.
+ */
 public sealed interface SessionInput {
 
     /** Every complete line of one network chunk, as {@link LineSplitter} cuts them. */
     record Lines(List<InputLine> lines) implements SessionInput {
+    }
+
+    /**
+     * Octets of a counted run the session asked for with {@link ConnectionPort#requestOctets}
+     * (a BDAT chunk, RFC 3030 §2): as they came, no line framing; at most one network read's
+     * worth, the whole run in as many parts as it takes.
+     */
+    record Octets(ByteString bytes) implements SessionInput {
     }
 
     /**

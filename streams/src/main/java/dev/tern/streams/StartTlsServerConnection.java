@@ -6,7 +6,6 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -48,7 +47,8 @@ public final class StartTlsServerConnection {
     public static Flow<ByteString, ByteString, Connection> flow(int maxLineLength, Supplier<SSLEngine> engines,
                                                                  StartTlsStage.Start start) {
         Flow<TlsInbound, TlsOutbound, ConnectionPort> app =
-                TlsPhaseFraming.flow(maxLineLength).viaMat(Flow.fromGraph(new SessionBridge()), Keep.right());
+                TlsPhaseFraming.countingFlow(maxLineLength).viaMat(Flow.fromGraph(new SessionBridge()),
+                        (counting, port) -> new CountingPort(port, counting));
         return StartTlsStage.server(engines, start).join(app, (handshake, port) -> new Connection(port, handshake));
     }
 }

@@ -85,7 +85,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
      * @param mailParameters what followed the path on MAIL, e.g. {@code "SIZE=1234"}, or {@code ""}
      * @param recipients  the accepted forward-paths without brackets, in order
      * @param data        the message octets after removing dot-stuffing, CRLF line ends,
-     *                    without the terminating {@code ".\r\n"}
+     *                    without the terminating {@code ".\r\n"}; with BDAT, the chunks joined
      * @param reply       the reply given to the end of data
      */
     public record Transaction(String helo, boolean tls, String mailFrom, String mailParameters, List<String> recipients,
@@ -226,6 +226,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private String mailFrom;
         private String mailParameters;
         private List<String> recipients;
+        private final ByteArrayOutputStream chunks = new ByteArrayOutputStream();
 
         Conversation(Socket socket, int number) throws IOException {
             this.socket = socket;
@@ -263,6 +264,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     case "MAIL" -> answered = mail(argument);
                     case "RCPT" -> answered = rcpt(argument);
                     case "DATA" -> answered = data();
+                    case "BDAT" -> answered = bdat(argument);
                     case "RSET" -> {
                         resetTransaction();
                         answered = reply(next(config.rsetReplies, "250 2.0.0 Ok"));
@@ -306,6 +308,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
             lines.add("ENHANCEDSTATUSCODES");
             lines.addAll(config.extensions);
+            if (config.chunking) {
+                lines.add("CHUNKING");
+            }
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < lines.size(); i++) {
                 text.append(i > 0 ? "\r\n" : "").append(i < lines.size() - 1 ? "250-" : "250 ").append(lines.get(i));
@@ -409,16 +414,45 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return false; // the connection ended inside the data: no transaction
             }
             String result = next(config.endOfDataReplies, "250 2.0.0 Ok: queued");
-            synchronized (transactions) {
-                transactions.add(new Transaction(helo, tls, mailFrom, mailParameters, List.copyOf(recipients),
-                        data.toByteArray(), result));
-                transactions.notifyAll();
-            }
-            resetTransaction();
+            recordTransaction(data.toByteArray(), result);
             return reply(result);
         }
 
+        /** The transaction is over: recorded with its data and final reply, and reset. */
+        private void recordTransaction(byte[] data, String reply) {
+            synchronized (transactions) {
+                transactions.add(new Transaction(helo, tls, mailFrom, mailParameters, List.copyOf(recipients),
+                        data, reply));
+                transactions.notifyAll();
+            }
+            resetTransaction();
+        }
+
+        /**
+         * RFC 3030 BDAT: reads exactly the announced octets, whatever the reply; the chunks of a
+         * transaction are concatenated and recorded as its data at LAST.
+         */
+        private boolean bdat(String argument) throws IOException {
+            String[] words = argument.split(" +");
+            long size = Long.parseLong(words[0]);
+            boolean last = words.length > 1 && words[1].equalsIgnoreCase("LAST");
+            byte[] octets = in.readExactly(size);
+            if (octets == null) {
+                return false;
+            }
+            if (recipients == null || recipients.isEmpty()) {
+                return reply("503 5.5.1 Error: need RCPT command");
+            }
+            chunks.write(octets);
+            String answer = next(config.bdatReplies, last ? "250 2.0.0 Ok: queued" : "250 2.0.0 " + size + " octets received");
+            if (last || !answer.startsWith("2")) {
+                recordTransaction(chunks.toByteArray(), answer);
+            }
+            return reply(answer);
+        }
+
         private void resetTransaction() {
+            chunks.reset();
             mailFrom = null;
             mailParameters = null;
             recipients = null;
@@ -506,13 +540,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             boolean cr = false;
             while (true) {
-                if (position == limit) {
-                    int read = in.read(buffer);
-                    if (read < 0) {
-                        return null;
-                    }
-                    position = 0;
-                    limit = read;
+                if (!fill()) {
+                    return null;
                 }
                 byte b = buffer[position++];
                 if (cr && b == '\n') {
@@ -526,6 +555,33 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     line.write(b);
                 }
             }
+        }
+
+        /** Makes sure the buffer holds an unread octet; false at the end of input. */
+        private boolean fill() throws IOException {
+            if (position == limit) {
+                int read = in.read(buffer);
+                if (read < 0) {
+                    return false;
+                }
+                position = 0;
+                limit = read;
+            }
+            return true;
+        }
+
+        /** Exactly {@code size} octets, or null when the input ends first. */
+        byte[] readExactly(long size) throws IOException {
+            ByteArrayOutputStream octets = new ByteArrayOutputStream();
+            while (octets.size() < size) {
+                if (!fill()) {
+                    return null;
+                }
+                int take = (int) Math.min(limit - position, size - octets.size());
+                octets.write(buffer, position, take);
+                position += take;
+            }
+            return octets.toByteArray();
         }
 
         boolean hasBuffered() throws IOException {
@@ -568,6 +624,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private boolean breakTlsHandshake;
         private boolean stallData;
         private boolean eightBitMime = true;
+        private boolean chunking;
+        private final Deque<String> bdatReplies = new ArrayDeque<>();
         private final Deque<String> greetings = new ArrayDeque<>();
         private final Deque<String> heloReplies = new ArrayDeque<>();
         private final Deque<String> startTlsReplies = new ArrayDeque<>();
@@ -659,6 +717,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         public Builder breakTlsHandshake() {
             this.startTls = true;
             this.breakTlsHandshake = true;
+            return this;
+        }
+
+        /** Advertises CHUNKING (RFC 3030) and takes BDAT; each transaction's data is its chunks joined. */
+        public Builder chunking(boolean chunking) {
+            this.chunking = chunking;
+            return this;
+        }
+
+        /** Replies to BDAT chunks in order; default {@code 250 2.0.0 <n> octets received}, and queued for LAST. */
+        public Builder bdatReplies(String... replies) {
+            bdatReplies.addAll(Arrays.asList(replies));
             return this;
         }
 

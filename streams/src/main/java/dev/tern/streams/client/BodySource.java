@@ -18,7 +18,7 @@ import org.apache.pekko.util.ByteString;
 
 import dev.tern.streams.LinearStage;
 
-/** The DATA octets of a stored message, read from disk chunk by chunk as the connection takes them. */
+/** The DATA octets (or BDAT chunks) of a stored message, read from disk chunk by chunk as the connection takes them. */
 final class BodySource {
 
     private static final int CHUNK = 16 * 1024;
@@ -33,10 +33,22 @@ final class BodySource {
      * for the connection to take it.
      */
     static Source<ByteString, NotUsed> of(Path file, long offset, long size, Duration blockTimeout) {
+        return octets(file, offset, size)
+                .via(DotStuffing.flow())
+                .backpressureTimeout(blockTimeout);
+    }
+
+    /**
+     * One BDAT chunk (RFC 3030 §2): {@code length} octets of {@code file} from {@code offset} as
+     * they are stored, no dot-stuffing and no terminator; fails as {@link #of} does.
+     */
+    static Source<ByteString, NotUsed> chunk(Path file, long offset, long length, Duration blockTimeout) {
+        return octets(file, offset, length).backpressureTimeout(blockTimeout);
+    }
+
+    private static Source<ByteString, NotUsed> octets(Path file, long offset, long size) {
         return FileIO.fromPath(file, CHUNK, offset)
                 .via(Flow.fromGraph(new ExactOctets(size)))
-                .via(DotStuffing.flow())
-                .backpressureTimeout(blockTimeout)
                 .mapMaterializedValue(io -> NotUsed.getInstance());
     }
 

@@ -17,7 +17,7 @@ import dev.tern.protocol.ClientDialogue.Stage;
  * @param rcpt      reply to each RCPT
  * @param dataInit  reply to DATA (354)
  * @param dataBlock the longest a chunk of the message may wait for the server to take it
- * @param dataEnd   the final reply after the terminating dot has been handed on
+ * @param dataEnd   the final reply after the terminating dot has been handed on; also each BDAT chunk's reply
  */
 public record ClientTimeouts(Duration connect, Duration greeting, Duration command, Duration mail, Duration rcpt,
                              Duration dataInit, Duration dataBlock, Duration dataEnd) {
@@ -42,7 +42,7 @@ public record ClientTimeouts(Duration connect, Duration greeting, Duration comma
             case MAIL -> mail;
             case RCPT -> rcpt;
             case DATA -> dataInit;
-            case END_OF_DATA -> dataEnd;
+            case END_OF_DATA, BDAT -> dataEnd; // a chunk's reply may wait for the server's disk, the last one's for storing
             case QUIT -> QUIT_WAIT.compareTo(command) <= 0 ? QUIT_WAIT : command;
         };
     }

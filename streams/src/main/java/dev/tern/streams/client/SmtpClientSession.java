@@ -1,6 +1,7 @@
 package dev.tern.streams.client;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,9 +15,12 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
 
 import dev.tern.protocol.ClientDialogue;
 import dev.tern.protocol.ClientDialogue.Stage;
@@ -231,6 +235,9 @@ public final class SmtpClientSession {
         if (step instanceof Step.SendContent) {
             return sendContent(message).thenCompose(next -> run(next, message));
         }
+        if (step instanceof Step.SendChunk chunk) {
+            return sendChunk(message, chunk).thenCompose(next -> run(next, message));
+        }
         if (step instanceof Step.Fail fail) {
             SmtpClientException reason = failures.of(fail.failure());
             if (!fail.quit()) {
@@ -273,17 +280,33 @@ public final class SmtpClientSession {
      * what went wrong.
      */
     private CompletionStage<Step> sendContent(OutboundMessage message) {
-        Optional<CompletionStage<Done>> taken = connection.stream(BodySource.of(message.body(), message.offset(),
-                message.size(), timeouts.dataBlock()));
+        return transfer(BodySource.of(message.body(), message.offset(), message.size(), timeouts.dataBlock()),
+                Stage.DATA, Stage.END_OF_DATA);
+    }
+
+    /**
+     * RFC 3030 BDAT: the command line and the chunk's octets in one write, streamed from the
+     * message file like DATA content (no dot-stuffing, no terminator), then the chunk's reply.
+     */
+    private CompletionStage<Step> sendChunk(OutboundMessage message, Step.SendChunk chunk) {
+        Source<ByteString, NotUsed> octets = Source.single(ByteString.fromString(chunk.command(), StandardCharsets.US_ASCII))
+                .concat(BodySource.chunk(message.body(), message.offset() + chunk.offset(), chunk.length(),
+                        timeouts.dataBlock()));
+        return transfer(octets, Stage.BDAT, Stage.BDAT);
+    }
+
+    /** Streams octets, then reads the reply {@code awaiting}; {@code sending} names a connection closed before. */
+    private CompletionStage<Step> transfer(Source<ByteString, NotUsed> octets, Stage sending, Stage awaiting) {
+        Optional<CompletionStage<Done>> taken = connection.stream(octets);
         if (taken.isEmpty()) {
-            return failed(failures.closed(Stage.DATA));
+            return failed(failures.closed(sending));
         }
         return taken.get().handle((done, bodyError) -> bodyError).thenCompose(bodyError -> {
             SmtpClientException local = bodyError == null ? null : failures.body(bodyError);
             if (local != null) {
                 return failed(local);
             }
-            return next(Stage.END_OF_DATA, timeouts.dataEnd()).thenApply(event -> {
+            return next(awaiting, timeouts.reply(awaiting)).thenApply(event -> {
                 Step step = feed(event);
                 if (bodyError != null && !(step instanceof Step.Fail)) { // a server that answered early, then hung up
                     throw failures.earlyReply(((ServerEvent.Reply) event).reply(), bodyError);
