@@ -24,6 +24,7 @@ import dev.tern.protocol.AddressLiteral;
 import dev.tern.protocol.CommandParser;
 import dev.tern.protocol.DataPhase;
 import dev.tern.protocol.Envelope;
+import dev.tern.protocol.HopCount;
 import dev.tern.protocol.ReceivedHeader;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.Replies;
@@ -121,9 +122,9 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
      *
      * @param stagingFailed a write failed: later octets are read but not written, and LAST is refused
      */
-    private record ChunkedMessage(String messageId, StagingFile staging, boolean stagingFailed) {
+    private record ChunkedMessage(String messageId, StagingFile staging, boolean stagingFailed, HopCount hops) {
         ChunkedMessage withStagingFailed() {
-            return new ChunkedMessage(messageId, staging, true);
+            return new ChunkedMessage(messageId, staging, true, hops);
         }
     }
 
@@ -414,7 +415,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
                 discardChunk(bdat.size(), List.of(Replies.STORAGE_FAILED));
                 return;
             }
-            message = new ChunkedMessage(messageId, staging, false);
+            message = new ChunkedMessage(messageId, staging, false, new HopCount());
         }
         ReceivingChunk chunk = new ReceivingChunk(message, bdat.size(), bdat.last(), step.replies());
         mode = chunk;
@@ -443,6 +444,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         restartIdleTimer();
         if (mode instanceof ReceivingChunk chunk) {
             ChunkedMessage message = chunk.message();
+            message.hops().feed(octets.asByteBuffer()); // RFC 5321 §6.3, as DataPhase does for DATA
             if (!message.stagingFailed()) {
                 try {
                     message.staging().writeOctets(octets);
@@ -476,13 +478,15 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             mode = new BetweenChunks(message);
             return;
         }
-        if (!message.stagingFailed() && store(message.messageId(), message.staging(), System.nanoTime())) {
+        SmtpReply refusal = message.hops().tooMany() ? Replies.TOO_MANY_HOPS : Replies.STORAGE_FAILED;
+        if (!message.hops().tooMany() && !message.stagingFailed()
+                && store(message.messageId(), message.staging(), System.nanoTime())) {
             return;
         }
         context.getLog().info("id={} from={} rejected: {}", message.messageId(),
-                state.transaction().sender().bracketed(), Replies.STORAGE_FAILED);
+                state.transaction().sender().bracketed(), refusal);
         message.staging().abandon();
-        finishMessage(Replies.STORAGE_FAILED);
+        finishMessage(refusal);
     }
 
     /** The next input: the octets a BDAT line announced, or lines (or the rest of a chunk) as before. */

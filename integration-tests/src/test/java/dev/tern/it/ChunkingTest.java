@@ -224,4 +224,29 @@ class ChunkingTest {
         List<Path> files = Maildirs.awaitNewFiles(tern.mailRoot(), user, 1, Duration.ofSeconds(10));
         assertThat(Maildirs.parse(files.get(0)).messageLatin1()).isEqualTo("Subject: dot\r\n\r\n.\r\n.\r\n");
     }
+
+    /** A message that already passed more hops than RFC 5321 §6.3's limit, by DATA and by BDAT alike. */
+    @Test
+    void aMessageWithMoreThanAHundredReceivedFieldsIsRefusedAsALoop() {
+        String user = tern.newUser("looped");
+        StringBuilder looped = new StringBuilder();
+        for (int i = 0; i <= 100; i++) {
+            looped.append("Received: from hop").append(i).append(".example by hop").append(i + 1)
+                    .append(".example; Mon, 30 Nov 2026 10:00:00 +0000\r\n");
+        }
+        byte[] content = bytes(looped + "Subject: round and round\r\n\r\nagain\r\n");
+        try (SmtpTranscript smtp = envelope(user)) {
+            // cut mid-line: the count must not depend on where chunks end
+            smtp.sendRaw(concat(chunk(java.util.Arrays.copyOfRange(content, 0, 4003), false),
+                    chunk(java.util.Arrays.copyOfRange(content, 4003, content.length), true)));
+            smtp.expect("250 2.0.0 4003 octets received");
+            smtp.expect("554 5.4.6");
+            smtp.pipeline("MAIL FROM:<sender@client.test>", "RCPT TO:<" + address(user) + ">", "DATA");
+            smtp.expect("250 2.1.0", "250 2.1.5", "354");
+            smtp.sendData(new String(content, ISO_8859_1));
+            smtp.expect("554 5.4.6");
+            smtp.quit();
+        }
+        assertThat(Maildirs.newFiles(tern.mailRoot(), user)).as("nothing stored").isEmpty();
+    }
 }

@@ -15,6 +15,12 @@ public final class CommandParser {
 
     /** RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including the CRLF. */
     public static final int MAX_COMMAND_LINE = 510;
+    /**
+     * RFC 5321 §4.5.3.1.4 lets extensions lengthen the lines they add parameters to; RFC 3461 §4 does so for
+     * DSN: MAIL by 100 octets (RET, ENVID up to 100), RCPT by 500 (NOTIFY, ORCPT up to 500).
+     */
+    public static final int MAX_MAIL_LINE = MAX_COMMAND_LINE + 100;
+    public static final int MAX_RCPT_LINE = MAX_COMMAND_LINE + 500;
 
     private static final Set<String> NOT_IMPLEMENTED = Set.of(
             "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "VERB");
@@ -30,7 +36,9 @@ public final class CommandParser {
      * guess. The length limit counts octets.
      */
     public static SmtpCommand parse(ByteBuffer octets) {
-        if (octets.remaining() > MAX_COMMAND_LINE) {
+        byte[] verb = new byte[Math.min(5, octets.remaining())];
+        octets.duplicate().get(verb);
+        if (octets.remaining() > lengthLimit(new String(verb, StandardCharsets.ISO_8859_1))) {
             return new SmtpCommand.Invalid(Replies.LINE_TOO_LONG);
         }
         try {
@@ -43,8 +51,16 @@ public final class CommandParser {
         }
     }
 
+    /** The longest a command line beginning so may be, in octets without the CRLF. */
+    public static int lengthLimit(String line) {
+        if (line.regionMatches(true, 0, "MAIL ", 0, 5)) {
+            return MAX_MAIL_LINE;
+        }
+        return line.regionMatches(true, 0, "RCPT ", 0, 5) ? MAX_RCPT_LINE : MAX_COMMAND_LINE;
+    }
+
     public static SmtpCommand parse(String line) {
-        if (line.length() > MAX_COMMAND_LINE) {
+        if (line.length() > lengthLimit(line)) {
             return new SmtpCommand.Invalid(Replies.LINE_TOO_LONG);
         }
         if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {

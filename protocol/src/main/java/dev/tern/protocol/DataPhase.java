@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * Reads message content line by line after the 354 (RFC 5321 §4.1.1.4): finds the
- * terminator, undoes dot-stuffing (§4.5.2), counts octets against the SIZE limit, and
- * remembers anything that forbids storing the message. One instance per message.
+ * terminator, undoes dot-stuffing (§4.5.2), counts octets against the SIZE limit and
+ * {@code Received:} fields against the hop limit (§6.3, {@link HopCount}), and remembers
+ * anything that forbids storing the message. One instance per message.
  *
  * <p>Lines arrive split at CRLF only, so a CR or LF inside a line is a bare one. Refusing
  * those (like Postfix's {@code smtpd_forbid_bare_newline}) makes SMTP smuggling impossible:
@@ -36,10 +37,12 @@ public final class DataPhase {
     private static final Content UNSTUFFED = new Content(1);
     private static final Discard DISCARD = new Discard();
     private static final End END = new End();
+    private static final byte[] CRLF = {'\r', '\n'};
 
     private final long maxSize;
     private long size;
     private SmtpReply refusal;
+    private final HopCount hops = new HopCount();
 
     public DataPhase(long maxSize) {
         this.maxSize = maxSize;
@@ -74,6 +77,11 @@ public final class DataPhase {
         size += length - content.offset() + 2;
         if (size > maxSize) {
             refuse(Replies.MESSAGE_TOO_BIG);
+        }
+        hops.feed(line.duplicate().position(start + content.offset()));
+        hops.feed(ByteBuffer.wrap(CRLF));
+        if (hops.tooMany()) {
+            refuse(Replies.TOO_MANY_HOPS);
         }
         return refusal == null ? content : DISCARD;
     }

@@ -46,6 +46,9 @@ public final class Replies {
 
     // Message content (RFC 5321 §4.5.3.1, RFC 1870)
     public static final SmtpReply MESSAGE_TOO_BIG = SmtpReply.of(552, "5.3.4", "Error: message file too big");
+    /** RFC 5321 §6.3 loop detection; RFC 3463 X.4.6 "routing loop detected". */
+    public static final SmtpReply TOO_MANY_HOPS = SmtpReply.of(554, "5.4.6",
+            "Error: too many hops (more than " + HopCount.LIMIT + " Received: fields): a mail loop?");
     public static final SmtpReply BARE_NEWLINE_IN_DATA = SmtpReply.of(550, "5.5.2", "Error: bare <CR> or <LF> received");
     /** RFC 3030 §2: the chunk size is unreadable, so the connection closes after this. */
     public static final SmtpReply BDAT_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: BDAT count [LAST]");

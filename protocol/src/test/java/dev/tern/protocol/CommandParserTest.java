@@ -413,6 +413,31 @@ class CommandParserTest {
             assertThat(invalid(line, 500, "5.5.2")).isEqualTo(Replies.LINE_TOO_LONG);
         }
 
+        @Test
+        void rcptLineHasRoomForAFullLengthOrcpt() { // RFC 3461 §4: ORCPT up to 500 more octets
+            String orcpt = "rfc822;" + "o".repeat(493);
+            String line = "RCPT TO:<c@d.example> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=" + orcpt;
+            assertThat(line.length()).isGreaterThan(CommandParser.MAX_COMMAND_LINE).isLessThanOrEqualTo(CommandParser.MAX_RCPT_LINE);
+            assertThat(CommandParser.parse(line)).isInstanceOf(SmtpCommand.Rcpt.class);
+            assertThat(((SmtpCommand.Rcpt) CommandParser.parse(line)).parameters()).containsEntry("ORCPT", orcpt);
+            String over = "rcpt TO:<c@d.example> X=" + "x".repeat(CommandParser.MAX_RCPT_LINE - 24 + 1);
+            assertThat(over).hasSize(CommandParser.MAX_RCPT_LINE + 1);
+            assertThat(invalid(over, 500, "5.5.2")).isEqualTo(Replies.LINE_TOO_LONG);
+        }
+
+        @Test
+        void mailLineHasRoomForAFullLengthEnvid() { // RFC 3461 §4: RET and ENVID, 100 more octets
+            String line = "MAIL FROM:<" + "a".repeat(64) + "@" + "b".repeat(250) + ".example> SIZE=1000 BODY=8BITMIME "
+                    + "SMTPUTF8 RET=HDRS ENVID=" + "e".repeat(100);
+            assertThat(line.length()).isGreaterThan(CommandParser.MAX_COMMAND_LINE).isLessThanOrEqualTo(CommandParser.MAX_MAIL_LINE);
+            assertThat(CommandParser.parse(line)).isNotEqualTo(new SmtpCommand.Invalid(Replies.LINE_TOO_LONG));
+            String over = "MAIL FROM:<a@b.example> X=" + "x".repeat(CommandParser.MAX_MAIL_LINE - 26 + 1);
+            assertThat(over).hasSize(CommandParser.MAX_MAIL_LINE + 1);
+            assertThat(invalid(over, 500, "5.5.2")).isEqualTo(Replies.LINE_TOO_LONG);
+            assertThat(invalid("NOOP " + "x".repeat(CommandParser.MAX_MAIL_LINE), 500, "5.5.2"))
+                    .isEqualTo(Replies.LINE_TOO_LONG); // other commands keep RFC 5321's 512
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {"MAIL FROM:<a@b.example>\rRCPT TO:<c@d.example>", "NOOP\n", "\rNOOP",
                 "RCPT TO:<a@b.example>\nDATA"})

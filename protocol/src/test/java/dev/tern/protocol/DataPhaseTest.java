@@ -225,4 +225,26 @@ class DataPhaseTest {
         assertThat(buffer.position()).isEqualTo(2);
         assertThat(buffer.remaining()).isEqualTo(6);
     }
+
+    @Test
+    void moreReceivedFieldsThanTheHopLimitRefuseTheMessage() { // RFC 5321 §6.3
+        for (int i = 0; i < HopCount.LIMIT; i++) {
+            assertThat(feed("Received: from hop" + i + ".example")).isEqualTo(new Content(0));
+        }
+        assertThat(data.refusal()).isNull();
+        assertThat(feed("Received: from one-too-many.example")).isEqualTo(new Discard());
+        assertThat(data.refusal()).isEqualTo(Replies.TOO_MANY_HOPS);
+        assertThat(data.refusal().code()).isEqualTo(554);
+        assertThat(feed(".")).isEqualTo(new End());
+    }
+
+    @Test
+    void receivedLinesInTheBodyDoNotCount() {
+        feed("Subject: quoted trace");
+        feed("");
+        for (int i = 0; i <= HopCount.LIMIT; i++) {
+            assertThat(feed("Received: from quoted" + i + ".example")).isEqualTo(new Content(0));
+        }
+        assertThat(data.refusal()).isNull();
+    }
 }

@@ -210,8 +210,8 @@ class SmtpUtf8DialogueTest {
 
         @Test
         void lengthLimitCountsOctets() {
-            String local = "\u00e9".repeat(200); // 400 octets, 200 chars
-            String line = "RCPT TO:<" + local + "@tern.test> " + "X".repeat(100); // 522 octets
+            String local = "\u00e9".repeat(300); // 600 octets, 300 chars
+            String line = "RCPT TO:<" + local + "@tern.test> " + "X".repeat(400); // 1021 octets, 721 chars
             assertThat(CommandParser.parse(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8))))
                     .isEqualTo(new SmtpCommand.Invalid(Replies.LINE_TOO_LONG));
         }
