@@ -428,7 +428,7 @@ class CommandParserTest {
         @Test
         void mailLineHasRoomForAFullLengthEnvid() { // RFC 3461 §4: RET and ENVID, 100 more octets
             String line = "MAIL FROM:<" + "a".repeat(64) + "@" + "b".repeat(250) + ".example> SIZE=1000 BODY=8BITMIME "
-                    + "SMTPUTF8 RET=HDRS ENVID=" + "e".repeat(100);
+                    + "SMTPUTF8 RET=HDRS ENVID=" + "e".repeat(100) + " XTRA=" + "y".repeat(40);
             assertThat(line.length()).isGreaterThan(CommandParser.MAX_COMMAND_LINE).isLessThanOrEqualTo(CommandParser.MAX_MAIL_LINE);
             assertThat(CommandParser.parse(line)).isNotEqualTo(new SmtpCommand.Invalid(Replies.LINE_TOO_LONG));
             String over = "MAIL FROM:<a@b.example> X=" + "x".repeat(CommandParser.MAX_MAIL_LINE - 26 + 1);
