@@ -18,16 +18,11 @@ final class ChunkingRules {
     }
 
     static Step onBdat(SessionSettings settings, SessionState state, SmtpCommand.Bdat bdat) {
-        if (!state.greeted()) {
-            return discard(state, Replies.SEND_HELO_FIRST);
+        SmtpReply notYet = ServerDialogue.noTransactionForContent(state); // as for DATA
+        if (notYet != null) {
+            return discard(state, notYet);
         }
         Transaction transaction = state.transaction();
-        if (transaction == null) {
-            return discard(state, Replies.NEED_MAIL);
-        }
-        if (transaction.recipients().isEmpty()) {
-            return discard(state, Replies.NO_VALID_RECIPIENTS); // RFC 2920 §3.1, as for DATA
-        }
         Chunks chunks = transaction.chunks() == null ? Chunks.NONE : transaction.chunks();
         SmtpReply refusal = chunks.refusal();
         // RFC 1870 §6.3 across chunks: the sum of the chunks is the message; both terms stay below 10^18

@@ -348,18 +348,27 @@ public final class ServerDialogue {
         return reply(state, ((RecipientPolicy.Rejected) verdict).reply());
     }
 
-    private Step onData(SessionState state) {
+    /**
+     * Why message content cannot start now (DATA, or BDAT's first chunk), or {@code null} when it can: no
+     * EHLO, no MAIL, or no recipient.
+     */
+    static SmtpReply noTransactionForContent(SessionState state) {
         if (!state.greeted()) {
-            return reply(state, Replies.SEND_HELO_FIRST);
+            return Replies.SEND_HELO_FIRST;
+        }
+        if (state.transaction() == null) {
+            return Replies.NEED_MAIL;
+        }
+        // RFC 2920 §3.1: with pipelining the RCPTs may all have failed; say so plainly
+        return state.transaction().recipients().isEmpty() ? Replies.NO_VALID_RECIPIENTS : null;
+    }
+
+    private Step onData(SessionState state) {
+        SmtpReply notYet = noTransactionForContent(state);
+        if (notYet != null) {
+            return reply(state, notYet);
         }
         Transaction transaction = state.transaction();
-        if (transaction == null) {
-            return reply(state, Replies.NEED_MAIL);
-        }
-        if (transaction.recipients().isEmpty()) {
-            // RFC 2920 §3.1: with pipelining the RCPTs may all have failed; say so plainly
-            return reply(state, Replies.NO_VALID_RECIPIENTS);
-        }
         if (transaction.chunks() != null) {
             return reply(state, Replies.DATA_AFTER_BDAT); // RFC 3030 §2; the transaction needs RSET
         }
