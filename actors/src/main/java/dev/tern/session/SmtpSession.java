@@ -21,10 +21,10 @@ import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
 import dev.tern.protocol.AddressLiteral;
+import dev.tern.protocol.ChunkedContent;
 import dev.tern.protocol.CommandParser;
 import dev.tern.protocol.DataPhase;
 import dev.tern.protocol.Envelope;
-import dev.tern.protocol.HopCount;
 import dev.tern.protocol.ReceivedHeader;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.Replies;
@@ -122,9 +122,9 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
      *
      * @param stagingFailed a write failed: later octets are read but not written, and LAST is refused
      */
-    private record ChunkedMessage(String messageId, StagingFile staging, boolean stagingFailed, HopCount hops) {
+    private record ChunkedMessage(String messageId, StagingFile staging, boolean stagingFailed, ChunkedContent content) {
         ChunkedMessage withStagingFailed() {
-            return new ChunkedMessage(messageId, staging, true, hops);
+            return new ChunkedMessage(messageId, staging, true, content);
         }
     }
 
@@ -395,12 +395,11 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
 
     /**
      * An accepted BDAT (RFC 3030 §2): its octets go into the message's staging file, opened at the
-     * first chunk. BDAT content has no line rules: no length limit, no bare CR/LF check (the
-     * smuggling defence of DATA guards the terminator, and BDAT has none), no dot-stuffing, since
-     * BINARYMIME allows any octet; the SIZE limit was checked by the dialogue on the announced
-     * sizes. DATA makes no 8-bit check of its own either (8BITMIME is taken as declared), so the
-     * two agree; a header check added to {@link DataPhase} would need its counterpart here, on
-     * octets rather than lines. A relayed copy is dot-stuffed after every LF if it goes by DATA.
+     * first chunk, with no dot-stuffing and no line-length limit; the SIZE limit was checked by the
+     * dialogue on the announced sizes. DATA's content rules that matter beyond this hop are checked
+     * on the octets by {@link ChunkedContent} and applied at LAST: the hop count, and no bare CR or
+     * LF unless BODY=BINARYMIME (a copy relayed later by DATA must not carry a {@code <CR>.<CR>}).
+     * DATA makes no 8-bit check of its own either (8BITMIME is taken as declared), so the two agree.
      */
     private void startChunk(SmtpCommand.Bdat bdat, ServerDialogue.Step step) {
         ChunkedMessage message;
@@ -415,7 +414,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
                 discardChunk(bdat.size(), List.of(Replies.STORAGE_FAILED));
                 return;
             }
-            message = new ChunkedMessage(messageId, staging, false, new HopCount());
+            message = new ChunkedMessage(messageId, staging, false, new ChunkedContent());
         }
         ReceivingChunk chunk = new ReceivingChunk(message, bdat.size(), bdat.last(), step.replies());
         mode = chunk;
@@ -444,7 +443,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         restartIdleTimer();
         if (mode instanceof ReceivingChunk chunk) {
             ChunkedMessage message = chunk.message();
-            message.hops().feed(octets.asByteBuffer()); // RFC 5321 §6.3, as DataPhase does for DATA
+            message.content().feed(octets.asByteBuffer()); // DATA's content rules, on octets
             if (!message.stagingFailed()) {
                 try {
                     message.staging().writeOctets(octets);
@@ -478,11 +477,12 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             mode = new BetweenChunks(message);
             return;
         }
-        SmtpReply refusal = message.hops().tooMany() ? Replies.TOO_MANY_HOPS : Replies.STORAGE_FAILED;
-        if (!message.hops().tooMany() && !message.stagingFailed()
+        SmtpReply refusal = message.content().refusal(state.transaction().encoding().body());
+        if (refusal == null && !message.stagingFailed()
                 && store(message.messageId(), message.staging(), System.nanoTime())) {
             return;
         }
+        refusal = refusal != null ? refusal : Replies.STORAGE_FAILED;
         context.getLog().info("id={} from={} rejected: {}", message.messageId(),
                 state.transaction().sender().bracketed(), refusal);
         message.staging().abandon();

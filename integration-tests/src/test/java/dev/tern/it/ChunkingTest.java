@@ -52,8 +52,13 @@ class ChunkingTest {
     }
 
     private static SmtpTranscript envelope(String user) {
+        return envelope(user, "");
+    }
+
+    /** @param mailParameters after the MAIL FROM path, e.g. {@code " BODY=BINARYMIME"} */
+    private static SmtpTranscript envelope(String user, String mailParameters) {
         SmtpTranscript smtp = SmtpTranscript.connect(tern).hello();
-        smtp.pipeline("MAIL FROM:<sender@client.test>", "RCPT TO:<" + address(user) + ">");
+        smtp.pipeline("MAIL FROM:<sender@client.test>" + mailParameters, "RCPT TO:<" + address(user) + ">");
         smtp.expect("250 2.1.0", "250 2.1.5");
         return smtp;
     }
@@ -82,7 +87,7 @@ class ChunkingTest {
         byte[] first = bytes("Subject: chunks\r\n\r\nline one\r");
         byte[] second = bytes("\n.\r\n..two dots stay two\r\nBDAT 5 LAST\r\n");
         byte[] last = bytes("binary \u0000\u00ff\u00e9 bare\rCR bare\nLF\r\nno final CRLF");
-        try (SmtpTranscript smtp = envelope(user)) {
+        try (SmtpTranscript smtp = envelope(user, " BODY=BINARYMIME")) { // RFC 3030 §3: binary content
             smtp.sendRaw(concat(chunk(first, false), chunk(second, false), chunk(last, true)));
             smtp.expect("250 2.0.0 " + first.length + " octets received");
             smtp.expect("250 2.0.0 " + second.length + " octets received");
@@ -245,6 +250,21 @@ class ChunkingTest {
             smtp.expect("250 2.1.0", "250 2.1.5", "354");
             smtp.sendData(new String(content, ISO_8859_1));
             smtp.expect("554 5.4.6");
+            smtp.quit();
+        }
+        assertThat(Maildirs.newFiles(tern.mailRoot(), user)).as("nothing stored").isEmpty();
+    }
+
+    /** Without BODY=BINARYMIME, DATA's rule holds: a bare CR or LF could end a copy relayed by DATA early. */
+    @Test
+    void aBareCrInChunksOfATextMessageIsRefusedAsInData() {
+        String user = tern.newUser("smuggle");
+        byte[] first = bytes("Subject: smuggling\r\n\r\nhello\r");
+        byte[] last = bytes(".\rMAIL FROM:<forged@client.test>\r\n");
+        try (SmtpTranscript smtp = envelope(user)) {
+            smtp.sendRaw(concat(chunk(first, false), chunk(last, true)));
+            smtp.expect("250 2.0.0 " + first.length + " octets received");
+            smtp.expect("550 5.5.2");
             smtp.quit();
         }
         assertThat(Maildirs.newFiles(tern.mailRoot(), user)).as("nothing stored").isEmpty();

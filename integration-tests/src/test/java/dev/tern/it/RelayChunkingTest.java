@@ -50,12 +50,13 @@ class RelayChunkingTest {
     void aMessageReceivedByBdatGoesOnByBdatByteForByte() {
         String mx = net.nextAddress();
         net.mx("chunks.test", 10, "mx.chunks.test", mx);
-        ScriptedSmtpServer server = net.run(net.smtp(mx).pipelining(true).chunking(true));
+        ScriptedSmtpServer server = net.run(net.smtp(mx).pipelining(true).chunking(true).extensions("BINARYMIME"));
         byte[] content = ("Subject: binary relay\r\n\r\n.\r\n..two\r\nNUL \u0000 8-bit \u00ff\u00e9 bare\rCR bare\nLF"
                 + "\r\nno final CRLF").getBytes(ISO_8859_1);
 
         try (SmtpTranscript smtp = SmtpTranscript.connectOutbound(tern).hello()) {
-            smtp.pipeline("MAIL FROM:<alice@example.test>", "RCPT TO:<x@chunks.test>");
+            // binary content (bare CR and LF, NUL) is BODY=BINARYMIME (RFC 3030 §3)
+            smtp.pipeline("MAIL FROM:<alice@example.test> BODY=BINARYMIME", "RCPT TO:<x@chunks.test>");
             smtp.expect("250 2.1.0", "250 2.1.5");
             smtp.sendRaw(chunk(java.util.Arrays.copyOfRange(content, 0, 20), false));
             smtp.sendRaw(chunk(java.util.Arrays.copyOfRange(content, 20, content.length), true));
