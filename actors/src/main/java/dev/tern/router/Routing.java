@@ -3,9 +3,11 @@ package dev.tern.router;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.tern.aliases.Expansion;
 import dev.tern.aliases.LocalRecipients;
@@ -30,26 +32,32 @@ record Routing(Map<String, MailAddress> mailboxes, List<MailAddress> remote, Lis
 
     static Routing of(Envelope envelope, LocalRecipients locals) {
         Map<String, MailAddress> mailboxes = new LinkedHashMap<>();
-        List<MailAddress> remote = new ArrayList<>();
+        Set<MailAddress> remote = new LinkedHashSet<>();
         List<MailAddress> unrouted = new ArrayList<>();
         Map<MailAddress, RecipientDsn> remoteDsn = new HashMap<>();
+        // each name expanded once: many RCPTs to one large alias must not multiply the work
+        Map<String, Expansion> expanded = new HashMap<>();
         for (Recipient recipient : envelope.recipients()) {
             if (recipient.route() instanceof Recipient.LocalMailbox local) {
-                Expansion expansion = locals.expand(local.user());
+                boolean seen = expanded.containsKey(local.user());
+                Expansion expansion = expanded.computeIfAbsent(local.user(), locals::expand);
                 if (expansion.isEmpty()) {
                     unrouted.add(recipient.address());
                 }
+                if (seen) {
+                    continue; // its copies are in already, under the address that first led there
+                }
                 expansion.mailboxes().forEach(user -> mailboxes.putIfAbsent(user, recipient.address()));
                 expansion.remotes().forEach(address -> {
-                    addOnce(remote, address);
+                    remote.add(address);
                     remoteDsn.putIfAbsent(address, recipient.dsn());
                 });
             } else {
-                addOnce(remote, recipient.address());
+                remote.add(recipient.address());
                 remoteDsn.putIfAbsent(recipient.address(), recipient.dsn());
             }
         }
-        return new Routing(mailboxes, remote, unrouted, remoteDsn);
+        return new Routing(mailboxes, List.copyOf(remote), unrouted, remoteDsn);
     }
 
     /** The address to name in {@code Delivered-To:}, when it is not simply the mailbox's own name. */
@@ -57,11 +65,5 @@ record Routing(Map<String, MailAddress> mailboxes, List<MailAddress> remote, Lis
         MailAddress address = mailboxes.get(user);
         return address == null || address.mailboxName().equals(user)
                 ? Optional.empty() : Optional.of(address);
-    }
-
-    private static void addOnce(List<MailAddress> addresses, MailAddress address) {
-        if (!addresses.contains(address)) {
-            addresses.add(address);
-        }
     }
 }
