@@ -8,7 +8,7 @@ import dev.tern.protocol.OriginalRecipient;
 import dev.tern.protocol.RecipientDsn;
 
 /** The optional DSN keys of a queue record ({@link QueueRecords}): absent in records written before them. */
-final class DsnRecords {
+public final class DsnRecords {
 
     private DsnRecords() {
     }
@@ -26,11 +26,12 @@ final class DsnRecords {
     }
 
     /** IllegalArgumentException for a value Tern would not have written. */
-    static DsnRequest message(String ret, String envid) {
+    public static DsnRequest message(String ret, String envid) {
         return new DsnRequest(ret == null ? null : DsnRequest.Ret.valueOf(ret.toUpperCase(Locale.ROOT)), envid);
     }
 
-    static RecipientDsn recipient(String notify, String orcpt) {
+    /** IllegalArgumentException for a value Tern would not have written. */
+    public static RecipientDsn recipient(String notify, String orcpt) {
         Set<RecipientDsn.Notify> conditions = notify == null ? null : RecipientDsn.parseNotify(notify);
         if (notify != null && conditions == null) {
             throw new IllegalArgumentException("bad notify " + notify);

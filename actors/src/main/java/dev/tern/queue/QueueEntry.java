@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +19,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.store.StagedMessage;
 
 /**
  * One message waiting for one remote domain: the envelope, where its body starts in the {@code .msg} file, and each
@@ -93,6 +96,29 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
                                     Map<MailAddress, RecipientDsn> recipientDsn) {
         return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients.stream()
                 .map(r -> RecipientState.pending(r, recipientDsn.getOrDefault(r, RecipientDsn.NONE))).toList(), dsn);
+    }
+
+    /**
+     * One new entry per remote domain of {@code remoteRecipients} (first-seen order, duplicates dropped): entry
+     * {@code messageId-1} for the first domain, and so on, each relaying the message after its Return-Path: line. A
+     * U-label domain queues under its A-label: one queue and one MX lookup (RFC 5890 §2.3.2.1).
+     */
+    public static List<QueueEntry> perDomain(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
+                                             StagedMessage message, Instant arrival, MessageEncoding encoding,
+                                             DsnRequest dsn, Map<MailAddress, RecipientDsn> recipientDsn) {
+        Map<String, Set<MailAddress>> byDomain = new LinkedHashMap<>();
+        for (MailAddress recipient : remoteRecipients) {
+            byDomain.computeIfAbsent(QueueSpool.checkDomain(recipient.asciiDomain()), d -> new LinkedHashSet<>())
+                    .add(recipient);
+        }
+        List<QueueEntry> entries = new ArrayList<>(byDomain.size());
+        int n = 0;
+        for (Map.Entry<String, Set<MailAddress>> group : byDomain.entrySet()) {
+            entries.add(QueueEntry.create(messageId + "-" + ++n, group.getKey(), messageId, sender, arrival,
+                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()), dsn,
+                    recipientDsn).withEncoding(encoding));
+        }
+        return entries;
     }
 
     // ---- transitions (each counts an attempt; a final recipient cannot change: IllegalStateException)

@@ -49,7 +49,7 @@ import dev.tern.protocol.ReversePath;
  * {@code relayed} ({@code yes}: delivered to a next hop without DSN) and {@code delay-warned} (when the
  * delay warning went out).
  */
-final class QueueRecords {
+public final class QueueRecords {
 
     static final String VERSION_LINE = "tern-queue 1";
     private static final String END = "end";
@@ -172,11 +172,13 @@ final class QueueRecords {
         return text == null ? null : Instant.parse(text);
     }
 
-    private static ReversePath reversePath(String text) throws QueueRecordException {
+    /** {@code <>} or {@code <address>}, as {@link ReversePath#bracketed()} wrote it. */
+    public static ReversePath reversePath(String text) throws QueueRecordException {
         return text.equals("<>") ? ReversePath.NULL : new ReversePath.Sender(address(text));
     }
 
-    private static MailAddress address(String bracketed) throws QueueRecordException {
+    /** An {@code <address>} Tern wrote, read leniently (it was accepted once). */
+    public static MailAddress address(String bracketed) throws QueueRecordException {
         if (bracketed.length() < 3 || !bracketed.startsWith("<") || !bracketed.endsWith(">")) {
             throw new QueueRecordException("not an <address>: " + bracketed);
         }
@@ -195,7 +197,7 @@ final class QueueRecords {
     }
 
     /** Escapes a value so that it fits on one line and survives UTF-8 encoding unchanged. */
-    static String escape(String value) {
+    public static String escape(String value) {
         StringBuilder out = null;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
@@ -234,7 +236,8 @@ final class QueueRecords {
         return Character.isLowSurrogate(c); // a low one reached here had no high one before it
     }
 
-    static String unescape(String value) throws QueueRecordException {
+    /** The inverse of {@link #escape}. */
+    public static String unescape(String value) throws QueueRecordException {
         if (value.indexOf('\\') < 0) {
             return value;
         }

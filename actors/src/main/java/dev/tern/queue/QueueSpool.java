@@ -1,6 +1,7 @@
 package dev.tern.queue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -54,7 +54,7 @@ import dev.tern.store.StagedMessage;
  * directories are never deleted while running (a concurrent enqueue could be linking into one), only by
  * {@link #sweep()} at startup.
  */
-public final class QueueSpool {
+public final class QueueSpool implements QueueStore {
 
     /** Where unreadable records go, with their bodies: {@code <dir>/.corrupt/<domain>/}. A domain never starts with '.'. */
     public static final String CORRUPT_DIR = ".corrupt";
@@ -96,21 +96,12 @@ public final class QueueSpool {
      * As {@link #enqueue(String, ReversePath, List, StagedMessage, Instant)}, with the message's {@code BODY=} and
      * {@code SMTPUTF8}, and the DSN requests (RFC 3461), kept in each entry.
      */
+    @Override
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                     StagedMessage message, Instant arrival, MessageEncoding encoding, DsnRequest dsn,
                                     Map<MailAddress, RecipientDsn> recipientDsn) throws IOException {
-        Map<String, Set<MailAddress>> byDomain = new LinkedHashMap<>();
-        for (MailAddress recipient : remoteRecipients) {
-            // a U-label domain queues under its A-label: one directory and one MX lookup (RFC 5890 §2.3.2.1)
-            byDomain.computeIfAbsent(checkDomain(recipient.asciiDomain()), d -> new LinkedHashSet<>()).add(recipient);
-        }
-        List<QueueEntry> entries = new ArrayList<>(byDomain.size());
-        int n = 0;
-        for (Map.Entry<String, Set<MailAddress>> group : byDomain.entrySet()) {
-            entries.add(QueueEntry.create(messageId + "-" + ++n, group.getKey(), messageId, sender, arrival,
-                    message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()), dsn,
-                    recipientDsn).withEncoding(encoding));
-        }
+        List<QueueEntry> entries = QueueEntry.perDomain(messageId, sender, remoteRecipients, message, arrival, encoding,
+                dsn, recipientDsn);
         List<Path> created = new ArrayList<>();
         sweepLock.readLock().lock();
         try {
@@ -180,6 +171,7 @@ public final class QueueSpool {
     }
 
     /** Rewrites the entry's record atomically. NoSuchFileException if the entry was removed (e.g. by an admin). */
+    @Override
     public void update(QueueEntry entry) throws IOException {
         Path envelope = envelope(entry);
         if (!Files.exists(envelope)) {
@@ -190,11 +182,13 @@ public final class QueueSpool {
     }
 
     /** Removes the entry: its record first (durably: from then on it is gone), then its body. */
+    @Override
     public void remove(QueueEntry entry) throws IOException {
         removeFiles(checkDomain(entry.domain()), entry.id());
     }
 
     /** Removes the entry with this id, wherever it is; false if there is none. For {@code tern queue remove}. */
+    @Override
     public boolean remove(String id) throws IOException {
         if (!QueueEntry.ID.matcher(id).matches()) {
             return false;
@@ -215,6 +209,19 @@ public final class QueueSpool {
         return removed;
     }
 
+    /** The body file's region to relay, read from the file as it is consumed. */
+    @Override
+    public InputStream openBody(QueueEntry entry) throws IOException {
+        InputStream file = Files.newInputStream(body(entry));
+        try {
+            file.skipNBytes(entry.bodyOffset());
+            return new BodyRegion(file, entry.bodySize());
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
     /** The body file: relay {@code bodySize} octets from {@code bodyOffset}. */
     public Path body(QueueEntry entry) {
         return domainDir(checkDomain(entry.domain())).resolve(entry.id() + BODY);
@@ -225,6 +232,7 @@ public final class QueueSpool {
     }
 
     /** The domains with a directory in the queue, sorted. */
+    @Override
     public List<String> domains() throws IOException {
         List<String> domains = new ArrayList<>();
         try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
@@ -246,11 +254,13 @@ public final class QueueSpool {
      * missing, is moved to {@link #CORRUPT_DIR} (with its body) and logged; one that cannot be read for another
      * reason is logged and left in place.
      */
+    @Override
     public List<QueueEntry> load(String domain) throws IOException {
         return scan(checkDomain(domain), true).entries;
     }
 
     /** Every entry, oldest first. Read-only: unreadable records are logged and skipped, not moved. */
+    @Override
     public List<QueueEntry> all() throws IOException {
         List<QueueEntry> all = new ArrayList<>();
         for (String domain : domains()) {
@@ -261,6 +271,7 @@ public final class QueueSpool {
     }
 
     /** The entry with this id, if it is queued and readable. Read-only. */
+    @Override
     public Optional<QueueEntry> find(String id) throws IOException {
         if (!QueueEntry.ID.matcher(id).matches()) {
             return Optional.empty();

@@ -44,7 +44,7 @@ class ArchitectureTest {
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
             "dev.tern.users..", "dev.tern.tls..", "dev.tern.router..", "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.queue..",
-            "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
+            "dev.tern.queuedb..", "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
     static final ArchRule protocolIsPureSmtp = noClasses().that().resideInAPackage("dev.tern.protocol..")
@@ -90,6 +90,7 @@ class ArchitectureTest {
             .layer("aliases").definedBy("dev.tern.aliases..")
             .layer("relay").definedBy("dev.tern.relay..")
             .layer("queue").definedBy("dev.tern.queue..")
+            .layer("queuedb").definedBy("dev.tern.queuedb..")
             .layer("store").definedBy("dev.tern.store..")
             .layer("files").definedBy("dev.tern.files..")
             .layer("metrics").definedBy("dev.tern.metrics..")
@@ -101,9 +102,12 @@ class ArchitectureTest {
             .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session")
             .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
-            .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay")
+            .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay",
+                    "queuedb")
+            // beside queue: the same queue in PostgreSQL for cluster mode, reached through queue/QueueStore
+            .whereLayer("queuedb").mayOnlyBeAccessedByLayers("service")
             .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "router", "relay",
-                    "queue")
+                    "queue", "queuedb")
             .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "router",
                     "relay", "queue", "store")
             .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
