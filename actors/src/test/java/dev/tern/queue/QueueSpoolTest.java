@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -377,5 +378,15 @@ class QueueSpoolTest {
 
     private static String mode(Path path) throws IOException {
         return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
+    void openBodyStreamsTheOctetsToRelay() throws IOException {
+        QueueEntry entry = spool.enqueue("M1", ALICE, List.of(BOB), staged, ARRIVAL).get(0);
+
+        try (InputStream in = spool.openBody(entry)) {
+            assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(MESSAGE, RETURN_PATH.length(), MESSAGE.length));
+            assertThat(in.read()).isEqualTo(-1);
+        }
     }
 }
