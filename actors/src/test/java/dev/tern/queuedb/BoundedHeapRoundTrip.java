@@ -1,17 +1,25 @@
 package dev.tern.queuedb;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+
+import org.slf4j.LoggerFactory;
 
 import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
@@ -38,6 +46,20 @@ final class BoundedHeapRoundTrip {
             System.out.println("sha256 " + sha256(in));
         }
         System.out.println("max heap " + Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * Where this class and what it uses come from (test and main classes, the protocol module, the JDBC driver,
+     * SLF4J), wherever the test runs: Surefire's manifest-only jar and an IDE's class path differ.
+     */
+    static String classPath(String url) throws SQLException, URISyntaxException {
+        List<Class<?>> used = List.of(BoundedHeapRoundTrip.class, QueueDatabase.class, MailAddress.class,
+                LoggerFactory.class, DriverManager.getDriver(url).getClass());
+        Set<String> entries = new LinkedHashSet<>();
+        for (Class<?> type : used) {
+            entries.add(Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        return String.join(File.pathSeparator, entries);
     }
 
     /** Writes {@code size} pseudo-random octets in 64 KiB blocks; returns their SHA-256. */

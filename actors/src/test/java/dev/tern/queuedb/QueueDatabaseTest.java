@@ -321,7 +321,7 @@ class QueueDatabaseTest {
 
         Path output = temp.resolve("child.out");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx16m", "-cp", System.getProperty("java.class.path"), BoundedHeapRoundTrip.class.getName(),
+                "-Xmx16m", "-cp", BoundedHeapRoundTrip.classPath(url), BoundedHeapRoundTrip.class.getName(),
                 url, file.toString(), Long.toString(size))
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())

@@ -140,7 +140,11 @@ public final class PrivatePostgres implements AutoCloseable {
                 postgres.awaitReady();
                 return postgres;
             } catch (IOException | InterruptedException | RuntimeException e) {
-                postgres.close();
+                try {
+                    postgres.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
                 throw e;
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -208,7 +212,8 @@ public final class PrivatePostgres implements AutoCloseable {
             if (!server.isAlive()) {
                 throw new IOException("postgres exited " + server.exitValue() + ": " + tail(dir.resolve("postgres.log")));
             }
-            try (Connection ignored = DriverManager.getConnection(url("postgres"), credentials())) {
+            try {
+                DriverManager.getConnection(url("postgres"), credentials()).close();
                 return;
             } catch (SQLException e) {
                 last = e;
@@ -258,7 +263,7 @@ public final class PrivatePostgres implements AutoCloseable {
 
     /** Fast shutdown (SIGINT: open sessions are ended), then the directory goes. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             if (server.isAlive()) {
                 try {
@@ -271,6 +276,9 @@ public final class PrivatePostgres implements AutoCloseable {
                     server.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 }
             }
+        } catch (InterruptedException e) {
+            server.destroyForcibly();
+            Thread.currentThread().interrupt();
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
