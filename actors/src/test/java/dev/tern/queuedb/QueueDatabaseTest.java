@@ -15,12 +15,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
@@ -154,6 +160,26 @@ class QueueDatabaseTest {
         }
     }
 
+    @Test
+    void nodesStartingTogetherMigrateOnce() throws Exception {
+        String database = postgres.createDatabase("together" + DATABASES.incrementAndGet());
+        ExecutorService nodes = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<QueueDatabase>> started = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                started.add(nodes.submit(() -> QueueDatabase.open(Connections.driverManager(database))));
+            }
+            for (Future<QueueDatabase> node : started) {
+                assertThat(node.get(60, TimeUnit.SECONDS)).isNotNull();
+            }
+        } finally {
+            nodes.shutdownNow();
+        }
+        try (Connection connection = DriverManager.getConnection(database)) {
+            assertThat(count(connection, "queue_schema_version")).isEqualTo(1);
+        }
+    }
+
     // ---------------------------------------------------------------- entries
 
     @Test
@@ -229,6 +255,41 @@ class QueueDatabaseTest {
             assertThat(count(connection, "queue_message")).isZero();
             assertThat(count(connection, "queue_body_chunk")).isZero();
             assertThat(count(connection, "queue_recipient")).isZero();
+        }
+    }
+
+    @Test
+    void entriesOfOneMessageRemovedAtOnceStillTakeTheBody() throws Exception {
+        List<MailAddress> recipients = new ArrayList<>();
+        for (int d = 0; d < 6; d++) {
+            recipients.add(new MailAddress("user", "d" + d + ".example"));
+        }
+        ExecutorService relays = Executors.newFixedThreadPool(recipients.size());
+        try {
+            for (int round = 0; round < 10; round++) {
+                List<QueueEntry> queued = queue.enqueue("M" + round, ALICE, recipients, staged("M" + round, "x\r\n"),
+                        ARRIVAL, MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Void>> removals = new ArrayList<>();
+                for (QueueEntry entry : queued) {
+                    removals.add(relays.submit(() -> {
+                        go.await();
+                        queue.remove(entry);
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<Void> removal : removals) {
+                    removal.get(60, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            relays.shutdownNow();
+        }
+        try (Connection connection = DriverManager.getConnection(url)) {
+            assertThat(count(connection, "queue_entry")).isZero();
+            assertThat(count(connection, "queue_message")).isZero();
+            assertThat(count(connection, "queue_body_chunk")).isZero();
         }
     }
 
@@ -326,7 +387,7 @@ class QueueDatabaseTest {
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
-        boolean finished = child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES);
+        boolean finished = child.waitFor(5, TimeUnit.MINUTES);
         if (!finished) {
             child.destroyForcibly();
         }
