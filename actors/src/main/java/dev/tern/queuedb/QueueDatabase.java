@@ -42,9 +42,20 @@ public final class QueueDatabase implements QueueStore {
         this.chunkSize = chunkSize;
     }
 
-    /** Opens the queue database, creating or migrating its tables first. */
+    /**
+     * Opens the queue database, creating or migrating its tables first. Refused when a commit would not be durable
+     * ({@code fsync} or {@code synchronous_commit} off, for the server or for this role and database): Tern's 250
+     * stands on the commit.
+     */
     public static QueueDatabase open(Connections connections) throws IOException {
         try (Connection connection = connections.open()) {
+            for (String setting : List.of("fsync", "synchronous_commit")) {
+                if (setting(connection, setting).equals("off")) {
+                    throw new IOException("the queue database runs with " + setting + " off: a commit would not be "
+                            + "durable, and Tern acknowledges mail only once it is; turn it on for Tern's role and "
+                            + "database (ALTER ROLE ... SET " + setting + " = on, or postgresql.conf)");
+                }
+            }
             QueueSchema.migrate(connection);
         } catch (SQLException e) {
             throw new IOException("cannot prepare the queue database: " + e.getMessage(), e);
@@ -52,6 +63,16 @@ public final class QueueDatabase implements QueueStore {
             throw new IOException(e.getMessage(), e);
         }
         return new QueueDatabase(connections, BodyChunks.CHUNK_SIZE);
+    }
+
+    private static String setting(Connection connection, String name) throws SQLException {
+        try (PreparedStatement show = connection.prepareStatement("SELECT current_setting(?)")) {
+            show.setString(1, name);
+            try (ResultSet row = show.executeQuery()) {
+                row.next();
+                return row.getString(1);
+            }
+        }
     }
 
     @Override

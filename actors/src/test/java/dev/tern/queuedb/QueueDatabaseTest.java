@@ -143,6 +143,22 @@ class QueueDatabaseTest {
     }
 
     @Test
+    void aDatabaseWhoseCommitsAreNotDurableIsRefused() throws Exception {
+        String database = postgres.createDatabase("careless" + DATABASES.incrementAndGet());
+        try (Connection connection = DriverManager.getConnection(database);
+             Statement statement = connection.createStatement()) {
+            statement.execute("ALTER DATABASE " + connection.getCatalog() + " SET synchronous_commit = off");
+        }
+
+        assertThatThrownBy(() -> QueueDatabase.open(Connections.driverManager(database)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("synchronous_commit off");
+        try (Connection connection = DriverManager.getConnection(database)) {
+            assertThat(QueueSchema.version(connection)).isZero(); // refused before creating anything
+        }
+    }
+
+    @Test
     void aFailedMigrationLeavesTheSchemaAsItWas() throws Exception {
         String database = postgres.createDatabase("broken" + DATABASES.incrementAndGet());
         Migration broken = new Migration(2, "fails half-way",

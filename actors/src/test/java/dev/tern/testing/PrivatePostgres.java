@@ -75,12 +75,15 @@ public final class PrivatePostgres implements AutoCloseable {
 
     /** The directory holding initdb and postgres, if any. */
     static Optional<Path> binaries() {
+        return binaries(System.getenv("TERN_PG_BIN"), Path.of("/usr/lib/postgresql"), System.getenv("PATH"));
+    }
+
+    /** {@code env} first, then {@code debian/<version>/bin} newest first, then the {@code path}'s directories. */
+    static Optional<Path> binaries(String env, Path debian, String path) {
         List<Path> candidates = new ArrayList<>();
-        String env = System.getenv("TERN_PG_BIN");
         if (env != null && !env.isBlank()) {
             candidates.add(Path.of(env));
         }
-        Path debian = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(debian)) {
             try (Stream<Path> versions = Files.list(debian)) {
                 // the newest major version first: "15" > "13", and "9.6" last
@@ -92,7 +95,6 @@ public final class PrivatePostgres implements AutoCloseable {
                 // as if absent
             }
         }
-        String path = System.getenv("PATH");
         if (path != null) {
             for (String entry : path.split(":")) {
                 if (!entry.isEmpty()) {
