@@ -69,7 +69,7 @@ public final class PrivatePostgres implements AutoCloseable {
     public static PrivatePostgres startOrSkip() throws IOException, InterruptedException {
         Optional<Path> bin = binaries();
         Assumptions.assumeTrue(bin.isPresent(),
-                "PostgreSQL is not installed (apt-get install postgresql; or set TERN_PG_BIN)");
+                "PostgreSQL is not installed (apt-get install postgresql; .ci/run does; or set TERN_PG_BIN)");
         return start(bin.get());
     }
 
