@@ -24,6 +24,7 @@ final class ChunkedBodyStream extends InputStream {
     private byte[] chunk;
     private int position;
     private boolean closed;
+    private final byte[] single = new byte[1];
 
     /** Takes {@code connection} over: closing the stream closes it. */
     ChunkedBodyStream(Connection connection, String messageId, int chunkSize, long offset, long length)
@@ -40,9 +41,8 @@ final class ChunkedBodyStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        int n = read(single, 0, 1);
+        return n < 0 ? -1 : single[0] & 0xff;
     }
 
     @Override
