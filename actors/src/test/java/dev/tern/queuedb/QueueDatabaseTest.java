@@ -94,8 +94,8 @@ class QueueDatabaseTest {
             assertThat(QueueSchema.version(connection)).isEqualTo(QueueSchema.latest());
         }
         QueueDatabase first = QueueDatabase.open(Connections.driverManager(empty));
-        List<QueueEntry> queued = first.enqueue("M1", ALICE, List.of(BOB), staged("M1", "Subject: x\r\n\r\nhi\r\n"),
-                ARRIVAL, MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+        List<QueueEntry> queued = plain(first, "M1", ALICE, List.of(BOB), staged("M1", "Subject: x\r\n\r\nhi\r\n"),
+                ARRIVAL);
 
         QueueDatabase second = QueueDatabase.open(Connections.driverManager(empty));
         try (Connection connection = DriverManager.getConnection(empty)) {
@@ -236,8 +236,7 @@ class QueueDatabaseTest {
     @Test
     void instantsAreKeptToTheMicrosecond() throws Exception {
         Instant fine = Instant.parse("2026-03-01T12:00:00.123456789Z");
-        QueueEntry queued = queue.enqueue("M1", ReversePath.NULL, List.of(BOB), staged("M1", "x\r\n"), fine,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of()).get(0);
+        QueueEntry queued = plain(queue, "M1", ReversePath.NULL, List.of(BOB), staged("M1", "x\r\n"), fine).get(0);
 
         assertThat(queued.arrival()).isEqualTo(Instant.parse("2026-03-01T12:00:00.123456Z"));
         assertThat(queue.find(queued.id()).map(QueueEntry::arrival)).contains(queued.arrival());
@@ -245,10 +244,8 @@ class QueueDatabaseTest {
 
     @Test
     void loadGivesADomainsEntriesOldestFirst() throws Exception {
-        queue.enqueue("M2", ALICE, List.of(BOB), staged("M2", "two\r\n"), ARRIVAL.plusSeconds(2),
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
-        queue.enqueue("M1", ALICE, List.of(DAN, CAROL), staged("M1", "one\r\n"), ARRIVAL.plusSeconds(1),
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+        plain(queue, "M2", ALICE, List.of(BOB), staged("M2", "two\r\n"), ARRIVAL.plusSeconds(2));
+        plain(queue, "M1", ALICE, List.of(DAN, CAROL), staged("M1", "one\r\n"), ARRIVAL.plusSeconds(1));
 
         assertThat(queue.load("example.org")).extracting(QueueEntry::id).containsExactly("M1-1", "M2-1");
         assertThat(queue.load("example.net")).extracting(QueueEntry::id).containsExactly("M1-2");
@@ -257,8 +254,7 @@ class QueueDatabaseTest {
 
     @Test
     void theBodyGoesOnceItsLastEntryIsRemoved() throws Exception {
-        List<QueueEntry> queued = queue.enqueue("M1", ALICE, List.of(BOB, CAROL), staged("M1", "body\r\n"), ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+        List<QueueEntry> queued = plain(queue, "M1", ALICE, List.of(BOB, CAROL), staged("M1", "body\r\n"), ARRIVAL);
 
         queue.remove(queued.get(0));
         assertThat(queue.all()).containsExactly(queued.get(1));
@@ -267,11 +263,7 @@ class QueueDatabaseTest {
         assertThat(queue.remove("M1-2")).isTrue();
         assertThat(queue.remove("M1-2")).isFalse();
         assertThat(queue.all()).isEmpty();
-        try (Connection connection = DriverManager.getConnection(url)) {
-            assertThat(count(connection, "queue_message")).isZero();
-            assertThat(count(connection, "queue_body_chunk")).isZero();
-            assertThat(count(connection, "queue_recipient")).isZero();
-        }
+        assertEmpty("queue_message", "queue_body_chunk", "queue_recipient");
     }
 
     @Test
@@ -283,8 +275,8 @@ class QueueDatabaseTest {
         ExecutorService relays = Executors.newFixedThreadPool(recipients.size());
         try {
             for (int round = 0; round < 10; round++) {
-                List<QueueEntry> queued = queue.enqueue("M" + round, ALICE, recipients, staged("M" + round, "x\r\n"),
-                        ARRIVAL, MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+                List<QueueEntry> queued = plain(queue, "M" + round, ALICE, recipients, staged("M" + round, "x\r\n"),
+                        ARRIVAL);
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<Void>> removals = new ArrayList<>();
                 for (QueueEntry entry : queued) {
@@ -302,17 +294,12 @@ class QueueDatabaseTest {
         } finally {
             relays.shutdownNow();
         }
-        try (Connection connection = DriverManager.getConnection(url)) {
-            assertThat(count(connection, "queue_entry")).isZero();
-            assertThat(count(connection, "queue_message")).isZero();
-            assertThat(count(connection, "queue_body_chunk")).isZero();
-        }
+        assertEmpty("queue_entry", "queue_message", "queue_body_chunk");
     }
 
     @Test
     void updatingARemovedEntryFails() throws Exception {
-        QueueEntry entry = queue.enqueue("M1", ALICE, List.of(BOB), staged("M1", "x\r\n"), ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of()).get(0);
+        QueueEntry entry = plain(queue, "M1", ALICE, List.of(BOB), staged("M1", "x\r\n"), ARRIVAL).get(0);
         queue.remove(entry);
 
         assertThatThrownBy(() -> queue.update(entry.delivered(BOB, "mx", ARRIVAL)))
@@ -325,8 +312,7 @@ class QueueDatabaseTest {
     void aBodyReadsBackFromItsOffsetAcrossChunkBoundaries() throws Exception {
         QueueDatabase smallChunks = new QueueDatabase(Connections.driverManager(url), 7);
         String content = "Subject: chunks\r\n\r\n" + "0123456789".repeat(13) + "\r\n";
-        QueueEntry entry = smallChunks.enqueue("M1", ALICE, List.of(BOB), staged("M1", content), ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of()).get(0);
+        QueueEntry entry = plain(smallChunks, "M1", ALICE, List.of(BOB), staged("M1", content), ARRIVAL).get(0);
 
         assertThat(body(entry)).isEqualTo(content); // the Return-Path: line is not relayed
         try (InputStream in = queue.openBody(entry)) { // the chunk size is the stored message's, not the reader's
@@ -349,26 +335,21 @@ class QueueDatabaseTest {
         Path file = Files.write(temp.resolve("short"), new byte[3000]);
         StagedMessage claimsMore = new StagedMessage(file, 10_000, 0); // the file ends inside the third chunk
 
-        assertThatThrownBy(() -> smallChunks.enqueue("M1", ALICE, List.of(BOB, CAROL), claimsMore, ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of()))
+        assertThatThrownBy(() -> plain(smallChunks, "M1", ALICE, List.of(BOB, CAROL), claimsMore, ARRIVAL))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("ended after 3000 of 10000 octets");
 
         assertThat(queue.all()).isEmpty();
-        try (Connection connection = DriverManager.getConnection(url)) {
-            for (String table : List.of("queue_message", "queue_body_chunk", "queue_entry", "queue_recipient")) {
-                assertThat(count(connection, table)).as(table).isZero();
-            }
-        }
+        assertEmpty("queue_message", "queue_body_chunk", "queue_entry", "queue_recipient");
     }
 
     @Test
     void aSecondEnqueueOfOneMessageIdFailsWhole() throws Exception {
-        List<QueueEntry> first = queue.enqueue("M1", ALICE, List.of(BOB), staged("M1", "first\r\n"), ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of());
+        List<QueueEntry> first = plain(queue, "M1", ALICE, List.of(BOB), staged("M1", "first\r\n"), ARRIVAL);
 
-        assertThatThrownBy(() -> queue.enqueue("M1", ALICE, List.of(CAROL), staged("M1b", "second\r\n"), ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of())).isInstanceOf(IOException.class);
+        StagedMessage second = staged("M1b", "second\r\n");
+        assertThatThrownBy(() -> plain(queue, "M1", ALICE, List.of(CAROL), second, ARRIVAL))
+                .isInstanceOf(IOException.class);
 
         assertThat(queue.all()).isEqualTo(first);
         assertThat(body(first.get(0))).isEqualTo("first\r\n");
@@ -377,8 +358,8 @@ class QueueDatabaseTest {
     @Test
     void aBodyReadAfterItsEntryWasRemovedFailsRatherThanEndingShort() throws Exception {
         QueueDatabase smallChunks = new QueueDatabase(Connections.driverManager(url), 4);
-        QueueEntry entry = smallChunks.enqueue("M1", ALICE, List.of(BOB), staged("M1", "0123456789abcdef"), ARRIVAL,
-                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of()).get(0);
+        QueueEntry entry = plain(smallChunks, "M1", ALICE, List.of(BOB), staged("M1", "0123456789abcdef"), ARRIVAL)
+                .get(0);
         try (InputStream in = smallChunks.openBody(entry)) {
             assertThat(in.read()).isEqualTo('0');
             smallChunks.remove(entry);
@@ -425,6 +406,22 @@ class QueueDatabaseTest {
     private StagedMessage staged(String name, String content) throws IOException {
         byte[] octets = (RETURN_PATH + content).getBytes(StandardCharsets.UTF_8);
         return new StagedMessage(Files.write(temp.resolve(name), octets), octets.length, RETURN_PATH.length());
+    }
+
+    /** Enqueues a message without BODY=, SMTPUTF8 or DSN parameters. */
+    private static List<QueueEntry> plain(QueueDatabase into, String messageId, ReversePath sender,
+                                          List<MailAddress> recipients, StagedMessage message, Instant arrival)
+            throws IOException {
+        return into.enqueue(messageId, sender, recipients, message, arrival, MessageEncoding.PLAIN, DsnRequest.NONE,
+                Map.of());
+    }
+
+    private void assertEmpty(String... tables) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(url)) {
+            for (String table : tables) {
+                assertThat(count(connection, table)).as(table).isZero();
+            }
+        }
     }
 
     private String body(QueueEntry entry) throws IOException {

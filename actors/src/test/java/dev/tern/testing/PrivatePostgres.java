@@ -212,7 +212,8 @@ public final class PrivatePostgres implements AutoCloseable {
         SQLException last = null;
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
-                throw new IOException("postgres exited " + server.exitValue() + ": " + tail(dir.resolve("postgres.log")));
+                throw new IOException("postgres exited " + server.exitValue() + ": "
+                        + tail(dir.resolve("postgres.log")));
             }
             try {
                 DriverManager.getConnection(url("postgres"), credentials()).close();
@@ -223,7 +224,8 @@ public final class PrivatePostgres implements AutoCloseable {
             }
         }
         throw new IOException("postgres did not accept connections on 127.0.0.1:" + port + " within "
-                + START_TIMEOUT + ": " + (last == null ? "" : last.getMessage()) + "; " + tail(dir.resolve("postgres.log")));
+                + START_TIMEOUT + ": " + (last == null ? "" : last.getMessage()) + "; "
+                + tail(dir.resolve("postgres.log")));
     }
 
     private static String tail(Path log) {
