@@ -166,16 +166,16 @@ def foreign(snap0, secs, pids):
     return 100.0 * ticks / CLK / max(secs, 1e-3) / NCPU
 
 
-def append(path, pairs):
+def append(path, pairs, columns=COLUMNS):
     row = dict(p.split("=", 1) for p in pairs)
-    unknown = set(row) - set(COLUMNS)
+    unknown = set(row) - set(columns)
     if unknown:
         sys.exit("bench.py append: unknown columns " + ",".join(sorted(unknown)))
     new = not os.path.exists(path)
     with open(path, "a") as f:
         if new:
-            f.write("\t".join(COLUMNS) + "\n")
-        f.write("\t".join(row.get(c, "") for c in COLUMNS) + "\n")
+            f.write("\t".join(columns) + "\n")
+        f.write("\t".join(row.get(c, "") for c in columns) + "\n")
 
 
 def num(s):

@@ -12,6 +12,8 @@
 # With RECIPIENTS R > 1, smtp-source -r R adds the recipients 2uK..RuK to each message.
 # smtp-source opens a new connection per message (its default, like MTA-to-MTA traffic);
 # REUSE=1 passes -d to send every message of a session over one connection instead.
+# LOAD_DOMAINS (default: bench.test) lists the recipients' domains: user uK gets the K-th
+# (cycling), e.g. "[127.0.0.2] [127.0.0.3]" spreads relayed mail over two destinations.
 SMTP_SOURCE=${SMTP_SOURCE:-$(command -v smtp-source || echo /usr/sbin/smtp-source)}
 LOAD_USERS=10
 
@@ -22,6 +24,7 @@ drive_load() {
   local deadline=$(( $(date +%s) + timeout ))
   local rcdir pids=()
   rcdir=$(mktemp -d "$BENCH_WORK/lanes.XXXXXX")
+  local domains; read -ra domains <<<"${LOAD_DOMAINS:-$BENCH_DOMAIN}"   # no globbing: [127.0.0.2]
   for ((l = 0; l < lanes; l++)); do
     (
       sess=$(( s / lanes + (l < s % lanes ? 1 : 0) ))
@@ -35,7 +38,7 @@ drive_load() {
         [ "$r" -gt 1 ] && extra+=(-r "$r")
         [ "${REUSE:-0}" = 1 ] && extra+=(-d)
         timeout -k 5 "$left" "$SMTP_SOURCE" -s "$sess" -m "$m" -l "$size" -M loadgen.bench.test \
-          -f "bench@sender.test" -t "u$k@$BENCH_DOMAIN" "${extra[@]}" "$target" 2>>"$errfile" || rc=$?
+          -f "bench@sender.test" -t "u$k@${domains[(k - 1) % ${#domains[@]}]}" "${extra[@]}" "$target" 2>>"$errfile" || rc=$?
       done
       echo "$rc" > "$rcdir/$l"
     ) &
