@@ -16,7 +16,8 @@
 #   DOMAINS (destination domains, one smtp-sink each, 10), WARMUP (messages relayed and
 #   discarded before each measurement, 1000), TIMEOUT (s per load, 900), STALL (s without a
 #   new message at the sink before giving up, 60), TERN_ARGS (extra options for every node),
-#   BENCH_WORK (/tmp/tern-bench).
+#   PG_CEILING=0 (skip the PostgreSQL ceiling: pgbench, the shape of an enqueue without Tern,
+#   1 and 8 connections, 10 s each), BENCH_WORK (/tmp/tern-bench).
 #
 # Per run and case: a fresh PostgreSQL for the --queue-db cases (lib/postgres.sh: initdb in
 # $BENCH_WORK/cluster/pg, 127.0.0.1, a free port, fsync on), fresh nodes (own --data-dir, one
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 MESSAGES=${MESSAGES:-5000} SIZE=${SIZE:-4096} SESSIONS=${SESSIONS:-20} DOMAINS=${DOMAINS:-10}
-WARMUP=${WARMUP:-1000} TIMEOUT=${TIMEOUT:-900} STALL=${STALL:-60}
+WARMUP=${WARMUP:-1000} TIMEOUT=${TIMEOUT:-900} STALL=${STALL:-60} PG_CEILING=${PG_CEILING:-1}
 if [ "$QUICK" = 1 ]; then MESSAGES=$((MESSAGES / 10)) WARMUP=$((WARMUP / 10)); fi
 for c in $CASES; do case "$c" in file1|db1|db3) ;; *) die "unknown case $c (file1, db1, db3)";; esac; done
 [ "$DOMAINS" -ge 1 ] && [ "$DOMAINS" -le 200 ] || die "DOMAINS must be 1..200"
@@ -173,7 +174,8 @@ await_ready() {
     sleep 0.05
   done
   echo "---- last lines of $log" >&2; tail -20 "$log" >&2
-  die "node $i did not print 'ready' within 60 s"
+  pid_alive "$pid" && die "node $i did not print 'ready' within 60 s"
+  die "node $i exited during start-up"
 }
 
 # await_members N: Pekko's leader logs "Leader is moving node [pekko://...@127.0.0.1:PORT] to [Up]"
@@ -303,6 +305,17 @@ one_case() {
 log "Tern cluster bench $STAMP: runs=$RUNS cases='$CASES' messages=$MESSAGES size=$SIZE sessions=$SESSIONS domains=$DOMAINS warmup=$WARMUP quick=$QUICK tern jar $TERN_JAR_ID"
 log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -r), data on $(findmnt -no SOURCE,FSTYPE --target "$BENCH_WORK" | head -1)"
 mkdir -p "$CLUSTER_WORK"
+CEILING_LINE=
+if [ "$PG_CEILING" = 1 ] && [[ " $CASES " == *" db"* ]]; then
+  # what PostgreSQL itself commits here in the shape of an enqueue, without Tern
+  pg_start "$CLUSTER_WORK/pg"
+  secs=$([ "$QUICK" = 1 ] && echo 3 || echo 10)
+  c1=$(pg_ceiling 1 "$secs" "$SIZE" || true) c8=$(pg_ceiling 8 "$secs" "$SIZE" || true)
+  pg_stop
+  CEILING_LINE=$(printf 'PostgreSQL ceiling (pgbench, %s s each): one transaction inserting a %s-byte bytea row and an entry row, commit: %.0f tx/s on 1 connection, %.0f on 8' \
+    "$secs" "$SIZE" "${c1:-0}" "${c8:-0}")
+  log "$CEILING_LINE"
+fi
 for rep in $(seq "$RUNS"); do
   for c in $CASES; do
     one_case "$c" "$rep"
@@ -312,6 +325,6 @@ done
 
 echo
 echo "==== Tern cluster bench $STAMP: $(nproc) cores, runs=$RUNS$([ "$QUICK" = 1 ] && echo ", QUICK (smoke run: figures not meaningful)" || true)"
-$CLUSTERPY summary "$TSV" | tee "$RESULTS/$STAMP-cluster.txt"
+{ $CLUSTERPY summary "$TSV"; [ -z "$CEILING_LINE" ] || printf '\n%s\n' "$CEILING_LINE"; } | tee "$RESULTS/$STAMP-cluster.txt"
 echo
 echo "raw per-run numbers: $TSV"

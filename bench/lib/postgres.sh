@@ -63,7 +63,7 @@ pg_start() {
 }
 
 pg_sql() {
-  PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U tern -d tern -qAt -c "$1"
+  PGPASSWORD=$PG_PASSWORD PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U tern -d tern -qAt -c "$1"
 }
 
 pg_stop() {
@@ -74,4 +74,28 @@ pg_stop() {
   pid_alive "$PG_PID" && { log "postgres: pid $PG_PID still alive, SIGKILL"; kill -KILL "$PG_PID"; }
   PG_PID=
   return 0
+}
+
+# pg_ceiling CLIENTS SECONDS SIZE: PostgreSQL's own rate for the shape of an enqueue, without
+# Tern: one transaction that inserts a SIZE-byte bytea row (stored uncompressed, as random
+# bodies would be) and a row pointing at it, then commits (fsync'd WAL, synchronous_commit
+# on), CLIENTS connections at once for SECONDS s (pgbench). Prints the transactions per second.
+pg_ceiling() {
+  local clients=$1 secs=$2 size=$3 script
+  pg_sql "DROP TABLE IF EXISTS bench_entry, bench_body;
+    CREATE TABLE bench_body (id bigserial PRIMARY KEY, data bytea NOT NULL);
+    ALTER TABLE bench_body ALTER data SET STORAGE EXTERNAL;
+    CREATE TABLE bench_entry (id bigserial PRIMARY KEY, body_id bigint NOT NULL REFERENCES bench_body ON DELETE CASCADE,
+      domain text NOT NULL);" >/dev/null
+  script=$(mktemp "$BENCH_WORK/pgbench.XXXXXX.sql")
+  cat > "$script" <<SQL
+BEGIN;
+WITH body AS (INSERT INTO bench_body (data) VALUES (decode(repeat('ab', $size), 'hex')) RETURNING id)
+  INSERT INTO bench_entry (body_id, domain) SELECT id, 'example.test' FROM body;
+COMMIT;
+SQL
+  PGPASSWORD=$PG_PASSWORD "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U tern -n -c "$clients" -j "$clients" \
+    -T "$secs" -f "$script" tern 2>"$PG_DIR/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+  rm -f "$script"
+  pg_sql "DROP TABLE bench_entry, bench_body;" >/dev/null
 }
