@@ -109,15 +109,18 @@ cleanup() { stop_samplers; nodes_stop; sinks_stop; pg_stop; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# sinks_start: DOMAINS smtp-sinks, 127.0.0.2.. on SINK_PORT, each message dumped to a file
-# in SINK_DIR (written as nobody: smtp-sink refuses to run as root without -u)
+# sinks_start: DOMAINS smtp-sinks, 127.0.0.2.. on SINK_PORT, each message dumped to a file in
+# SINK_DIR/<d>/ (written as nobody: smtp-sink refuses to run as root without -u). A directory
+# each: the sinks draw the same "random" file names, and in one directory they collide until
+# smtp-sink gives up ("mail_file_open: something is looping").
 sinks_start() {
   local d a
-  rm -rf "$SINK_DIR"; mkdir -p "$SINK_DIR"; chmod 1777 "$SINK_DIR"
+  rm -rf "$SINK_DIR"; mkdir -p "$SINK_DIR"
   for ((d = 2; d <= DOMAINS + 1; d++)); do
     a=127.0.0.$d
     port_in_use_on "$a" "$SINK_PORT" && die "$a:$SINK_PORT is already in use"
-    "$SMTP_SINK" -u nobody -d "$SINK_DIR/%M." "$a:$SINK_PORT" 256 >"$CLUSTER_WORK/sink.$d.log" 2>&1 9>&- &
+    mkdir "$SINK_DIR/$d"; chown nobody "$SINK_DIR/$d"
+    "$SMTP_SINK" -u nobody -d "$SINK_DIR/$d/%M." "$a:$SINK_PORT" 256 >"$CLUSTER_WORK/sink.$d.log" 2>&1 9>&- &
     SINK_PIDS+=($!)
   done
   for ((d = 2; d <= DOMAINS + 1; d++)); do
@@ -208,7 +211,7 @@ send_split() {
   return "$rc"
 }
 
-sink_count() { find "$SINK_DIR" -maxdepth 1 -type f | wc -l; }
+sink_count() { find "$SINK_DIR" -mindepth 2 -maxdepth 2 -type f | wc -l; }
 
 # one_case CASE REP: one measurement, one TSV row
 one_case() {
@@ -226,9 +229,9 @@ one_case() {
   if [ "$WARMUP" -gt 0 ]; then
     local w0; w0=$(date +%s.%N)
     send_split "$n" "$WARMUP" "$tmp/warmup.err" || log "$case: warm-up: smtp-source rc=$? ($(head -1 "$tmp/warmup.err".* 2>/dev/null | head -3))"
-    local wgot; wgot=$($BENCHPY wait "$SINK_DIR" "$WARMUP" "$w0" "$TIMEOUT" "$STALL")
+    local wgot; wgot=$($BENCHPY wait "$SINK_DIR/*" "$WARMUP" "$w0" "$TIMEOUT" "$STALL")
     log "$case: warm-up $WARMUP messages: $wgot"
-    find "$SINK_DIR" -maxdepth 1 -type f -delete
+    find "$SINK_DIR" -mindepth 2 -maxdepth 2 -type f -delete
   fi
   sync; sleep 2
 
@@ -251,13 +254,18 @@ one_case() {
   t1=$(date +%s.%N)
   local stall=$STALL; [ "$rc" = 0 ] || stall=10
   local left; left=$($PY -c "print(max(5, $TIMEOUT - ($t1 - $t0)))")
-  local got files deliver_s; got=$($BENCHPY wait "$SINK_DIR" "$MESSAGES" "$t0" "$left" "$stall"); eval "$got"
+  local got files deliver_s; got=$($BENCHPY wait "$SINK_DIR/*" "$MESSAGES" "$t0" "$left" "$stall"); eval "$got"
   local elapsed; elapsed=$($PY -c "print($(date +%s.%N) - $t0)")
   local tern1 pg1=0
   eval "$($CLUSTERPY cputicks "${NODE_PIDS[@]}")"; tern1=$cpu_ms
   [ "$queue" = db ] && { eval "$($CLUSTERPY cputicks "$PG_PID")"; pg1=$cpu_ms; }
   local foreign_cpu_pct=; eval "$($BENCHPY foreign "$tmp/cpu0" "$elapsed" $$ "${all[@]}" "${SINK_PIDS[@]}")"
   stop_samplers
+  local d=2
+  for p in "${SINK_PIDS[@]}"; do
+    pid_alive "$p" || log "$case: the smtp-sink on 127.0.0.$d died: $(tail -n 2 "$CLUSTER_WORK/sink.$d.log")"
+    d=$((d + 1))
+  done
   # a few seconds more: a duplicate (sent twice) would show up as an extra file
   sleep 2
   files=$(sink_count)
