@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
 import dev.tern.aliases.Aliases;
 import dev.tern.aliases.LocalRecipients;
 import dev.tern.files.PrivateFiles;
+import dev.tern.queue.QueueSpool;
+import dev.tern.queue.QueueStore;
+import dev.tern.queuedb.Connections;
+import dev.tern.queuedb.QueueDatabase;
 import dev.tern.http.Autoconfig;
 import dev.tern.http.OperationsRoutes;
 import dev.tern.metrics.TernMetrics;
@@ -79,6 +84,16 @@ final class TernService {
                 : new NumberedStore(settings.mailRoot());
     }
 
+    /**
+     * The outbound queue: PostgreSQL given {@code --queue-db} (its tables created or migrated now), else the spool
+     * files in {@code --queue-dir}.
+     */
+    static QueueStore queue(TernSettings settings) throws IOException {
+        Optional<String> url = settings.cluster().queueDb();
+        return url.isPresent() ? QueueDatabase.open(Connections.driverManager(url.get()))
+                : new QueueSpool(settings.relay().queueDir());
+    }
+
     /** Returns once every listener is bound; throws if one cannot be. */
     static TernService start(TernSettings settings) throws IOException, StartupException {
         // The mail root stays traversable (an IMAP server may run as another user); each mailbox in it is 0700.
@@ -88,6 +103,13 @@ final class TernService {
         sweepIncoming(settings.incomingDir());
         PrivateFiles.createDirectories(settings.relay().queueDir());
 
+        settings.cluster().bind().ifPresent(NodeConverter::name);
+        QueueStore queue;
+        try {
+            queue = queue(settings);
+        } catch (IOException e) {
+            throw new StartupException("queue: " + e.getMessage());
+        }
         ServerTlsContext tls = tlsContext(settings);
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tls::context);
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();
@@ -108,8 +130,8 @@ final class TernService {
         warnWithoutPostmaster(locals);
         TernMetrics metrics = TernMetrics.forService();
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), tlsEngines, listeners, metrics, locals), "tern",
-                settings.config());
+                Guardian.create(settings, users, store(settings), queue, tlsEngines, listeners, metrics, locals), ClusterAddress.SYSTEM,
+                settings.actorSystemConfig());
         TernService service = new TernService(system, settings, listeners, metrics, tls, users);
         service.aliases = aliases;
         service.addDrainTask(settings);
@@ -242,6 +264,11 @@ final class TernService {
     /** Runs the coordinated shutdown: unbind, drain sessions, stop actors. */
     void stop() {
         CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
+    }
+
+    /** Completes when the actor system has terminated: after {@link #stop()}, or when a cluster downed this node. */
+    CompletionStage<?> terminated() {
+        return system.getWhenTerminated();
     }
 
     void awaitTermination() throws InterruptedException {
