@@ -12,9 +12,9 @@
 #                           db1:   1 node in cluster mode (--cluster-bind, --queue-db)
 #                           db3:   3 nodes in one cluster, one PostgreSQL
 #   -q, --quick           QUICK=1           a tenth of the messages (figures meaningless)
-#   Also: MESSAGES (5000), SIZE (body bytes, 4096), SESSIONS (20, split over the nodes),
+#   Also: MESSAGES (3000), SIZE (body bytes, 4096), SESSIONS (20, split over the nodes),
 #   DOMAINS (destination domains, one smtp-sink each, 10), WARMUP (messages relayed and
-#   discarded before each measurement, 1000), TIMEOUT (s per load, 900), STALL (s without a
+#   discarded before each measurement, 500), TIMEOUT (s per load, 900), STALL (s without a
 #   new message at the sink before giving up, 60), TERN_ARGS (extra options for every node),
 #   PG_CEILING=0 (skip the PostgreSQL ceiling: pgbench, the shape of an enqueue without Tern,
 #   1 and 8 connections, 10 s each), BENCH_WORK (/tmp/tern-bench).
@@ -48,8 +48,8 @@ while [ $# -gt 0 ]; do
     *) echo "cluster.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
-MESSAGES=${MESSAGES:-5000} SIZE=${SIZE:-4096} SESSIONS=${SESSIONS:-20} DOMAINS=${DOMAINS:-10}
-WARMUP=${WARMUP:-1000} TIMEOUT=${TIMEOUT:-900} STALL=${STALL:-60} PG_CEILING=${PG_CEILING:-1}
+MESSAGES=${MESSAGES:-3000} SIZE=${SIZE:-4096} SESSIONS=${SESSIONS:-20} DOMAINS=${DOMAINS:-10}
+WARMUP=${WARMUP:-500} TIMEOUT=${TIMEOUT:-900} STALL=${STALL:-60} PG_CEILING=${PG_CEILING:-1}
 if [ "$QUICK" = 1 ]; then MESSAGES=$((MESSAGES / 10)) WARMUP=$((WARMUP / 10)); fi
 for c in $CASES; do case "$c" in file1|db1|db3) ;; *) die "unknown case $c (file1, db1, db3)";; esac; done
 [ "$DOMAINS" -ge 1 ] && [ "$DOMAINS" -le 200 ] || die "DOMAINS must be 1..200"
@@ -181,20 +181,27 @@ await_ready() {
   die "node $i exited during start-up"
 }
 
-# await_members N: Pekko's leader logs "Leader is moving node [pekko://...@127.0.0.1:PORT] to [Up]"
-# once per member; wait until every node's address has been moved to Up (at most 60 s).
+# await_members N: Tern logs Pekko's membership changes only at WARN, so wait for the mesh
+# instead: every node has a TCP connection to every other node's cluster port, which the
+# nodes open once gossip has told them of each other (at most 60 s). One node forms its
+# cluster alone. The warm-up then shows that relaying works through all of them.
 await_members() {
-  local n=$1 k i up
+  local n=$1 k i j missing
+  [ "$n" -gt 1 ] || return 0
   for ((k = 0; k < 600; k++)); do
-    up=0
+    missing=0
     for ((i = 1; i <= n; i++)); do
-      cat "$CLUSTER_WORK"/nodes/node*/tern.log | grep -qF "127.0.0.1:$(node_port "$i" 3)] to [Up]" && up=$((up + 1))
+      for ((j = 1; j <= n; j++)); do
+        [ "$i" = "$j" ] && continue
+        ss -tnpH state established "( dport = :$(node_port "$j" 3) )" |
+          grep -q "pid=${NODE_PIDS[$((i - 1))]}," || missing=$((missing + 1))
+      done
     done
-    [ "$up" -ge "$n" ] && { log "cluster: $n members Up"; return 0; }
+    [ "$missing" = 0 ] && { log "cluster: all $n nodes connected to each other"; return 0; }
     sleep 0.1
   done
-  tail -5 "$CLUSTER_WORK"/nodes/node*/tern.log >&2
-  die "the cluster did not have $n members Up within 60 s"
+  tail -n 5 "$CLUSTER_WORK"/nodes/node*/tern.log >&2
+  die "the $n nodes did not connect to each other within 60 s"
 }
 
 # send_split N MESSAGES ERRPREFIX: the load, split over the N nodes' outbound listeners at once
@@ -248,6 +255,9 @@ one_case() {
   eval "$($CLUSTERPY cputicks "${NODE_PIDS[@]}")"; tern0=$cpu_ms
   [ "$queue" = db ] && { eval "$($CLUSTERPY cputicks "$PG_PID")"; pg0=$cpu_ms; }
 
+  # PostgreSQL's own counters for the database: connections opened, transactions committed
+  local pg_stat0= pg_stat1=
+  [ "$queue" = db ] && pg_stat0=$(pg_stat)
   local t0 t1 rc=0
   t0=$(date +%s.%N)
   send_split "$n" "$MESSAGES" "$tmp/smtp-source.err" || rc=$?
@@ -258,7 +268,7 @@ one_case() {
   local elapsed; elapsed=$($PY -c "print($(date +%s.%N) - $t0)")
   local tern1 pg1=0
   eval "$($CLUSTERPY cputicks "${NODE_PIDS[@]}")"; tern1=$cpu_ms
-  [ "$queue" = db ] && { eval "$($CLUSTERPY cputicks "$PG_PID")"; pg1=$cpu_ms; }
+  [ "$queue" = db ] && { eval "$($CLUSTERPY cputicks "$PG_PID")"; pg1=$cpu_ms; pg_stat1=$(pg_stat); }
   local foreign_cpu_pct=; eval "$($BENCHPY foreign "$tmp/cpu0" "$elapsed" $$ "${all[@]}" "${SINK_PIDS[@]}")"
   stop_samplers
   local d=2
@@ -291,20 +301,25 @@ one_case() {
   rel=$($PY -c "d=$deliver_s; print('%.1f' % ($MESSAGES / d) if d == d and d > 0 and $files >= $MESSAGES else 'nan')")
   local tcpu pcpu=
   tcpu=$($PY -c "print('%.2f' % (($tern1 - $tern0) / $MESSAGES))")
-  [ "$queue" = db ] && pcpu=$($PY -c "print('%.2f' % (($pg1 - $pg0) / $MESSAGES))")
+  local pg_sessions_msg= pg_commits_msg=
+  if [ "$queue" = db ]; then
+    pcpu=$($PY -c "print('%.2f' % (($pg1 - $pg0) / $MESSAGES))")
+    read -r pg_sessions_msg pg_commits_msg <<<"$($PY -c "a = '$pg_stat0'.split(); b = '$pg_stat1'.split()
+print(' '.join('%.1f' % ((int(y) - int(x)) / $MESSAGES) for x, y in zip(a, b)))")"
+  fi
   $CLUSTERPY append "$TSV" stamp="$STAMP" rep="$rep" case="$case" nodes="$n" queue="$queue" \
     messages="$MESSAGES" size="$SIZE" sessions="$SESSIONS" domains="$DOMAINS" accepted_msgs_s="$acc" \
     relayed_msgs_s="$rel" accept_s="$($PY -c "print('%.3f' % ($t1 - $t0))")" relay_s="$deliver_s" \
     files="$files" expected="$MESSAGES" smtp_source_rc="$rc" ok="$ok" \
     rss_peak_kib="$(IFS=,; echo "${rss[*]}")" pg_rss_peak_kib="$pg_rss" pg_pss_peak_kib="$pg_pss" \
-    tern_cpu_ms_msg="$tcpu" pg_cpu_ms_msg="$pcpu" foreign_cpu_pct="$foreign_cpu_pct" loadavg1="$load1" \
+    tern_cpu_ms_msg="$tcpu" pg_cpu_ms_msg="$pcpu" pg_sessions_msg="$pg_sessions_msg" pg_commits_msg="$pg_commits_msg" foreign_cpu_pct="$foreign_cpu_pct" loadavg1="$load1" \
     tern_jar="$TERN_JAR_ID"
   local mib=() k
   for k in "${rss[@]}"; do mib+=("$(( ${k:-0} / 1024 ))"); done
   printf '%s rep=%s %-5s %d node(s) %-4s accepted %7s msg/s  relayed %7s msg/s  peak RSS %s MiB%s  Tern CPU %s ms/msg%s  %s\n' \
     "$(date +%H:%M:%S)" "$rep" "$case" "$n" "$queue" "$acc" "$rel" "$(IFS=/; echo "${mib[*]}")" \
     "$([ -n "$pg_rss" ] && echo ", PostgreSQL $((pg_rss / 1024))" || true)" "$tcpu" \
-    "$([ -n "$pcpu" ] && echo ", PostgreSQL $pcpu" || true)" \
+    "$([ -n "$pcpu" ] && echo ", PostgreSQL $pcpu ms/msg, $pg_sessions_msg connections/msg, $pg_commits_msg commits/msg" || true)" \
     "$([ "$ok" = 1 ] && echo "ok (other load on the machine: ${foreign_cpu_pct}% CPU)" || echo "FAILED: smtp-source rc=$rc, $files/$MESSAGES at the sink")"
   if [ "$rc" != 0 ]; then echo "  smtp-source said:" >&2; cat "$tmp"/smtp-source.err.* 2>/dev/null | head -3 >&2; fi
   return 0

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Helpers for bench/cluster.sh (stdlib only; run with /usr/bin/python3). Shares bench.py's.
 
-  cputicks PID...        CPU time (user + system) of the PIDs and all their descendants, in ms:
-                         cpu_ms=
+  cputicks PID...        CPU time (user + system) of the PIDs and all their descendants, live or
+                         reaped, in ms: cpu_ms=
   append TSV key=value...
                          Append one row to TSV (header written when the file is new; column
                          order = COLUMNS).
@@ -24,6 +24,8 @@ COLUMNS = [
     "rss_peak_kib", "pg_rss_peak_kib", "pg_pss_peak_kib",
     # CPU over the measured load, per message: all Tern nodes together; PostgreSQL
     "tern_cpu_ms_msg", "pg_cpu_ms_msg",
+    # PostgreSQL's pg_stat_database over the load, per message: connections opened, commits
+    "pg_sessions_msg", "pg_commits_msg",
     "foreign_cpu_pct", "loadavg1", "tern_jar",
 ]
 
@@ -39,7 +41,9 @@ def cputicks(pids):
             with open("/proc/%d/stat" % p) as f:
                 s = f.read()
             fields = s[s.rindex(")") + 2:].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            # utime, stime, and cutime, cstime: children it has reaped (PostgreSQL's postmaster
+            # reaps a backend per connection, which would otherwise take its CPU time with it)
+            ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
         except (OSError, ValueError, IndexError):
             pass
     return 1000.0 * ticks / clk
@@ -78,8 +82,9 @@ def summary(path):
            "median (min-max) of the runs that passed" % (first["messages"], first["size"], first["sessions"],
                                                           first["domains"]), ""]
     out.append("| nodes | queue | runs ok | accepted msg/s | relayed msg/s | peak RSS per node MiB "
-               "| PostgreSQL peak RSS / PSS MiB | Tern CPU ms/msg | PostgreSQL CPU ms/msg |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+               "| PostgreSQL peak RSS / PSS MiB | Tern CPU ms/msg | PostgreSQL CPU ms/msg "
+               "| PostgreSQL connections / commits per msg |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for case in CASES:
         all_rows = [r for r in rows if r["case"] == case]
         if not all_rows:
@@ -88,9 +93,11 @@ def summary(path):
         nodes, queue = CASES[case]
         pg = "-" if queue == "file" else "%s / %s" % (med(ok, "pg_rss_peak_kib", 1 / 1024.0),
                                                      med(ok, "pg_pss_peak_kib", 1 / 1024.0))
-        out.append("| %d | %s | %d/%d | %s | %s | %s | %s | %s | %s |" % (
+        db = queue != "file"
+        out.append("| %d | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s |" % (
             nodes, LABEL[queue], len(ok), len(all_rows), med(ok, "accepted_msgs_s"), med(ok, "relayed_msgs_s"),
-            node_rss(ok), pg, med(ok, "tern_cpu_ms_msg"), "-" if queue == "file" else med(ok, "pg_cpu_ms_msg")))
+            node_rss(ok), pg, med(ok, "tern_cpu_ms_msg"), med(ok, "pg_cpu_ms_msg") if db else "-",
+            "%s / %s" % (med(ok, "pg_sessions_msg"), med(ok, "pg_commits_msg")) if db else "-"))
     failed = [r for r in rows if r["ok"] != "1"]
     for r in failed:
         out.append("FAILED: rep %s %s: smtp-source rc=%s, %s/%s at the sink" % (

@@ -66,6 +66,13 @@ pg_sql() {
   PGPASSWORD=$PG_PASSWORD PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U tern -d tern -qAt -c "$1"
 }
 
+# pg_stat: "SESSIONS COMMITS" of database tern so far (pg_stat_database: connections opened,
+# transactions committed; the statistics lag by up to half a second)
+pg_stat() {
+  sleep 0.6
+  pg_sql "SELECT sessions, xact_commit FROM pg_stat_database WHERE datname = 'tern'" | tr '|' ' '
+}
+
 pg_stop() {
   pid_alive "${PG_PID:-}" || return 0
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 9>&- || true
