@@ -11,13 +11,16 @@
 #                           file1: 1 node, file queue (no --queue-db), today's single process
 #                           db1:   1 node in cluster mode (--cluster-bind, --queue-db)
 #                           db3:   3 nodes in one cluster, one PostgreSQL
+#                           ceiling: nothing but PostgreSQL's ceiling (below)
 #   -q, --quick           QUICK=1           a tenth of the messages (figures meaningless)
 #   Also: MESSAGES (3000), SIZE (body bytes, 4096), SESSIONS (20, split over the nodes),
 #   DOMAINS (destination domains, one smtp-sink each, 10), WARMUP (messages relayed and
 #   discarded before each measurement, 500), TIMEOUT (s per load, 900), STALL (s without a
 #   new message at the sink before giving up, 60), TERN_ARGS (extra options for every node),
 #   PG_CEILING=0 (skip the PostgreSQL ceiling: pgbench, the shape of an enqueue without Tern,
-#   1 and 8 connections, 10 s each), BENCH_WORK (/tmp/tern-bench).
+#   1 and 8 connections, 10 s each, and connections per second when each is new),
+#   PG_AUTH (PostgreSQL's authentication on 127.0.0.1: scram-sha-256; trust for a comparison),
+#   BENCH_WORK (/tmp/tern-bench).
 #
 # Per run and case: a fresh PostgreSQL for the --queue-db cases (lib/postgres.sh: initdb in
 # $BENCH_WORK/cluster/pg, 127.0.0.1, a free port, fsync on), fresh nodes (own --data-dir, one
@@ -51,7 +54,7 @@ done
 MESSAGES=${MESSAGES:-3000} SIZE=${SIZE:-4096} SESSIONS=${SESSIONS:-20} DOMAINS=${DOMAINS:-10}
 WARMUP=${WARMUP:-500} TIMEOUT=${TIMEOUT:-900} STALL=${STALL:-60} PG_CEILING=${PG_CEILING:-1}
 if [ "$QUICK" = 1 ]; then MESSAGES=$((MESSAGES / 10)) WARMUP=$((WARMUP / 10)); fi
-for c in $CASES; do case "$c" in file1|db1|db3) ;; *) die "unknown case $c (file1, db1, db3)";; esac; done
+for c in $CASES; do case "$c" in file1|db1|db3|ceiling) ;; *) die "unknown case $c (file1, db1, db3, ceiling)";; esac; done
 [ "$DOMAINS" -ge 1 ] && [ "$DOMAINS" -le 200 ] || die "DOMAINS must be 1..200"
 
 # Ports, loopback only: node i (1..3) listens on 3650+10i (inbound), +1 (outbound, the one
@@ -329,18 +332,20 @@ log "Tern cluster bench $STAMP: runs=$RUNS cases='$CASES' messages=$MESSAGES siz
 log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -r), data on $(findmnt -no SOURCE,FSTYPE --target "$BENCH_WORK" | head -1)"
 mkdir -p "$CLUSTER_WORK"
 CEILING_LINE=
-if [ "$PG_CEILING" = 1 ] && [[ " $CASES " == *" db"* ]]; then
+if [ "$PG_CEILING" = 1 ] && [[ " $CASES " == *" db"* || " $CASES " == *" ceiling "* ]]; then
   # what PostgreSQL itself commits here in the shape of an enqueue, without Tern
   pg_start "$CLUSTER_WORK/pg"
   secs=$([ "$QUICK" = 1 ] && echo 3 || echo 10)
   c1=$(pg_ceiling 1 "$secs" "$SIZE" || true) c8=$(pg_ceiling 8 "$secs" "$SIZE" || true)
+  cc=$(pg_connect_rate 1 "$secs" || true)
   pg_stop
-  CEILING_LINE=$(printf 'PostgreSQL ceiling (pgbench, %s s each): one transaction inserting a %s-byte bytea row and an entry row, commit: %.0f tx/s on 1 connection, %.0f on 8' \
-    "$secs" "$SIZE" "${c1:-0}" "${c8:-0}")
+  CEILING_LINE=$(printf 'PostgreSQL ceiling (pgbench, %s s each): one transaction inserting a %s-byte bytea row and an entry row, commit: %.0f tx/s on 1 connection, %.0f on 8; a new connection (scram-sha-256) per SELECT 1: %.0f/s' \
+    "$secs" "$SIZE" "${c1:-0}" "${c8:-0}" "${cc:-0}")
   log "$CEILING_LINE"
 fi
 for rep in $(seq "$RUNS"); do
   for c in $CASES; do
+    [ "$c" = ceiling ] && continue
     one_case "$c" "$rep"
     sleep 1
   done
@@ -348,6 +353,6 @@ done
 
 echo
 echo "==== Tern cluster bench $STAMP: $(nproc) cores, runs=$RUNS$([ "$QUICK" = 1 ] && echo ", QUICK (smoke run: figures not meaningful)" || true)"
-{ $CLUSTERPY summary "$TSV"; [ -z "$CEILING_LINE" ] || printf '\n%s\n' "$CEILING_LINE"; } | tee "$RESULTS/$STAMP-cluster.txt"
+{ [ ! -f "$TSV" ] || $CLUSTERPY summary "$TSV"; [ -z "$CEILING_LINE" ] || printf '\n%s\n' "$CEILING_LINE"; } | tee "$RESULTS/$STAMP-cluster.txt"
 echo
 echo "raw per-run numbers: $TSV"

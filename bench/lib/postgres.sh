@@ -1,7 +1,7 @@
 # bench/lib/postgres.sh - a private PostgreSQL for the cluster bench (sourced after common.sh).
 #
-# pg_start DIR   initdb into DIR/data (fsync on, scram password for the one role "tern", no Unix
-#                socket), postgres on 127.0.0.1 and a free port, database "tern". Sets PG_PORT,
+# pg_start DIR   initdb into DIR/data (fsync on, scram password for the one role "tern", or
+#                $PG_AUTH, no Unix socket), postgres on 127.0.0.1 and a free port, database "tern". Sets PG_PORT,
 #                PG_PID (the postmaster) and PG_URL (a JDBC URL as --queue-db takes it).
 # pg_stop        fast shutdown (pg_ctl -m fast); the directory stays for its log.
 # pg_sql SQL     runs SQL in database tern (psql, unaligned, no header).
@@ -40,7 +40,7 @@ pg_start() {
   printf '%s\n' "$PG_PASSWORD" > "$dir/password"
   [ "$(id -u)" = 0 ] && chown -R "$PG_USER:" "$dir"
   chmod 0700 "$dir"
-  pg_as "$PG_BIN/initdb" -D "$dir/data" -U tern --auth=scram-sha-256 --pwfile="$dir/password" \
+  pg_as "$PG_BIN/initdb" -D "$dir/data" -U tern --auth="${PG_AUTH:-scram-sha-256}" --pwfile="$dir/password" \
     --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 || { tail -5 "$dir/initdb.log" >&2; die "initdb failed"; }
   rm -f "$dir/password"
   PG_PORT=$(free_port)
@@ -105,4 +105,16 @@ SQL
     -T "$secs" -f "$script" tern 2>"$PG_DIR/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
   rm -f "$script"
   pg_sql "DROP TABLE bench_entry, bench_body;" >/dev/null
+}
+
+# pg_connect_rate CLIENTS SECONDS: connections per second when each transaction (a SELECT 1)
+# opens its own connection (pgbench -C): a backend started and a scram-sha-256 login each time,
+# as a client without a connection pool pays per use.
+pg_connect_rate() {
+  local clients=$1 secs=$2 script
+  script=$(mktemp "$BENCH_WORK/pgbench.XXXXXX.sql")
+  echo 'SELECT 1;' > "$script"
+  PGPASSWORD=$PG_PASSWORD "$PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U tern -n -C -c "$clients" -j "$clients" \
+    -T "$secs" -f "$script" tern 2>"$PG_DIR/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+  rm -f "$script"
 }
