@@ -339,8 +339,8 @@ if [ "$PG_CEILING" = 1 ] && [[ " $CASES " == *" db"* || " $CASES " == *" ceiling
   c1=$(pg_ceiling 1 "$secs" "$SIZE" || true) c8=$(pg_ceiling 8 "$secs" "$SIZE" || true)
   cc=$(pg_connect_rate 1 "$secs" || true)
   pg_stop
-  CEILING_LINE=$(printf 'PostgreSQL ceiling (pgbench, %s s each): one transaction inserting a %s-byte bytea row and an entry row, commit: %.0f tx/s on 1 connection, %.0f on 8; a new connection (scram-sha-256) per SELECT 1: %.0f/s' \
-    "$secs" "$SIZE" "${c1:-0}" "${c8:-0}" "${cc:-0}")
+  CEILING_LINE=$(printf 'PostgreSQL ceiling (pgbench, %s s each): one transaction inserting a %s-byte bytea row and an entry row, commit: %.0f tx/s on 1 connection, %.0f on 8; a new connection (%s) per SELECT 1: %.0f/s' \
+    "$secs" "$SIZE" "${c1:-0}" "${c8:-0}" "${PG_AUTH:-scram-sha-256}" "${cc:-0}")
   log "$CEILING_LINE"
 fi
 for rep in $(seq "$RUNS"); do
