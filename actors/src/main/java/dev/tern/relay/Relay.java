@@ -79,6 +79,18 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     public record Enqueued(List<QueueEntry> entries) implements Command {
     }
 
+    /**
+     * {@code queue flush}, to a relay that is running (not waiting out a backoff, where this waits in the stash and
+     * its {@link DomainRelay} restarts it instead): entries not attempted since {@code requestedAt} are due now. An
+     * attempt under way goes on undisturbed (no message in flight is cut off and sent twice); what it left is
+     * retried when it ends.
+     */
+    public record Flush(Instant requestedAt, ActorRef<FlushTaken> replyTo) implements Command {
+    }
+
+    /** The relay took the flush. */
+    public enum FlushTaken { INSTANCE }
+
     /** The next deferred entry is due. */
     private enum Tick implements Command { INSTANCE }
 
@@ -170,7 +182,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private final String domain;
     private final RelayContext relay;
     private final RetrySchedule schedule;
-    private final Instant flushRequestedAt;
+    /** {@code queue flush}: entries not attempted since this moment are due at once; null for none. */
+    private Instant flushRequestedAt;
     private final ActorRef<BounceDelivery.Outcome> bounceAnswers;
 
     private final Map<String, QueueEntry> entries = new LinkedHashMap<>();
@@ -217,6 +230,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Enqueued.class, this::onEnqueued)
+                .onMessage(Flush.class, this::onFlush)
                 .onMessage(Tick.class, tick -> {
                     processDue();
                     return this;
@@ -254,6 +268,16 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         } else {
             processDue();
         }
+        return this;
+    }
+
+    private Behavior<Command> onFlush(Flush flush) {
+        if (state instanceof DestinationDown) {
+            return this; // unanswered: about to back off, so the DomainRelay restarts it
+        }
+        flushRequestedAt = flush.requestedAt();
+        flush.replyTo().tell(FlushTaken.INSTANCE);
+        processDue(); // when idle; else once the attempt under way ends
         return this;
     }
 
