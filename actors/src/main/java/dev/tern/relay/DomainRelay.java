@@ -72,9 +72,19 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     /** How long a running relay has to take a flush before it is restarted instead. */
     static final Duration FLUSH_ANSWER = Duration.ofSeconds(3);
 
-    /** What the domain's relay is doing: running, or stopping to be started again. */
-    private sealed interface State permits Running, Restarting {
+    /** What the domain's relay is doing: running, stopping to be started again, or draining to hand over. */
+    private sealed interface State permits Running, Restarting, Draining {
     }
+
+    /** Handing the domain over: the relay finishes what is in flight, then this stops. */
+    private record Draining() implements State {
+    }
+
+    /** The relay has drained (or did not answer in time): stop now. */
+    private enum Drained implements Command { INSTANCE }
+
+    /** How long a handover waits for the messages in flight (within sharding's hand-off timeout, 60 s). */
+    static final Duration DRAIN = Duration.ofSeconds(30);
 
     private record Running(ActorRef<Relay.Command> relay) implements State {
     }
@@ -119,7 +129,8 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
                 .onMessage(Wake.class, wake -> this)
                 .onMessage(Flush.class, this::onFlush)
                 .onMessage(Remove.class, this::onRemove)
-                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(Stop.class, this::onStop)
+                .onMessage(Drained.class, drained -> Behaviors.stopped())
                 .onMessage(RelayStopped.class, this::onRelayStopped)
                 .onMessage(FlushUnanswered.class, this::onFlushUnanswered)
                 .onMessage(FlushAnswered.class, answered -> this)
@@ -130,6 +141,22 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
         if (state instanceof Running running && !entries.isEmpty()) {
             running.relay().tell(new Relay.Enqueued(entries));
         } // else: the successor reads them from the queue when it starts
+        return this;
+    }
+
+    /**
+     * Sharding hands the domain over (this node leaves, or shards are rebalanced): the relay sends nothing new and
+     * this stops once the messages in flight are answered, so the next owner does not send them again.
+     */
+    private Behavior<Command> onStop(Stop stop) {
+        if (state instanceof Restarting restarting) {
+            restarting.removals().forEach(this::removeFromQueue);
+            return Behaviors.stopped();
+        }
+        if (state instanceof Running running) {
+            context.ask(Relay.Drained.class, running.relay(), DRAIN, Relay.Drain::new, (done, timeout) -> Drained.INSTANCE);
+            state = new Draining();
+        }
         return this;
     }
 
@@ -156,6 +183,9 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
      * told to try everything at once.
      */
     private Behavior<Command> onFlush(Flush flush) {
+        if (state instanceof Draining) {
+            return this; // the next owner starts with everything due
+        }
         if (state instanceof Running running) {
             ActorRef<Relay.Command> relay = running.relay();
             context.ask(Relay.FlushTaken.class, relay, FLUSH_ANSWER,
@@ -179,6 +209,10 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     }
 
     private Behavior<Command> onRemove(Remove remove) {
+        if (state instanceof Draining) {
+            removeFromQueue(remove); // the draining relay starts nothing new, so it will not send this entry
+            return this;
+        }
         if (state instanceof Running running) {
             state = new Restarting(running.relay(), null, List.of(remove));
             context.stop(running.relay());
