@@ -1,5 +1,6 @@
 package dev.tern.service;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,10 @@ import com.typesafe.config.ConfigFactory;
  * @param bind         this node's cluster address, if it is one of a cluster
  * @param seeds        the nodes to join (the first forms the cluster when it names itself)
  * @param wakeInterval how often every node wakes the relays of the domains with queued mail
+ * @param queueDbConnections the most connections this node holds to the queue database
  */
 record ClusterSettings(Optional<String> queueDb, Optional<ClusterAddress> bind, List<ClusterAddress> seeds,
-                       Duration wakeInterval) {
+                       Duration wakeInterval, int queueDbConnections) {
 
     static ClusterSettings parse(Config tern) throws UsageException {
         Optional<String> queueDb = Optional.of(tern.getString("queue-db")).filter(url -> !url.isBlank());
@@ -49,7 +51,16 @@ record ClusterSettings(Optional<String> queueDb, Optional<ClusterAddress> bind, 
         if (wake.isNegative() || wake.isZero()) {
             throw new UsageException("tern.cluster.wake-interval: must be positive");
         }
-        return new ClusterSettings(queueDb, bind, List.copyOf(seeds), wake);
+        int connections = tern.getInt("queue-db-connections");
+        if (connections < 1) {
+            throw new UsageException("tern.queue-db-connections: must be 1 or more");
+        }
+        return new ClusterSettings(queueDb, bind, List.copyOf(seeds), wake, connections);
+    }
+
+    /** Where the queue is, as the log says it: never the database password. */
+    String describeQueue(Path queueDir) {
+        return queueDb.map(url -> "in PostgreSQL " + JdbcUrls.withoutPassword(url)).orElse(queueDir.toString());
     }
 
     boolean clustered() {

@@ -122,6 +122,9 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         return Behaviors.setup(context -> {
             ActorRef<Router.Command> router = context.spawn(
                     Router.create(store, remote(settings, queue, locals, metrics), metrics, locals), "router");
+            if (settings.cluster().clustered()) {
+                context.spawn(ClusterEvents.create(), "cluster-events");
+            }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);

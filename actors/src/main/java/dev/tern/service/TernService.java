@@ -6,6 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +34,7 @@ import dev.tern.files.PrivateFiles;
 import dev.tern.queue.QueueSpool;
 import dev.tern.queue.QueueStore;
 import dev.tern.queuedb.Connections;
+import dev.tern.queuedb.PooledConnections;
 import dev.tern.queuedb.QueueDatabase;
 import dev.tern.http.Autoconfig;
 import dev.tern.http.OperationsRoutes;
@@ -53,6 +55,8 @@ import dev.tern.users.UserDirectory;
 final class TernService {
 
     private static final Logger LOG = LoggerFactory.getLogger(TernService.class);
+    /** How long an enqueue or a relay waits for a queue database connection before it fails (4xx, or a retry). */
+    private static final Duration QUEUE_DB_WAIT = Duration.ofSeconds(10);
 
     private final ActorSystem<Guardian.Command> system;
     private final TernSettings settings;
@@ -88,10 +92,15 @@ final class TernService {
      * The outbound queue: PostgreSQL given {@code --queue-db} (its tables created or migrated now), else the spool
      * files in {@code --queue-dir}.
      */
+    static QueueStore queue(TernSettings settings, Connections connections) throws IOException {
+        return settings.cluster().queueDb().isPresent() ? QueueDatabase.open(connections)
+                : new QueueSpool(settings.relay().queueDir());
+    }
+
+    /** For an administration command: a connection per use, none kept. */
     static QueueStore queue(TernSettings settings) throws IOException {
         Optional<String> url = settings.cluster().queueDb();
-        return url.isPresent() ? QueueDatabase.open(Connections.driverManager(url.get()))
-                : new QueueSpool(settings.relay().queueDir());
+        return queue(settings, url.isPresent() ? Connections.driverManager(url.get()) : null);
     }
 
     /** Returns once every listener is bound; throws if one cannot be. */
@@ -104,11 +113,17 @@ final class TernService {
         PrivateFiles.createDirectories(settings.relay().queueDir());
 
         settings.cluster().bind().ifPresent(NodeConverter::name);
+        Optional<PooledConnections> pool = Optional.empty();
         QueueStore queue;
         try {
-            queue = queue(settings);
-        } catch (IOException e) {
-            throw new StartupException("queue: " + e.getMessage());
+            if (settings.cluster().queueDb().isPresent()) {
+                pool = Optional.of(new PooledConnections(settings.cluster().queueDb().get(),
+                        settings.cluster().queueDbConnections(), QUEUE_DB_WAIT));
+            }
+            queue = queue(settings, pool.orElse(null));
+        } catch (IOException | RuntimeException e) { // HikariCP throws when it cannot connect at all
+            pool.ifPresent(PooledConnections::close);
+            throw new StartupException("queue database: " + e.getMessage());
         }
         ServerTlsContext tls = tlsContext(settings);
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tls::context);
@@ -129,9 +144,16 @@ final class TernService {
                 settings.adminsInOrder());
         warnWithoutPostmaster(locals);
         TernMetrics metrics = TernMetrics.forService();
-        ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), queue, tlsEngines, listeners, metrics, locals), ClusterAddress.SYSTEM,
-                settings.actorSystemConfig());
+        ActorSystem<Guardian.Command> system;
+        try {
+            system = ActorSystem.create(Guardian.create(settings, users, store(settings), queue, tlsEngines, listeners,
+                    metrics, locals), ClusterAddress.SYSTEM, settings.actorSystemConfig());
+        } catch (RuntimeException e) { // e.g. the --cluster-bind port is taken
+            pool.ifPresent(PooledConnections::close);
+            throw new StartupException(settings.cluster().bind().map(node -> "cluster node " + node + ": ").orElse("")
+                    + e.getMessage());
+        }
+        pool.ifPresent(connections -> system.getWhenTerminated().thenRun(connections::close));
         TernService service = new TernService(system, settings, listeners, metrics, tls, users);
         service.aliases = aliases;
         service.addDrainTask(settings);
@@ -163,7 +185,9 @@ final class TernService {
                 });
         LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}, queue {}, admins {}",
                 settings.hostname(), settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(),
-                settings.usersFile(), settings.relay().queueDir(), settings.admins());
+                settings.usersFile(), settings.cluster().describeQueue(settings.relay().queueDir()), settings.admins());
+        settings.cluster().bind().ifPresent(node -> LOG.info("cluster: node {} of the cluster with seeds {}; relays "
+                + "are sharded over its members", node, settings.cluster().seeds()));
         return service;
     }
 
