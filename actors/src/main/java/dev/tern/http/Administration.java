@@ -18,7 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import dev.tern.protocol.AuthOutcome;
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
+import dev.tern.queue.QueueStore;
 import dev.tern.store.MailboxStore;
 import dev.tern.users.Authenticator;
 import dev.tern.users.UserAccounts;
@@ -28,7 +28,7 @@ import dev.tern.users.UserDb;
  * Everything the web page and the JSON API can do, once, for both: check a login (the
  * {@link Authenticator}, with SMTP AUTH's hashing threads and per-address delays), edit
  * users ({@link UserAccounts}, as {@code ./tern user} does, new passwords hashed on the
- * Authenticator's threads), read the queue from the spool and have the relays flush or
+ * Authenticator's threads), read the queue from the spool (or the cluster's database) and have the relays flush or
  * remove entries ({@link QueueControl}, as {@code ./tern queue} does). File work runs on
  * the blocking-I/O dispatcher, never on the threads that serve HTTP.
  */
@@ -61,19 +61,19 @@ public final class Administration {
     private final Scheduler scheduler;
     private final UserAccounts accounts;
     private final MailboxStore store;
-    private final QueueSpool spool;
+    private final QueueStore queue;
     private final QueueControl relays;
     private final Executor blocking;
 
     public Administration(HttpSettings settings, ActorRef<Authenticator.Command> authenticator, Scheduler scheduler,
-                          UserAccounts accounts, MailboxStore store, QueueSpool spool, QueueControl relays,
+                          UserAccounts accounts, MailboxStore store, QueueStore queue, QueueControl relays,
                           Executor blocking) {
         this.settings = settings;
         this.authenticator = authenticator;
         this.scheduler = scheduler;
         this.accounts = accounts;
         this.store = store;
-        this.spool = spool;
+        this.queue = queue;
         this.relays = relays;
         this.blocking = blocking;
     }
@@ -124,9 +124,9 @@ public final class Administration {
         return onBlocking(() -> store.messageCount(user));
     }
 
-    /** The queue as {@code ./tern queue list} reads it: from the spool. */
+    /** The queue as {@code ./tern queue list} reads it: from the spool, or the cluster's database. */
     public CompletionStage<List<QueueEntry>> queue() {
-        return onBlocking(() -> Files.isDirectory(spool.dir()) ? spool.all() : List.of());
+        return onBlocking(queue::all);
     }
 
     public CompletionStage<Integer> flushQueue() {

@@ -222,6 +222,12 @@ public final class QueueSpool implements QueueStore {
         }
     }
 
+    /** The body file itself, whatever {@code scratch}: the spool keeps its bodies as files. */
+    @Override
+    public BodyFile bodyFile(QueueEntry entry, Path scratch) {
+        return BodyFile.of(body(entry), entry.bodyOffset(), entry.bodySize());
+    }
+
     /** The body file: relay {@code bodySize} octets from {@code bodyOffset}. */
     public Path body(QueueEntry entry) {
         return domainDir(checkDomain(entry.domain())).resolve(entry.id() + BODY);
@@ -235,6 +241,9 @@ public final class QueueSpool implements QueueStore {
     @Override
     public List<String> domains() throws IOException {
         List<String> domains = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return domains; // nothing queued yet: the first enqueue creates it
+        }
         try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
             for (Path child : children) {
                 String name = child.getFileName().toString();
@@ -295,6 +304,7 @@ public final class QueueSpool implements QueueStore {
      * {@link #enqueue} on this instance; not against another process writing to the same queue, nor against
      * {@link #update} (it deletes the temporary file of a rewrite in progress), so: at startup, before the relays.
      */
+    @Override
     public int sweep() throws IOException {
         sweepLock.writeLock().lock();
         try {

@@ -3,6 +3,7 @@ package dev.tern.queue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -64,4 +65,13 @@ public interface QueueStore {
      * whole in the heap). The caller closes it.
      */
     InputStream openBody(QueueEntry entry) throws IOException;
+
+    /**
+     * The octets to relay as a file region, for one attempt or one DSN; the caller closes it. A store that keeps
+     * bodies elsewhere copies them into {@code scratch} (a node-local private directory that startup clears).
+     */
+    BodyFile bodyFile(QueueEntry entry, Path scratch) throws IOException;
+
+    /** Clears what an interrupted run left half-written; how many files or rows it removed. */
+    int sweep() throws IOException;
 }

@@ -2,6 +2,10 @@ package dev.tern.queuedb;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,6 +22,8 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.files.PrivateFiles;
+import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueStore;
 import dev.tern.store.StagedMessage;
@@ -230,6 +236,34 @@ public final class QueueDatabase implements QueueStore {
             close(connection, e);
             throw e;
         }
+    }
+
+    /**
+     * A private copy of the entry's octets in {@code scratch}, streamed out of the chunk rows: the SMTP client sends
+     * from files, and a copy per attempt keeps neither a body in the heap nor a connection open while a slow next hop
+     * reads. Deleted on close; one left by a crash is cleared with {@code scratch} at the next start.
+     */
+    @Override
+    public BodyFile bodyFile(QueueEntry entry, Path scratch) throws IOException {
+        Path copy = Files.createTempFile(scratch, entry.id() + "-", ".relay",
+                PosixFilePermissions.asFileAttribute(PrivateFiles.FILE));
+        try (InputStream body = openBody(entry); OutputStream out = Files.newOutputStream(copy)) {
+            long copied = body.transferTo(out);
+            if (copied != entry.bodySize()) {
+                throw new IOException("queue database: body of " + entry.id() + " has " + copied + " octets, not "
+                        + entry.bodySize());
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(copy);
+            throw e;
+        }
+        return new BodyFile(copy, 0, entry.bodySize(), true);
+    }
+
+    /** Nothing to clear: a transaction that did not commit left nothing behind. */
+    @Override
+    public int sweep() {
+        return 0;
     }
 
     private static void close(Connection connection, Exception cause) {

@@ -23,6 +23,7 @@ import dev.tern.protocol.ReceivedHeader;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.MessageIds;
+import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
 import dev.tern.store.StagedMessage;
 
@@ -47,10 +48,10 @@ public final class Bounces {
     }
 
     /** A DSN on these recipients of the entry, with its ENVID, returning the whole message if RET=FULL asked. */
-    static Staged stage(QueueEntry entry, List<DeliveryStatusNotification.RecipientReport> reports, Path body,
+    static Staged stage(QueueEntry entry, List<DeliveryStatusNotification.RecipientReport> reports, BodyFile body,
                         String hostname, Path incomingDir, Clock clock) throws IOException {
         return stage(new Original(((ReversePath.Sender) entry.sender()).address(), entry.id(), entry.arrival(),
-                entry.dsn(), body, entry.bodyOffset(), entry.bodySize()), reports, hostname, incomingDir, clock);
+                entry.dsn(), body.file(), body.offset(), body.size()), reports, hostname, incomingDir, clock);
     }
 
     /**

@@ -34,6 +34,7 @@ import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.protocol.SmtpReply;
+import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
@@ -203,7 +204,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private void loadSpool() {
         try {
-            for (QueueEntry entry : relay.spool().load(domain)) {
+            for (QueueEntry entry : relay.queue().load(domain)) {
                 entries.put(entry.id(), entry);
             }
         } catch (IOException e) {
@@ -404,12 +405,14 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             List<MailAddress> recipients = entry.pending().stream().map(RecipientState::address).toList();
             Map<MailAddress, RecipientDsn> recipientDsn = new HashMap<>();
             entry.pending().forEach(r -> recipientDsn.put(r.address(), r.dsn()));
-            OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, relay.spool().body(entry),
-                    entry.bodyOffset(), entry.bodySize(), entry.encoding(), entry.dsn(), recipientDsn);
+            BodyFile body = bodyFile(entry);
+            OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, body.file(), body.offset(),
+                    body.size(), entry.encoding(), entry.dsn(), recipientDsn);
             SmtpClientSession client = session.client();
-            CompletionStage<MessageReport> sending = session.messages == 0
+            CompletionStage<MessageReport> sending = (session.messages == 0
                     ? client.send(message)
-                    : client.reset().thenCompose(done -> client.send(message));
+                    : client.reset().thenCompose(done -> client.send(message)))
+                    .whenComplete((report, failure) -> closeQuietly(body));
             session.messages++;
             context.pipeToSelf(sending, (report, failure) -> new Sent(attempt, session, id, recipients, report,
                     failure));
@@ -570,7 +573,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             return;
         }
         try {
-            relay.spool().update(entry);
+            relay.queue().update(entry);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update queue entry " + entry.id(), e);
         }
@@ -591,7 +594,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         Optional<Recipient.Route> route = relay.bounceRoute().apply(sender);
         QueueEntry warned = entry.warned(due.stream().map(RecipientState::address).toList(), now);
         try {
-            relay.spool().update(warned);
+            relay.queue().update(warned);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update queue entry " + entry.id(), e);
         }
@@ -601,9 +604,9 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             return;
         }
         Instant until = entry.arrival().plus(relay.settings().queueLifetime());
-        try {
+        try (BodyFile body = relay.queue().bodyFile(warned, relay.incomingDir())) {
             Bounces.Staged warning = Bounces.stage(warned, due.stream().map(r -> DsnReports.delayed(r, until))
-                    .toList(), relay.spool().body(warned), relay.settings().hostname(), relay.incomingDir(), relay.clock());
+                    .toList(), body, relay.settings().hostname(), relay.incomingDir(), relay.clock());
             bounces.put(warning.messageId(), new PendingBounce(entry.id(), warning.message(), true));
             relay.bounces().tell(new BounceDelivery.Store(warning.envelope(new Recipient(sender, route.get())),
                     warning.message(), bounceAnswers));
@@ -622,12 +625,12 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 } else if (!entry.failures().isEmpty()) {
                     context.getLog().info("id={} undeliverable; no bounce: NOTIFY excludes FAILURE", entry.id());
                 }
-                relay.spool().remove(entry);
+                relay.queue().remove(entry);
                 entries.remove(entry.id());
                 entriesChanged();
                 return;
             }
-            relay.spool().update(entry); // the final states are durable before the bounce leaves
+            relay.queue().update(entry); // the final states are durable before the bounce leaves
         } catch (IOException e) {
             throw new UncheckedIOException("cannot finish queue entry " + entry.id(), e);
         }
@@ -642,8 +645,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             removeEntry(entry);
             return;
         }
-        try {
-            Bounces.Staged bounce = Bounces.stage(entry, reports, relay.spool().body(entry),
+        try (BodyFile body = relay.queue().bodyFile(entry, relay.incomingDir())) {
+            Bounces.Staged bounce = Bounces.stage(entry, reports, body,
                     relay.settings().hostname(), relay.incomingDir(), relay.clock());
             bounces.put(bounce.messageId(), new PendingBounce(entry.id(), bounce.message()));
             relay.bounces().tell(new BounceDelivery.Store(bounce.envelope(new Recipient(sender, route.get())),
@@ -684,7 +687,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private void removeEntry(QueueEntry entry) {
         try {
-            relay.spool().remove(entry);
+            relay.queue().remove(entry);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove queue entry " + entry.id(), e);
         }
@@ -720,6 +723,23 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private static String tlsOf(Session session) {
         return session.client().tls().map(tls -> tls.protocol() + " " + tls.cipherSuite()).orElse("none");
+    }
+
+    /** The entry's octets as a file for this attempt; a queue that cannot produce them fails the relay (backoff). */
+    private BodyFile bodyFile(QueueEntry entry) {
+        try {
+            return relay.queue().bodyFile(entry, relay.incomingDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the body of queue entry " + entry.id(), e);
+        }
+    }
+
+    private static void closeQuietly(BodyFile body) {
+        try {
+            body.close();
+        } catch (IOException ignored) {
+            // a copy left behind is cleared with the incoming spool at the next start
+        }
     }
 
     private static void deleteQuietly(StagedMessage staged) {

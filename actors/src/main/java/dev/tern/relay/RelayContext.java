@@ -14,12 +14,13 @@ import org.apache.pekko.actor.typed.Props;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
-import dev.tern.queue.QueueSpool;
+import dev.tern.queue.QueueStore;
 
 /**
  * What every relay shares: settings and the services it talks to. All of it is immutable
  * or an actor reference, so relays stay free to run anywhere a message can reach.
  *
+ * @param queue       where the entries and their bodies are: the spool, or the cluster's database
  * @param bounces     where bounces go to be stored (the Router)
  * @param bounceRoute where a bounce to this address goes (a local mailbox or a remote
  *                    domain), or empty when there is nowhere (an unknown local user)
@@ -27,16 +28,16 @@ import dev.tern.queue.QueueSpool;
  * @param dispatcher  relays wait on spool fsyncs, so they run on blocking-I/O threads
  * @param metrics     where relays count remote outcomes and their queue entries
  */
-public record RelayContext(RelaySettings settings, QueueSpool spool, MxResolver resolver, SSLContext tlsContext,
+public record RelayContext(RelaySettings settings, QueueStore queue, MxResolver resolver, SSLContext tlsContext,
                            ActorRef<BounceDelivery.Store> bounces, Function<MailAddress, Optional<Recipient.Route>> bounceRoute,
                            Path incomingDir, Clock clock, RandomGenerator random, Props dispatcher,
                            TernMetrics metrics) {
 
     /** Counting into metrics of their own, which nothing exports (tests). */
-    public RelayContext(RelaySettings settings, QueueSpool spool, MxResolver resolver, SSLContext tlsContext,
+    public RelayContext(RelaySettings settings, QueueStore queue, MxResolver resolver, SSLContext tlsContext,
                         ActorRef<BounceDelivery.Store> bounces, Function<MailAddress, Optional<Recipient.Route>> bounceRoute,
                         Path incomingDir, Clock clock, RandomGenerator random, Props dispatcher) {
-        this(settings, spool, resolver, tlsContext, bounces, bounceRoute, incomingDir, clock, random, dispatcher,
+        this(settings, queue, resolver, tlsContext, bounces, bounceRoute, incomingDir, clock, random, dispatcher,
                 new TernMetrics());
     }
 }

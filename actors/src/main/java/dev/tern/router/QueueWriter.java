@@ -18,11 +18,11 @@ import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
+import dev.tern.queue.QueueStore;
 import dev.tern.store.StagedMessage;
 
 /**
- * Writes messages for remote domains into the outbound spool, durably, before the router
+ * Writes messages for remote domains into the outbound queue (the spool, or the cluster's database), durably, before the router
  * lets the session answer 250. Runs on a blocking-I/O dispatcher: every entry waits on fsync.
  */
 public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
@@ -63,17 +63,17 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
     }
 
     private final ActorContext<Command> context;
-    private final QueueSpool spool;
+    private final QueueStore spool;
     private final Clock clock;
 
-    private QueueWriter(ActorContext<Command> context, QueueSpool spool, Clock clock) {
+    private QueueWriter(ActorContext<Command> context, QueueStore spool, Clock clock) {
         super(context);
         this.context = context;
         this.spool = spool;
         this.clock = clock;
     }
 
-    public static Behavior<Command> create(QueueSpool spool, Clock clock) {
+    public static Behavior<Command> create(QueueStore spool, Clock clock) {
         return Behaviors.setup(context -> new QueueWriter(context, spool, clock));
     }
 

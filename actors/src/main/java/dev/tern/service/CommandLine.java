@@ -47,6 +47,14 @@ final class CommandLine {
         OUTBOUND_TLS(null, "--outbound-tls", Kind.VALUE, "outbound-tls", "opportunistic|required|off",
                 "STARTTLS toward remote MX (default opportunistic)"),
         QUEUE_DIR(null, "--queue-dir", Kind.VALUE, "queue-dir", "DIR", "outbound queue spool (default DATA/queue)"),
+        QUEUE_DB(null, "--queue-db", Kind.VALUE, "queue-db", "URL",
+                "JDBC URL of a shared PostgreSQL queue, e.g. jdbc:postgresql://HOST:5432/tern?user=U&password=P; "
+                        + "Tern creates its tables (default: the queue is --queue-dir files)"),
+        CLUSTER_BIND(null, "--cluster-bind", Kind.VALUE, "cluster-bind", "HOST:PORT",
+                "this node's cluster address (Pekko Cluster over TCP); turns cluster mode on, needs --cluster-seed "
+                        + "and --queue-db (default: one node)"),
+        CLUSTER_SEED(null, "--cluster-seed", Kind.REPEATABLE, "cluster-seed", "HOST:PORT",
+                "a seed node to join (a node may name itself; the first forms the cluster)"),
         RETRY_INITIAL(null, "--retry-initial", Kind.VALUE, "retry-initial", "DUR", "first retry delay (default 1m)"),
         RETRY_MAX(null, "--retry-max", Kind.VALUE, "retry-max", "DUR", "longest retry delay (default 1h)"),
         QUEUE_LIFETIME(null, "--queue-lifetime", Kind.VALUE, "queue-lifetime", "DUR",

@@ -35,10 +35,11 @@ import dev.tern.protocol.Recipient;
 import dev.tern.protocol.RecipientPolicy;
 import dev.tern.protocol.SenderPolicy;
 import dev.tern.protocol.SubmissionSenderPolicy;
-import dev.tern.queue.QueueSpool;
+import dev.tern.queue.QueueStore;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
 import dev.tern.relay.RelaySettings;
+import dev.tern.relay.DomainRelays;
 import dev.tern.relay.Relays;
 import dev.tern.router.QueueWriter;
 import dev.tern.streams.client.OpportunisticTls;
@@ -115,12 +116,15 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         this.administration = administration;
     }
 
-    static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store,
+    static Behavior<Command> create(TernSettings settings, UserDirectory users, MailboxStore store, QueueStore queue,
                                     Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners,
                                     TernMetrics metrics, LocalRecipients locals) {
         return Behaviors.setup(context -> {
             ActorRef<Router.Command> router = context.spawn(
-                    Router.create(store, remote(settings, locals, metrics), metrics, locals), "router");
+                    Router.create(store, remote(settings, queue, locals, metrics), metrics, locals), "router");
+            if (settings.cluster().clustered()) {
+                context.spawn(ClusterEvents.create(), "cluster-events");
+            }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
@@ -142,7 +146,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 running.add(listener);
             }
             return new Guardian(context, router, running,
-                    administration(context, settings, users, store, authenticator));
+                    administration(context, settings, users, store, queue, authenticator));
         });
     }
 
@@ -153,11 +157,11 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     }
 
     private static Administration administration(ActorContext<Command> context, TernSettings settings,
-                                                  UserDirectory users, MailboxStore store,
+                                                  UserDirectory users, MailboxStore store, QueueStore queue,
                                                   ActorRef<Authenticator.Command> authenticator) {
         return new Administration(new HttpSettings(settings.admins(), settings.domains(), settings.hostname()),
                 authenticator, context.getSystem().scheduler(), new UserAccounts(users, store), store,
-                new QueueSpool(settings.relay().queueDir()),
+                queue,
                 new RelayControl(context.getSelf(), context.getSystem().scheduler()), context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
     }
 
@@ -201,10 +205,13 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         return this;
     }
 
-    /** Relaying: the spool, its writers, and the relays with what they need to deliver and bounce. */
-    private static Router.Remote remote(TernSettings settings, LocalRecipients locals, TernMetrics metrics) {
+    /**
+     * Relaying: the queue, its writers, and the relays with what they need to deliver and bounce; in a cluster the
+     * relays are Cluster Sharding entities (one per domain cluster-wide), else children of the node's Relays.
+     */
+    private static Router.Remote remote(TernSettings settings, QueueStore queue, LocalRecipients locals,
+                                        TernMetrics metrics) {
         RelaySettings relay = settings.relay();
-        QueueSpool spool = new QueueSpool(relay.queueDir());
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
         // Bounces go where mail to the sender would go: a local mailbox, or relayed.
         LocalRecipientPolicy bounceRoutes = LocalRecipientPolicy.resolving(settings.domains(), locals,
@@ -214,10 +221,15 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return verdict instanceof RecipientPolicy.Accepted accepted
                     ? Optional.of(accepted.recipient().route()) : Optional.empty();
         };
-        return new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()),
-                bounces -> Relays.create(new RelayContext(relay, spool, resolver, OpportunisticTls.context(),
-                        bounces, bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
-                        DispatcherSelector.blocking(), metrics)),
+        return new Router.Remote(QueueWriter.create(queue, Clock.systemUTC()), bounces -> {
+            RelayContext relays = new RelayContext(relay, queue, resolver, OpportunisticTls.context(), bounces,
+                    bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
+                    DispatcherSelector.blocking(), metrics);
+            ClusterSettings cluster = settings.cluster();
+            return Relays.create(relays, cluster.clustered()
+                    ? context -> DomainRelays.sharded(context.getSystem(), relays, cluster.wakeInterval())
+                    : context -> DomainRelays.local(context, relays));
+        },
                 new Router.Notifications(relay.hostname(), settings.incomingDir(), Clock.systemUTC(), bounceRoute));
     }
 

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import sun.misc.Signal;
 
@@ -72,10 +73,15 @@ public final class Main {
             return FAILURE;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean asked = new AtomicBoolean();
         Runnable stop = () -> {
+            asked.set(true);
             service.stop();
             stopped.countDown();
         };
+        // A cluster that downs this node (the split-brain resolver) terminates the actor system: the process exits 1,
+        // so that systemd starts it again as a new member.
+        service.terminated().thenRun(stopped::countDown);
         // SIGTERM and SIGINT stop gracefully and exit 0 (a JVM shutdown hook would exit 143).
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> new Thread(stop, "tern-stop").start());
@@ -89,6 +95,10 @@ public final class Main {
             service.awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!asked.get()) {
+            err.println("tern: the service stopped unasked (removed from its cluster?)");
+            return FAILURE;
         }
         return OK;
     }

@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.tern.queue.QueueListing;
-import dev.tern.queue.QueueSpool;
 
 /**
- * {@code ./tern queue list|flush|remove}. Listing reads the spool directly; flush and
- * remove go through the running service's control socket, since its relays own the
- * entries (remove falls back to the spool when no service runs).
+ * {@code ./tern queue list|flush|remove}. Listing reads the queue directly (the spool, or with {@code --queue-db} the
+ * whole cluster's); flush and remove go through the running service's control socket, since its relays own the
+ * entries (in a cluster the node asks the relays wherever they run; remove falls back to the queue itself when no
+ * service runs here).
  */
 record QueueCommands(TernSettings settings, PrintStream out, PrintStream err) {
 
@@ -28,8 +28,7 @@ record QueueCommands(TernSettings settings, PrintStream out, PrintStream err) {
             return switch (action) {
                 case "list" -> {
                     Main.expectWords(words, 1, "queue list takes no arguments");
-                    out.print(QueueListing.format(Files.isDirectory(queueDir) ? new QueueSpool(queueDir).all() : List.of(),
-                            ZoneId.systemDefault()));
+                    out.print(QueueListing.format(TernService.queue(settings).all(), ZoneId.systemDefault()));
                     yield Main.OK;
                 }
                 case "flush" -> {
@@ -47,7 +46,7 @@ record QueueCommands(TernSettings settings, PrintStream out, PrintStream err) {
                     if (answer.isPresent()) {
                         yield answered("remove", answer, null);
                     }
-                    if (Files.isDirectory(queueDir) && new QueueSpool(queueDir).remove(id)) {
+                    if (TernService.queue(settings).remove(id)) {
                         out.println("removed " + id);
                         yield Main.OK;
                     }

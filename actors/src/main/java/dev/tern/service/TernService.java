@@ -6,8 +6,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +31,11 @@ import org.slf4j.LoggerFactory;
 import dev.tern.aliases.Aliases;
 import dev.tern.aliases.LocalRecipients;
 import dev.tern.files.PrivateFiles;
+import dev.tern.queue.QueueSpool;
+import dev.tern.queue.QueueStore;
+import dev.tern.queuedb.Connections;
+import dev.tern.queuedb.PooledConnections;
+import dev.tern.queuedb.QueueDatabase;
 import dev.tern.http.Autoconfig;
 import dev.tern.http.OperationsRoutes;
 import dev.tern.metrics.TernMetrics;
@@ -48,6 +55,8 @@ import dev.tern.users.UserDirectory;
 final class TernService {
 
     private static final Logger LOG = LoggerFactory.getLogger(TernService.class);
+    /** How long an enqueue or a relay waits for a queue database connection before it fails (4xx, or a retry). */
+    private static final Duration QUEUE_DB_WAIT = Duration.ofSeconds(10);
 
     private final ActorSystem<Guardian.Command> system;
     private final TernSettings settings;
@@ -79,6 +88,21 @@ final class TernService {
                 : new NumberedStore(settings.mailRoot());
     }
 
+    /**
+     * The outbound queue: PostgreSQL given {@code --queue-db} (its tables created or migrated now), else the spool
+     * files in {@code --queue-dir}.
+     */
+    static QueueStore queue(TernSettings settings, Connections connections) throws IOException {
+        return settings.cluster().queueDb().isPresent() ? QueueDatabase.open(connections)
+                : new QueueSpool(settings.relay().queueDir());
+    }
+
+    /** For an administration command: a connection per use, none kept. */
+    static QueueStore queue(TernSettings settings) throws IOException {
+        Optional<String> url = settings.cluster().queueDb();
+        return queue(settings, url.isPresent() ? Connections.driverManager(url.get()) : null);
+    }
+
     /** Returns once every listener is bound; throws if one cannot be. */
     static TernService start(TernSettings settings) throws IOException, StartupException {
         // The mail root stays traversable (an IMAP server may run as another user); each mailbox in it is 0700.
@@ -88,6 +112,19 @@ final class TernService {
         sweepIncoming(settings.incomingDir());
         PrivateFiles.createDirectories(settings.relay().queueDir());
 
+        settings.cluster().bind().ifPresent(NodeConverter::name);
+        Optional<PooledConnections> pool = Optional.empty();
+        QueueStore queue;
+        try {
+            if (settings.cluster().queueDb().isPresent()) {
+                pool = Optional.of(new PooledConnections(settings.cluster().queueDb().get(),
+                        settings.cluster().queueDbConnections(), QUEUE_DB_WAIT));
+            }
+            queue = queue(settings, pool.orElse(null));
+        } catch (IOException | RuntimeException e) { // HikariCP throws when it cannot connect at all
+            pool.ifPresent(PooledConnections::close);
+            throw new StartupException("queue database: " + e.getMessage());
+        }
         ServerTlsContext tls = tlsContext(settings);
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tls::context);
         List<Guardian.ListenerSpec> listeners = new ArrayList<>();
@@ -108,8 +145,9 @@ final class TernService {
         warnWithoutPostmaster(locals);
         TernMetrics metrics = TernMetrics.forService();
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), tlsEngines, listeners, metrics, locals), "tern",
-                settings.config());
+                Guardian.create(settings, users, store(settings), queue, tlsEngines, listeners, metrics, locals), ClusterAddress.SYSTEM,
+                settings.actorSystemConfig());
+        pool.ifPresent(connections -> system.getWhenTerminated().thenRun(connections::close));
         TernService service = new TernService(system, settings, listeners, metrics, tls, users);
         service.aliases = aliases;
         service.addDrainTask(settings);
@@ -141,7 +179,9 @@ final class TernService {
                 });
         LOG.info("Tern ready: host {}, domains {}, mail root {} ({}), users {}, queue {}, admins {}",
                 settings.hostname(), settings.domains(), settings.mailRoot(), settings.store().name().toLowerCase(),
-                settings.usersFile(), settings.relay().queueDir(), settings.admins());
+                settings.usersFile(), settings.cluster().describeQueue(settings.relay().queueDir()), settings.admins());
+        settings.cluster().bind().ifPresent(node -> LOG.info("cluster: node {} of the cluster with seeds {}; relays "
+                + "are sharded over its members", node, settings.cluster().seeds()));
         return service;
     }
 
@@ -242,6 +282,11 @@ final class TernService {
     /** Runs the coordinated shutdown: unbind, drain sessions, stop actors. */
     void stop() {
         CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
+    }
+
+    /** Completes when the actor system has terminated: after {@link #stop()}, or when a cluster downed this node. */
+    CompletionStage<?> terminated() {
+        return system.getWhenTerminated();
     }
 
     void awaitTermination() throws InterruptedException {

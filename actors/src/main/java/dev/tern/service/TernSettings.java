@@ -35,7 +35,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                     List<InetSocketAddress> smtps, Path tlsCert, Path tlsKey, String hostname, long maxMessageSize,
                     long minFreeSpace, int maxRecipients, int maxErrors, Duration idleTimeout, Duration shutdownGrace,
                     RelaySettings relay, ConnectionLimits connectionLimits, Submission submission,
-                    List<InetSocketAddress> http, Set<String> admins) {
+                    List<InetSocketAddress> http, Set<String> admins, ClusterSettings cluster) {
 
     enum StoreFormat { MAILDIR, NUMBERED }
 
@@ -73,6 +73,11 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     /** {@code --recipient-delimiter}, checked at load. */
     RecipientDelimiter recipientDelimiter() {
         return new RecipientDelimiter(config.getString("tern.recipient-delimiter"));
+    }
+
+    /** What the actor system runs on: the settings, and in a cluster the member's address and seeds over them. */
+    Config actorSystemConfig() {
+        return cluster.pekkoConfig().withFallback(config);
     }
 
     /** {@code --admin} names in the order given: postmaster's fallback is the first that is a user. */
@@ -172,7 +177,8 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
                 smtps, tlsCert, tlsKey, hostname, maxSize, minFree, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
-                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), submission, http, admins(tern));
+                RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), submission, http, admins(tern),
+                ClusterSettings.parse(tern));
     }
 
     private static SubmissionSenderPolicy.Ownership submissionSenders(Config tern) throws UsageException {

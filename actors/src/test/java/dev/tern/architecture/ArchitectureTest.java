@@ -109,7 +109,7 @@ class ArchitectureTest {
             .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "router", "relay",
                     "queue", "queuedb")
             .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "router",
-                    "relay", "queue", "store")
+                    "relay", "queue", "queuedb", "store")
             .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
 
     @ArchTest

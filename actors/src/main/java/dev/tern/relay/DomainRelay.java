@@ -1,0 +1,192 @@
+package dev.tern.relay;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+import dev.tern.queue.QueueEntry;
+import dev.tern.supervision.RelaySupervision;
+
+/**
+ * One destination domain's {@link Relay}, as a child under its backoff supervisor, and the restarts that
+ * {@code queue flush} and {@code queue remove} need: the relay is stopped, and started again only once it is gone, so
+ * that no two relays ever own the domain's entries and no removed entry lives on in a relay's memory (nor in a
+ * backoff's stash).
+ *
+ * <p>On one node {@link Relays} keeps one per domain. In a cluster it is the Cluster Sharding entity of its domain
+ * ({@link #ENTITY}, the id is the domain), so there is one per domain cluster-wide and the relay's connection limit
+ * holds for the whole cluster; a node that leaves hands it over, and one that dies has it started on a survivor.
+ */
+public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
+
+    /** The Cluster Sharding entity type: one per destination domain, cluster-wide. */
+    public static final EntityTypeKey<Command> ENTITY = EntityTypeKey.create(Command.class, "relay");
+
+    public sealed interface Command {
+    }
+
+    /** New entries, durable in the queue, handed over as they are (on one node). */
+    public record Enqueued(List<QueueEntry> entries) implements Command {
+    }
+
+    /** New entries by id, read back from the shared queue (across nodes, entries stay in the database). */
+    public record Queued(List<String> entryIds) implements Command, ClusterMessage {
+    }
+
+    /** The domain has mail queued: a relay that was not running now is. */
+    public enum Wake implements Command, ClusterMessage { INSTANCE }
+
+    /** Retry every entry not attempted since {@code requestedAt} now. */
+    public record Flush(Instant requestedAt) implements Command, ClusterMessage {
+    }
+
+    /** Removes a queued entry of this domain; answered whether it existed. */
+    public record Remove(String entryId, ActorRef<Relays.Removed> replyTo) implements Command, ClusterMessage {
+    }
+
+    /** Cluster Sharding hands the domain over to another node: stop, closing the relay's sessions. */
+    public enum Stop implements Command, ClusterMessage { INSTANCE }
+
+    private record RelayStopped(ActorRef<Relay.Command> relay) implements Command {
+    }
+
+    /** What the domain's relay is doing: running, or stopping to be started again. */
+    private sealed interface State permits Running, Restarting {
+    }
+
+    private record Running(ActorRef<Relay.Command> relay) implements State {
+    }
+
+    /** Stopping {@code relay}; once it is gone, {@code removals} are done and a successor starts. */
+    private record Restarting(ActorRef<Relay.Command> relay, Instant flushRequestedAt, List<Remove> removals)
+            implements State {
+        Restarting with(Remove removal) {
+            List<Remove> all = new ArrayList<>(removals);
+            all.add(removal);
+            return new Restarting(relay, flushRequestedAt, List.copyOf(all));
+        }
+
+        Restarting flushedAt(Instant at) {
+            return new Restarting(relay, at, removals);
+        }
+    }
+
+    private final ActorContext<Command> context;
+    private final String domain;
+    private final RelayContext relayContext;
+    private State state;
+    private long generation;
+
+    private DomainRelay(ActorContext<Command> context, String domain, RelayContext relayContext) {
+        super(context);
+        this.context = context;
+        this.domain = domain;
+        this.relayContext = relayContext;
+        this.state = new Running(start(null));
+    }
+
+    public static Behavior<Command> create(String domain, RelayContext relayContext) {
+        return Behaviors.setup(context -> new DomainRelay(context, domain, relayContext));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Enqueued.class, enqueued -> hand(enqueued.entries()))
+                .onMessage(Queued.class, this::onQueued)
+                .onMessage(Wake.class, wake -> this)
+                .onMessage(Flush.class, this::onFlush)
+                .onMessage(Remove.class, this::onRemove)
+                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(RelayStopped.class, this::onRelayStopped)
+                .build();
+    }
+
+    private Behavior<Command> hand(List<QueueEntry> entries) {
+        if (state instanceof Running running && !entries.isEmpty()) {
+            running.relay().tell(new Relay.Enqueued(entries));
+        } // else: the successor reads them from the queue when it starts
+        return this;
+    }
+
+    private Behavior<Command> onQueued(Queued queued) {
+        if (!(state instanceof Running)) {
+            return this;
+        }
+        List<QueueEntry> entries = new ArrayList<>();
+        for (String id : queued.entryIds()) {
+            try {
+                Optional<QueueEntry> entry = relayContext.queue().find(id);
+                entry.filter(e -> e.domain().equals(domain)).ifPresent(entries::add);
+            } catch (IOException e) {
+                // the entry is safe in the queue: the relay's next start or the next wake finds it
+                context.getLog().warn("domain={} cannot read queued entry {}: {}", domain, id, e.toString());
+            }
+        }
+        return hand(entries);
+    }
+
+    private Behavior<Command> onFlush(Flush flush) {
+        if (state instanceof Running running) {
+            state = new Restarting(running.relay(), flush.requestedAt(), List.of());
+            context.stop(running.relay());
+        } else {
+            state = ((Restarting) state).flushedAt(flush.requestedAt());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRemove(Remove remove) {
+        if (state instanceof Running running) {
+            state = new Restarting(running.relay(), null, List.of(remove));
+            context.stop(running.relay());
+        } else {
+            state = ((Restarting) state).with(remove);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRelayStopped(RelayStopped stopped) {
+        if (state instanceof Restarting restarting && restarting.relay().equals(stopped.relay())) {
+            restarting.removals().forEach(this::removeFromQueue);
+            state = new Running(start(restarting.flushRequestedAt()));
+        }
+        return this;
+    }
+
+    private void removeFromQueue(Remove remove) {
+        boolean removed;
+        try {
+            removed = relayContext.queue().remove(remove.entryId());
+        } catch (IOException e) {
+            context.getLog().error("queue remove {}: {}", remove.entryId(), e.toString());
+            removed = false;
+        }
+        if (removed) {
+            context.getLog().info("id={} removed from the queue by the administrator", remove.entryId());
+        }
+        remove.replyTo().tell(new Relays.Removed(remove.entryId(), removed));
+    }
+
+    private ActorRef<Relay.Command> start(Instant flushRequestedAt) {
+        Behavior<Relay.Command> supervised = RelaySupervision.supervise(
+                Relay.create(domain, relayContext, flushRequestedAt), relayContext.settings().backoff());
+        ActorRef<Relay.Command> relay = context.spawn(supervised,
+                "relay-" + URLEncoder.encode(domain, StandardCharsets.UTF_8) + "-" + (++generation),
+                relayContext.dispatcher());
+        context.watchWith(relay, new RelayStopped(relay));
+        return relay;
+    }
+}
