@@ -27,6 +27,8 @@ final class ClusterNodes implements AutoCloseable {
     static final int SIZE = 3;
     /** A node's start, cluster joining included, on a machine of two shared cores. */
     static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
+    /** What {@link TernProcess} writes into the log before each start. */
+    private static final String START_MARKER = "===== test harness: start #";
 
     private final PrivatePostgres postgres;
     private final String queueDb;
@@ -130,6 +132,28 @@ final class ClusterNodes implements AutoCloseable {
             starting.forEach(CompletableFuture::join);
         } catch (CompletionException e) {
             throw new AssertionError("a node did not start: " + e.getCause().getMessage() + logTails(), e.getCause());
+        }
+        for (int i : indexes) {
+            awaitMembersUp(i);
+        }
+    }
+
+    /**
+     * Waits until the node, since its last start, has logged every running node as an Up member
+     * ({@code cluster: member pekko://tern@HOST:PORT is Up}, itself included): it has joined,
+     * and sees the others.
+     */
+    private void awaitMembersUp(int index) {
+        List<String> expected = IntStream.range(0, SIZE).filter(i -> nodes[i].isAlive())
+                .mapToObj(i -> "@" + clusterAddress(i) + " is Up").toList();
+        boolean up = FakeInternet.await(JOIN_TIMEOUT, () -> {
+            String log = nodes[index].log();
+            String sinceStart = log.substring(Math.max(0, log.lastIndexOf(START_MARKER)));
+            return expected.stream().allMatch(sinceStart::contains);
+        });
+        if (!up) {
+            throw new AssertionError("node " + index + " did not log " + expected + " within " + JOIN_TIMEOUT
+                    + logTails());
         }
     }
 

@@ -36,7 +36,10 @@ import dev.tern.testing.ScriptedSmtpServer;
  * MX (a {@link ScriptedSmtpServer} on an address of its own) is either up from the start or
  * started late, so that mail first waits in the queue. Retries are fast (500 ms doubling to
  * 2 s), the split-brain resolver downs a killed node after 5 s of stability, and every node
- * looks for domains with queued mail every 2 s. The node-killing tests run last; every test
+ * looks for domains with queued mail every 2 s. The tests wait for retries rather than run
+ * {@code queue flush}: a flush restarts the domain's relay, and a session stopped between its
+ * final dot and the MX's 250 sends that message again (at-least-once), which would blur the
+ * exactly-once assertions. The node-killing tests run last; every test
  * starts with all three nodes running.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -119,11 +122,12 @@ class ClusterTest {
         }
         assertThat(sent).hasSize(40);
         ScriptedSmtpServer mx = net.run(net.smtp(host).endOfDataDelay(Duration.ofMillis(200)));
-        flushOn(0);
 
         awaitQueueEmptyOf("limit.test");
         assertThat(messageIds(mx)).as("Message-IDs received" + cluster.logTails())
                 .containsExactlyInAnyOrderElementsOf(sent);
+        System.out.println("limit.test: " + mx.connections() + " sessions, at most " + mx.mostConcurrentConnections()
+                + " at once");
         assertThat(mx.mostConcurrentConnections())
                 .as("most sessions open at once at the MX, tern.relay.max-connections = " + MAX_CONNECTIONS)
                 .isBetween(1, MAX_CONNECTIONS);
@@ -168,7 +172,6 @@ class ClusterTest {
                     .contains(queued.getValue() + "-").contains("<bob" + queued.getKey() + "@list.test>");
         }
         ScriptedSmtpServer mx = net.run(net.smtp(host));
-        flushOn(1);
         awaitQueueEmptyOf("list.test");
         assertThat(mx.transactions()).hasSize(ClusterNodes.SIZE);
     }
@@ -186,8 +189,6 @@ class ClusterTest {
 
         assertThat(cluster.node(victim).kill()).as("exit code of a SIGKILLed JVM").isEqualTo(137);
         ScriptedSmtpServer mx = net.run(net.smtp(host));
-        int survivor = (victim + 1) % ClusterNodes.SIZE;
-        flushOn(survivor);
 
         // The MX was unreachable until the victim was dead: nothing was in flight, so nothing
         // may arrive twice either.
@@ -208,7 +209,6 @@ class ClusterTest {
         assertThat(cluster.node(leaving).stop()).as("exit code after SIGTERM" + cluster.node(leaving).logTail())
                 .isZero();
         ScriptedSmtpServer mx = net.run(net.smtp(host));
-        flushOn((leaving + 1) % ClusterNodes.SIZE);
 
         awaitMessageIds(mx, sent.size(), DELIVERY, "after SIGTERM of node " + leaving);
         awaitQueueEmptyOf("handoff.test");
@@ -250,12 +250,6 @@ class ClusterTest {
         List<Integer> holders = cluster.awaitNodesLogging(Duration.ofSeconds(10), "@" + domain + ">", "status=deferred");
         System.out.println("relay of " + domain + " logged on nodes " + holders);
         return holders.size() == 1 ? holders.get(0) : otherwise;
-    }
-
-    /** {@code queue flush} through the node's control socket: retries every domain cluster-wide. */
-    private static void flushOn(int node) {
-        Exec.Result flush = Relaying.queue(cluster.node(node), "flush");
-        assertThat(flush.exitCode()).as(flush.describe()).isZero();
     }
 
     /** The Message-ID of every transaction the MX received, duplicates kept. */
