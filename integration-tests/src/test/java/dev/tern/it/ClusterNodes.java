@@ -147,8 +147,7 @@ final class ClusterNodes implements AutoCloseable {
         List<String> expected = IntStream.range(0, SIZE).filter(i -> nodes[i].isAlive())
                 .mapToObj(i -> "@" + clusterAddress(i) + " is Up").toList();
         boolean up = FakeInternet.await(JOIN_TIMEOUT, () -> {
-            String log = nodes[index].log();
-            String sinceStart = log.substring(Math.max(0, log.lastIndexOf(START_MARKER)));
+            String sinceStart = logSinceStart(index);
             return expected.stream().allMatch(sinceStart::contains);
         });
         if (!up) {
@@ -170,6 +169,17 @@ final class ClusterNodes implements AutoCloseable {
     List<Integer> awaitNodesLogging(Duration timeout, String... parts) {
         FakeInternet.await(timeout, () -> !nodesLogging(parts).isEmpty());
         return nodesLogging(parts);
+    }
+
+    /** The node's log since its last start. */
+    String logSinceStart(int index) {
+        String log = nodes[index].log();
+        return log.substring(Math.max(0, log.lastIndexOf(START_MARKER)));
+    }
+
+    /** How the node's log (since its last start) names another node's membership, e.g. {@code "Down"}. */
+    static String memberIs(String clusterAddress, String status) {
+        return "cluster: member pekko://tern@" + clusterAddress + " is " + status;
     }
 
     /** {@code tern queue ARGS --queue-db URL}, run with node 0's file options: the whole cluster's queue. */

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,6 +197,10 @@ class ClusterTest {
         awaitQueueEmptyOf("backlog.test");
         assertThat(messageIds(mx)).as("Message-IDs received after kill -9 of node " + victim + cluster.logTails())
                 .containsExactlyInAnyOrderElementsOf(acknowledged);
+        for (int survivor : survivorsOf(victim)) {
+            assertThat(cluster.logSinceStart(survivor)).as("node " + survivor + " saw the killed node downed")
+                    .contains(ClusterNodes.memberIs(cluster.clusterAddress(victim), "Down"));
+        }
     }
 
     @Test
@@ -214,6 +219,22 @@ class ClusterTest {
         awaitQueueEmptyOf("handoff.test");
         assertThat(messageIds(mx)).as("Message-IDs received after SIGTERM of node " + leaving + cluster.logTails())
                 .containsExactlyInAnyOrderElementsOf(sent);
+        for (int survivor : survivorsOf(leaving)) {
+            // It left: removed, never downed as a node that stopped answering would be.
+            String leave = ClusterNodes.memberIs(cluster.clusterAddress(leaving), "Leaving");
+            String removed = ClusterNodes.memberIs(cluster.clusterAddress(leaving), "Removed");
+            FakeInternet.await(Duration.ofSeconds(10), () -> cluster.logSinceStart(survivor).contains(removed));
+            String log = cluster.logSinceStart(survivor);
+            assertThat(log).as("node " + survivor + " saw node " + leaving + " leave").contains(leave);
+            assertThat(log.substring(log.lastIndexOf(leave)))
+                    .as("node " + survivor + " after node " + leaving + " began to leave")
+                    .contains(removed)
+                    .doesNotContain(ClusterNodes.memberIs(cluster.clusterAddress(leaving), "Down"));
+        }
+    }
+
+    private static List<Integer> survivorsOf(int node) {
+        return IntStream.range(0, ClusterNodes.SIZE).filter(i -> i != node).boxed().toList();
     }
 
     // ----- helpers
