@@ -94,9 +94,7 @@ class ClusterTest {
 
         Set<String> sent = sendThroughEveryNode("once", "once.test", 3);
 
-        awaitQueueEmptyOf("once.test");
-        assertThat(messageIds(mx)).as("Message-IDs received by the MX, in order" + cluster.logTails())
-                .containsExactlyInAnyOrderElementsOf(sent);
+        assertEachArrivedOnce(mx, "once.test", sent, DELIVERY, "sent through every node");
     }
 
     @Test
@@ -124,9 +122,7 @@ class ClusterTest {
         assertThat(sent).hasSize(40);
         ScriptedSmtpServer mx = net.run(net.smtp(host).endOfDataDelay(Duration.ofMillis(200)));
 
-        awaitQueueEmptyOf("limit.test");
-        assertThat(messageIds(mx)).as("Message-IDs received" + cluster.logTails())
-                .containsExactlyInAnyOrderElementsOf(sent);
+        assertEachArrivedOnce(mx, "limit.test", sent, DELIVERY, "sent through every node at once");
         System.out.println("limit.test: " + mx.connections() + " sessions, at most " + mx.mostConcurrentConnections()
                 + " at once");
         assertThat(mx.mostConcurrentConnections())
@@ -193,10 +189,7 @@ class ClusterTest {
 
         // The MX was unreachable until the victim was dead: nothing was in flight, so nothing
         // may arrive twice either.
-        awaitMessageIds(mx, acknowledged.size(), AFTER_NODE_LOSS, "after kill -9 of node " + victim);
-        awaitQueueEmptyOf("backlog.test");
-        assertThat(messageIds(mx)).as("Message-IDs received after kill -9 of node " + victim + cluster.logTails())
-                .containsExactlyInAnyOrderElementsOf(acknowledged);
+        assertEachArrivedOnce(mx, "backlog.test", acknowledged, AFTER_NODE_LOSS, "after kill -9 of node " + victim);
         for (int survivor : survivorsOf(victim)) {
             assertThat(cluster.logSinceStart(survivor)).as("node " + survivor + " saw the killed node downed")
                     .contains(ClusterNodes.memberIs(cluster.clusterAddress(victim), "Down"));
@@ -215,10 +208,7 @@ class ClusterTest {
                 .isZero();
         ScriptedSmtpServer mx = net.run(net.smtp(host));
 
-        awaitMessageIds(mx, sent.size(), DELIVERY, "after SIGTERM of node " + leaving);
-        awaitQueueEmptyOf("handoff.test");
-        assertThat(messageIds(mx)).as("Message-IDs received after SIGTERM of node " + leaving + cluster.logTails())
-                .containsExactlyInAnyOrderElementsOf(sent);
+        assertEachArrivedOnce(mx, "handoff.test", sent, DELIVERY, "after SIGTERM of node " + leaving);
         for (int survivor : survivorsOf(leaving)) {
             // It left: removed, never downed as a node that stopped answering would be.
             String leave = ClusterNodes.memberIs(cluster.clusterAddress(leaving), "Leaving");
@@ -283,10 +273,18 @@ class ClusterTest {
         return ids;
     }
 
-    private static void awaitMessageIds(ScriptedSmtpServer mx, int count, Duration timeout, String when) {
-        boolean arrived = FakeInternet.await(timeout, () -> mx.transactions().size() >= count);
-        assertThat(arrived).as(count + " messages at the MX within " + timeout + " " + when + "; got "
+    /**
+     * Waits until the MX has as many messages as were sent and the queue holds none for the
+     * domain, then checks that each Message-ID arrived exactly once.
+     */
+    private static void assertEachArrivedOnce(ScriptedSmtpServer mx, String domain, Set<String> sent,
+                                              Duration timeout, String when) {
+        boolean arrived = FakeInternet.await(timeout, () -> mx.transactions().size() >= sent.size());
+        assertThat(arrived).as(sent.size() + " messages at the MX within " + timeout + " " + when + "; got "
                 + mx.transactions().size() + cluster.logTails()).isTrue();
+        awaitQueueEmptyOf(domain);
+        assertThat(messageIds(mx)).as("Message-IDs received " + when + cluster.logTails())
+                .containsExactlyInAnyOrderElementsOf(sent);
     }
 
     /** Waits until {@code queue list --queue-db} names no recipient at the domain. */
