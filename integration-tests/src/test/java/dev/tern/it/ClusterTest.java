@@ -37,10 +37,9 @@ import dev.tern.testing.ScriptedSmtpServer;
  * MX (a {@link ScriptedSmtpServer} on an address of its own) is either up from the start or
  * started late, so that mail first waits in the queue. Retries are fast (500 ms doubling to
  * 2 s), the split-brain resolver downs a killed node after 5 s of stability, and every node
- * looks for domains with queued mail every 2 s. The tests wait for retries rather than run
- * {@code queue flush}: a flush restarts the domain's relay, and a session stopped between its
- * final dot and the MX's 250 sends that message again (at-least-once), which would blur the
- * exactly-once assertions. The node-killing tests run last; every test
+ * looks for domains with queued mail every 2 s. {@code queue flush} runs on one node while
+ * another node's relay delivers, and while a dead node's relay waits to be restarted: it must
+ * never make a message arrive twice. The node-killing tests run last; every test
  * starts with all three nodes running.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -121,6 +120,10 @@ class ClusterTest {
         }
         assertThat(sent).hasSize(40);
         ScriptedSmtpServer mx = net.run(net.smtp(host).endOfDataDelay(Duration.ofMillis(200)));
+        // A flush while the deliveries are under way (about 4 s) must not cut them.
+        assertThat(FakeInternet.await(DELIVERY, () -> mx.transactions().size() >= 4)).as("first deliveries").isTrue();
+        flushOn(0);
+        System.out.println("limit.test: flushed with " + mx.transactions().size() + " of 40 at the MX");
 
         assertEachArrivedOnce(mx, "limit.test", sent, DELIVERY, "sent through every node at once");
         System.out.println("limit.test: " + mx.connections() + " sessions, at most " + mx.mostConcurrentConnections()
@@ -186,6 +189,7 @@ class ClusterTest {
 
         assertThat(cluster.node(victim).kill()).as("exit code of a SIGKILLed JVM").isEqualTo(137);
         ScriptedSmtpServer mx = net.run(net.smtp(host));
+        flushOn((victim + 1) % ClusterNodes.SIZE);
 
         // The MX was unreachable until the victim was dead: nothing was in flight, so nothing
         // may arrive twice either.
@@ -261,6 +265,12 @@ class ClusterTest {
         List<Integer> holders = cluster.awaitNodesLogging(Duration.ofSeconds(10), "@" + domain + ">", "status=deferred");
         System.out.println("relay of " + domain + " logged on nodes " + holders);
         return holders.size() == 1 ? holders.get(0) : otherwise;
+    }
+
+    /** {@code queue flush} through the node's control socket: acts on the whole cluster's queue. */
+    private static void flushOn(int node) {
+        Exec.Result flush = Relaying.queue(cluster.node(node), "flush");
+        assertThat(flush.exitCode()).as(flush.describe()).isZero();
     }
 
     /** The Message-ID of every transaction the MX received, duplicates kept. */
