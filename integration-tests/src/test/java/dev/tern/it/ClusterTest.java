@@ -262,7 +262,8 @@ class ClusterTest {
      * MX is down). Falls back to {@code otherwise} when no node logs one within a few seconds.
      */
     private static int relayHolder(String domain, int otherwise) {
-        List<Integer> holders = cluster.awaitNodesLogging(Duration.ofSeconds(10), "@" + domain + ">", "status=deferred");
+        List<Integer> holders = cluster.awaitNodesLogging(Duration.ofSeconds(10), "@" + domain + ">",
+                "status=deferred");
         System.out.println("relay of " + domain + " logged on nodes " + holders);
         return holders.size() == 1 ? holders.get(0) : otherwise;
     }
