@@ -42,6 +42,8 @@ public final class TernProcess implements AutoCloseable {
         private Path configFile;
         private String umask;
         private boolean http;
+        private Path usersFile;
+        private Path mailRoot;
         private final List<String> extraArgs = new ArrayList<>();
 
         /** Binds the web page and JSON API too ({@code --http 127.0.0.1:PORT}, a fresh port each start). */
@@ -74,6 +76,13 @@ public final class TernProcess implements AutoCloseable {
         /** Runs Tern and its admin commands under this umask (e.g. "000"), through /bin/sh's umask builtin. */
         public Options umask(String mask) {
             umask = mask;
+            return this;
+        }
+
+        /** A users file and mail root outside the data directory, e.g. shared by the nodes of a cluster. */
+        public Options sharedFiles(Path users, Path mail) {
+            usersFile = users;
+            mailRoot = mail;
             return this;
         }
 
@@ -122,11 +131,11 @@ public final class TernProcess implements AutoCloseable {
     }
 
     public Path mailRoot() {
-        return dataDir.resolve("mail");
+        return options.mailRoot != null ? options.mailRoot : dataDir.resolve("mail");
     }
 
     public Path usersFile() {
-        return dataDir.resolve("users");
+        return options.usersFile != null ? options.usersFile : dataDir.resolve("users");
     }
 
     public Path logFile() {

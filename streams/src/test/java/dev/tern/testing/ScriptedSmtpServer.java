@@ -72,6 +72,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     });
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
     private final List<Command> commands = new CopyOnWriteArrayList<>();
     private final List<Transaction> transactions = new ArrayList<>(); // guarded by itself
     private volatile boolean closed;
@@ -172,6 +174,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return connections.get();
     }
 
+    /** The most connections that were open at one time (from accept to close). */
+    public int mostConcurrentConnections() {
+        return mostOpen.get();
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -203,6 +210,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
             sockets.add(socket);
             int number = connections.incrementAndGet();
+            mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             threads.execute(() -> {
                 try {
                     new Conversation(socket, number).run();
@@ -211,6 +219,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 } finally {
                     closeQuietly(socket);
                     sockets.remove(socket);
+                    open.decrementAndGet();
                 }
             });
         }
@@ -414,11 +423,24 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return false; // the connection ended inside the data: no transaction
             }
             String result = next(config.endOfDataReplies, "250 2.0.0 Ok: queued");
+            pauseBeforeEndOfDataReply();
             recordTransaction(data.toByteArray(), result);
             return reply(result);
         }
 
         /** The transaction is over: recorded with its data and final reply, and reset. */
+        private void pauseBeforeEndOfDataReply() throws IOException {
+            if (config.endOfDataDelay.isZero()) {
+                return;
+            }
+            try {
+                Thread.sleep(config.endOfDataDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("server closed", e);
+            }
+        }
+
         private void recordTransaction(byte[] data, String reply) {
             synchronized (transactions) {
                 transactions.add(new Transaction(helo, tls, mailFrom, mailParameters, List.copyOf(recipients),
@@ -623,6 +645,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private boolean startTls;
         private boolean breakTlsHandshake;
         private boolean stallData;
+        private Duration endOfDataDelay = Duration.ZERO;
         private boolean eightBitMime = true;
         private boolean chunking;
         private final Deque<String> bdatReplies = new ArrayDeque<>();
@@ -735,6 +758,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** After answering DATA with 354, stops reading from the connection (for data-block timeouts). */
         public Builder stallData() {
             this.stallData = true;
+            return this;
+        }
+
+        /** Waits this long after the terminating dot before replying: a slow MX, so that sessions overlap. */
+        public Builder endOfDataDelay(Duration delay) {
+            this.endOfDataDelay = delay;
             return this;
         }
 
