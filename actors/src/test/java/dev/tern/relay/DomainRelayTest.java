@@ -1,0 +1,292 @@
+package dev.tern.relay;
+
+import static dev.tern.relay.RelayFixture.awaitTrue;
+import static dev.tern.relay.RelayFixture.deferredForAnHour;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.tern.queue.QueueEntry;
+import dev.tern.queue.QueueSpool;
+import dev.tern.supervision.BackoffCurve;
+import dev.tern.testing.ScriptedSmtpServer;
+
+/**
+ * A domain's relay under its {@link DomainRelay} and the node's {@link Relays} with the local placement: new entries
+ * reach the relay, a flush and a removal restart it (the removed entry gone from the spool and never sent), a stop
+ * ends it and its sessions. Against real SMTP servers on loopback, the domain an address literal (no DNS).
+ */
+class DomainRelayTest {
+
+    private static final String DOMAIN = "[127.0.0.1]";
+    /** A domain whose relay finds nobody listening (refused on 127.0.0.2). */
+    private static final String OTHER = "[127.0.0.2]";
+    private static final BackoffCurve CURVE = new BackoffCurve(Duration.ofMillis(200), Duration.ofSeconds(1), 0);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static ActorTestKit testKit;
+
+    @TempDir
+    Path dir;
+    private QueueSpool spool;
+    private TestProbe<BounceDelivery.Store> router;
+    private ScriptedSmtpServer server;
+    private final List<ActorRef<?>> started = new ArrayList<>();
+
+    @BeforeAll
+    static void startKit() {
+        testKit = ActorTestKit.create();
+    }
+
+    @AfterAll
+    static void stopKit() {
+        testKit.shutdownTestKit();
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        spool = new QueueSpool(dir.resolve("queue"));
+        Files.createDirectories(spool.dir());
+        router = testKit.createTestProbe(BounceDelivery.Store.class);
+        server = ScriptedSmtpServer.builder().bind("127.0.0.1").start();
+    }
+
+    @AfterEach
+    void stopActorsAndServer() {
+        started.forEach(testKit::stop); // before the temporary directory goes away
+        server.close();
+    }
+
+    @Test
+    void enqueuedEntriesReachTheRelay() throws Exception {
+        ActorRef<DomainRelay.Command> domainRelay = domainRelay(server.port());
+        QueueEntry entry = enqueue("enqueued", "bob@" + DOMAIN).get(0);
+
+        domainRelay.tell(new DomainRelay.Enqueued(List.of(entry)));
+
+        ScriptedSmtpServer.Transaction received = server.awaitTransactions(1, WAIT).get(0);
+        assertThat(received.recipients()).containsExactly("bob@[127.0.0.1]");
+        assertThat(received.dataAsString()).contains("Subject: enqueued");
+        awaitTrue(() -> !Files.exists(envelopeOf(entry)), WAIT, "the delivered entry leaves the spool");
+    }
+
+    @Test
+    void queuedIdsAreReadFromTheQueueAndOnlyThisDomainsAreSent() throws Exception {
+        QueueEntry first = enqueue("first", "bob@" + DOMAIN).get(0);
+        ActorRef<DomainRelay.Command> domainRelay = domainRelay(server.port());
+        server.awaitTransactions(1, WAIT); // the relay has started and read its queue
+        awaitTrue(() -> !Files.exists(envelopeOf(first)), WAIT, "the first entry is delivered");
+
+        List<QueueEntry> second = enqueue("second", "carol@" + DOMAIN, "dave@" + OTHER);
+        assertThat(second).extracting(QueueEntry::domain).containsExactly(DOMAIN, OTHER);
+        domainRelay.tell(new DomainRelay.Queued(List.of(second.get(0).id(), second.get(1).id(), "NOSUCH-1")));
+
+        List<ScriptedSmtpServer.Transaction> received = server.awaitTransactions(2, WAIT);
+        assertThat(received.get(1).recipients()).containsExactly("carol@[127.0.0.1]");
+        assertThat(received.get(1).dataAsString()).contains("Subject: second");
+        awaitTrue(() -> !Files.exists(envelopeOf(second.get(0))), WAIT, "the second entry is delivered");
+        assertThat(spool.find(second.get(1).id())).as("another domain's entry is not this relay's")
+                .hasValueSatisfying(e -> assertThat(e.recipients().get(0).attempts()).isZero());
+        assertThat(server.transactions()).hasSize(2);
+    }
+
+    @Test
+    void aFlushRestartsTheRelaySoADeferredEntryIsTriedAtOnce() throws Exception {
+        QueueEntry entry = deferredForAnHour(spool, enqueue("deferred", "bob@" + DOMAIN).get(0));
+        ActorRef<DomainRelay.Command> domainRelay = domainRelay(server.port());
+        Thread.sleep(300);
+        assertThat(server.connections()).as("not due for an hour").isZero();
+
+        domainRelay.tell(new DomainRelay.Flush(Instant.now()));
+
+        assertThat(server.awaitTransactions(1, WAIT).get(0).dataAsString()).contains("Subject: deferred");
+        awaitTrue(() -> !Files.exists(envelopeOf(entry)), WAIT, "the flushed entry is delivered");
+    }
+
+    @Test
+    void aRemovedEntryLeavesTheSpoolAndTheSuccessorNeverSendsIt() throws Exception {
+        QueueEntry removed = deferredForAnHour(spool, enqueue("removed", "bob@" + DOMAIN).get(0));
+        QueueEntry kept = deferredForAnHour(spool, enqueue("kept", "carol@" + DOMAIN).get(0));
+        Path body = spool.body(removed);
+        assertThat(Files.exists(envelopeOf(removed)) && Files.exists(body)).isTrue();
+        ActorRef<DomainRelay.Command> domainRelay = domainRelay(server.port());
+        TestProbe<Relays.Removed> admin = testKit.createTestProbe(Relays.Removed.class);
+
+        domainRelay.tell(new DomainRelay.Remove(removed.id(), admin.ref()));
+        domainRelay.tell(new DomainRelay.Flush(Instant.now())); // the successor tries everything left, at once
+
+        assertThat(admin.expectMessageClass(Relays.Removed.class, WAIT))
+                .isEqualTo(new Relays.Removed(removed.id(), true));
+        assertThat(Files.exists(envelopeOf(removed))).as("envelope").isFalse();
+        assertThat(Files.exists(body)).as("body").isFalse();
+        assertThat(spool.find(removed.id())).isEmpty();
+        ScriptedSmtpServer.Transaction sent = server.awaitTransactions(1, WAIT).get(0);
+        assertThat(sent.recipients()).containsExactly("carol@[127.0.0.1]");
+        awaitTrue(() -> !Files.exists(envelopeOf(kept)), WAIT, "the kept entry is delivered");
+        Thread.sleep(300);
+        assertThat(server.transactions()).extracting(t -> t.recipients().get(0))
+                .containsExactly("carol@[127.0.0.1]");
+        assertThat(server.commandLines()).noneMatch(line -> line.contains("bob@"));
+    }
+
+    @Test
+    void relaysAnswersFalseForAnUnknownIdAndRemovesAKnownOne() throws Exception {
+        QueueEntry entry = deferredForAnHour(spool, enqueue("known", "bob@" + DOMAIN).get(0));
+        ActorRef<Relays.Command> relays = relays(server.port());
+        TestProbe<Relays.Removed> admin = testKit.createTestProbe(Relays.Removed.class);
+
+        relays.tell(new Relays.Remove("NOSUCH-1", admin.ref()));
+        assertThat(admin.expectMessageClass(Relays.Removed.class, WAIT))
+                .isEqualTo(new Relays.Removed("NOSUCH-1", false));
+
+        relays.tell(new Relays.Remove(entry.id(), admin.ref()));
+        assertThat(admin.expectMessageClass(Relays.Removed.class, WAIT))
+                .isEqualTo(new Relays.Removed(entry.id(), true));
+        assertThat(Files.exists(envelopeOf(entry))).isFalse();
+        assertThat(server.connections()).isZero();
+    }
+
+    @Test
+    void relaysFlushAnswersTheNumberOfDomainsAndRetriesThem() throws Exception {
+        QueueEntry here = deferredForAnHour(spool, enqueue("here", "bob@" + DOMAIN).get(0));
+        deferredForAnHour(spool, enqueue("elsewhere", "carol@" + OTHER).get(0));
+        ActorRef<Relays.Command> relays = relays(server.port());
+        Thread.sleep(300);
+        assertThat(server.connections()).as("nothing due for an hour").isZero();
+        TestProbe<Relays.Flushed> admin = testKit.createTestProbe(Relays.Flushed.class);
+
+        relays.tell(new Relays.Flush(admin.ref()));
+
+        assertThat(admin.expectMessageClass(Relays.Flushed.class, WAIT)).isEqualTo(new Relays.Flushed(2));
+        assertThat(server.awaitTransactions(1, WAIT).get(0).dataAsString()).contains("Subject: here");
+        awaitTrue(() -> !Files.exists(envelopeOf(here)), WAIT, "the flushed entry is delivered");
+    }
+
+    @Test
+    void relaysHandsNewEntriesToTheirDomainsRelay() throws Exception {
+        ActorRef<Relays.Command> relays = relays(server.port());
+        List<QueueEntry> entries = enqueue("through relays", "bob@" + DOMAIN);
+
+        relays.tell(new Relays.Enqueued(entries));
+
+        assertThat(server.awaitTransactions(1, WAIT).get(0).dataAsString()).contains("Subject: through relays");
+    }
+
+    /** A stop ends the domain's relay and aborts its open session at once, not at the session's timeout. */
+    @Test
+    void aStopEndsTheRelayAndItsSessions() throws Exception {
+        try (MuteAfterEhlo mx = new MuteAfterEhlo()) {
+            enqueue("stuck", "bob@" + DOMAIN);
+            ActorRef<DomainRelay.Command> domainRelay = testKit.spawn(DomainRelay.create(DOMAIN,
+                    RelayFixture.context(spool, dir, mx.port(), router.ref(), CURVE,
+                            RelayFixture.timeouts(Duration.ofSeconds(60)), "tern.test")));
+            assertThat(mx.sessionOpen.await(10, TimeUnit.SECONDS)).as("the relay's session is open").isTrue();
+            TestProbe<Object> watcher = testKit.createTestProbe();
+
+            domainRelay.tell(DomainRelay.Stop.INSTANCE);
+
+            watcher.expectTerminated(domainRelay, WAIT);
+            assertThat(mx.closed.await(10, TimeUnit.SECONDS)).as("the session is closed").isTrue();
+        }
+    }
+
+    private ActorRef<DomainRelay.Command> domainRelay(int port) throws IOException {
+        ActorRef<DomainRelay.Command> relay = testKit.spawn(DomainRelay.create(DOMAIN, context(port)));
+        started.add(relay);
+        return relay;
+    }
+
+    private ActorRef<Relays.Command> relays(int port) throws IOException {
+        ActorRef<Relays.Command> relays = testKit.spawn(Relays.create(context(port)));
+        started.add(relays);
+        return relays;
+    }
+
+    private RelayContext context(int port) throws IOException {
+        return RelayFixture.context(spool, dir, port, router.ref(), CURVE, RelayFixture.timeouts(Duration.ofSeconds(2)),
+                "tern.test");
+    }
+
+    private List<QueueEntry> enqueue(String subject, String... recipients) throws IOException {
+        return RelayFixture.enqueue(spool, dir, subject, recipients);
+    }
+
+    private Path envelopeOf(QueueEntry entry) {
+        return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
+    }
+
+    /** An MX that greets and answers EHLO, then never answers again: the session stays open until the client ends it. */
+    private static final class MuteAfterEhlo implements AutoCloseable {
+        final CountDownLatch sessionOpen = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+        private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        private final Thread thread = new Thread(this::serve, "mute-mx");
+
+        MuteAfterEhlo() throws IOException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private void serve() {
+            try (Socket socket = listener.accept()) {
+                OutputStream out = socket.getOutputStream();
+                InputStream in = socket.getInputStream();
+                out.write("220 mute.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                StringBuilder line = new StringBuilder();
+                int octet;
+                boolean greeted = false;
+                while ((octet = in.read()) != -1) {
+                    if (octet != '\n') {
+                        line.append((char) octet);
+                        continue;
+                    }
+                    if (!greeted && line.toString().toUpperCase().startsWith("EHLO")) {
+                        out.write("250 mute.test\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        greeted = true;
+                    } else if (greeted) {
+                        sessionOpen.countDown(); // MAIL FROM: the session is established and waiting
+                    }
+                    line.setLength(0);
+                }
+            } catch (IOException e) {
+                // a reset is a close too
+            }
+            closed.countDown();
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+        }
+    }
+}
