@@ -3,9 +3,6 @@ package dev.tern.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -179,37 +176,26 @@ class ClusterOptionsTest {
 
     @Test
     void aMissingSeedStopsRunWithExitTwoBeforeStartingAnything() {
-        Result run = run("run", "--cluster-bind", "127.0.0.1:25520", "--queue-db", DB);
+        TestSettings.Run run = run("run", "--cluster-bind", "127.0.0.1:25520", "--queue-db", DB);
         assertThat(run.exit()).isEqualTo(Main.USAGE);
         assertThat(run.err()).contains("--cluster-bind needs --cluster-seed").doesNotContain("S3cret");
         assertThat(run.out()).doesNotContain("ready");
 
-        Result badDb = run("run", "--queue-db", "jdbc:mysql://127.0.0.1/t?password=S3cret");
+        TestSettings.Run badDb = run("run", "--queue-db", "jdbc:mysql://127.0.0.1/t?password=S3cret");
         assertThat(badDb.exit()).isEqualTo(Main.USAGE);
         assertThat(badDb.err()).contains("--queue-db").doesNotContain("S3cret");
     }
 
     @Test
     void helpListsTheClusterOptions() {
-        Result help = run("--help");
+        TestSettings.Run help = run("--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).containsPattern("--queue-db URL +JDBC URL of a shared PostgreSQL queue")
                 .containsPattern("--cluster-bind HOST:PORT +this node's cluster address")
                 .containsPattern("--cluster-seed HOST:PORT +a seed node to join.*; repeatable");
     }
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        String[] all = new String[args.length + 2];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--data-dir";
-        all[args.length + 1] = dir.toString();
-        int exit = Main.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private TestSettings.Run run(String... words) {
+        return TestSettings.run(dir, words);
     }
 }
