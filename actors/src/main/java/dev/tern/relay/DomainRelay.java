@@ -3,6 +3,7 @@ package dev.tern.relay;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,9 @@ import dev.tern.supervision.RelaySupervision;
 
 /**
  * One destination domain's {@link Relay}, as a child under its backoff supervisor, and the restarts that
- * {@code queue flush} and {@code queue remove} need: the relay is stopped, and started again only once it is gone, so
- * that no two relays ever own the domain's entries and no removed entry lives on in a relay's memory (nor in a
- * backoff's stash).
+ * {@code queue remove} (and a {@code queue flush} that finds the relay waiting out a backoff) need: the relay is
+ * stopped, and started again only once it is gone, so that no two relays ever own the domain's entries and no removed
+ * entry lives on in a relay's memory (nor in a backoff's stash).
  *
  * <p>On one node {@link Relays} keeps one per domain. In a cluster it is the Cluster Sharding entity of its domain
  * ({@link #ENTITY}, the id is the domain), so there is one per domain cluster-wide and the relay's connection limit
@@ -62,9 +63,28 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     private record RelayStopped(ActorRef<Relay.Command> relay) implements Command {
     }
 
-    /** What the domain's relay is doing: running, or stopping to be started again. */
-    private sealed interface State permits Running, Restarting {
+    /** The relay did not take a flush in time: it is waiting out a backoff (or busy), so it is restarted. */
+    private record FlushUnanswered(ActorRef<Relay.Command> relay, Instant requestedAt) implements Command {
     }
+
+    private enum FlushAnswered implements Command { INSTANCE }
+
+    /** How long a running relay has to take a flush before it is restarted instead. */
+    static final Duration FLUSH_ANSWER = Duration.ofSeconds(3);
+
+    /** What the domain's relay is doing: running, stopping to be started again, or draining to hand over. */
+    private sealed interface State permits Running, Restarting, Draining {
+    }
+
+    /** Handing the domain over: the relay finishes what is in flight, then this stops. */
+    private record Draining() implements State {
+    }
+
+    /** The relay has drained (or did not answer in time): stop now. */
+    private enum Drained implements Command { INSTANCE }
+
+    /** How long a handover waits for the messages in flight (within sharding's hand-off timeout, 60 s). */
+    static final Duration DRAIN = Duration.ofSeconds(30);
 
     private record Running(ActorRef<Relay.Command> relay) implements State {
     }
@@ -109,8 +129,11 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
                 .onMessage(Wake.class, wake -> this)
                 .onMessage(Flush.class, this::onFlush)
                 .onMessage(Remove.class, this::onRemove)
-                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(Stop.class, this::onStop)
+                .onMessage(Drained.class, drained -> Behaviors.stopped())
                 .onMessage(RelayStopped.class, this::onRelayStopped)
+                .onMessage(FlushUnanswered.class, this::onFlushUnanswered)
+                .onMessage(FlushAnswered.class, answered -> this)
                 .build();
     }
 
@@ -118,6 +141,22 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
         if (state instanceof Running running && !entries.isEmpty()) {
             running.relay().tell(new Relay.Enqueued(entries));
         } // else: the successor reads them from the queue when it starts
+        return this;
+    }
+
+    /**
+     * Sharding hands the domain over (this node leaves, or shards are rebalanced): the relay sends nothing new and
+     * this stops once the messages in flight are answered, so the next owner does not send them again.
+     */
+    private Behavior<Command> onStop(Stop stop) {
+        if (state instanceof Restarting restarting) {
+            restarting.removals().forEach(this::removeFromQueue);
+            return Behaviors.stopped();
+        }
+        if (state instanceof Running running) {
+            context.ask(Relay.Drained.class, running.relay(), DRAIN, Relay.Drain::new, (done, timeout) -> Drained.INSTANCE);
+            state = new Draining();
+        }
         return this;
     }
 
@@ -138,17 +177,42 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
         return hand(entries);
     }
 
+    /**
+     * A running relay is asked to flush, so that an attempt under way is not cut off (a message in flight would be
+     * sent again); one that does not answer in time is waiting out a backoff, with no session open, and is restarted
+     * told to try everything at once.
+     */
     private Behavior<Command> onFlush(Flush flush) {
+        if (state instanceof Draining) {
+            return this; // the next owner starts with everything due
+        }
         if (state instanceof Running running) {
-            state = new Restarting(running.relay(), flush.requestedAt(), List.of());
-            context.stop(running.relay());
+            ActorRef<Relay.Command> relay = running.relay();
+            context.ask(Relay.FlushTaken.class, relay, FLUSH_ANSWER,
+                    replyTo -> new Relay.Flush(flush.requestedAt(), replyTo),
+                    (taken, failure) -> taken != null ? FlushAnswered.INSTANCE
+                            : new FlushUnanswered(relay, flush.requestedAt()));
         } else {
             state = ((Restarting) state).flushedAt(flush.requestedAt());
         }
         return this;
     }
 
+    private Behavior<Command> onFlushUnanswered(FlushUnanswered unanswered) {
+        if (state instanceof Running running && running.relay().equals(unanswered.relay())) {
+            state = new Restarting(running.relay(), unanswered.requestedAt(), List.of());
+            context.stop(running.relay());
+        } else if (state instanceof Restarting restarting) {
+            state = restarting.flushedAt(unanswered.requestedAt());
+        }
+        return this;
+    }
+
     private Behavior<Command> onRemove(Remove remove) {
+        if (state instanceof Draining) {
+            removeFromQueue(remove); // the draining relay starts nothing new, so it will not send this entry
+            return this;
+        }
         if (state instanceof Running running) {
             state = new Restarting(running.relay(), null, List.of(remove));
             context.stop(running.relay());

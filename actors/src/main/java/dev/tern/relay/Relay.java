@@ -79,6 +79,27 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     public record Enqueued(List<QueueEntry> entries) implements Command {
     }
 
+    /**
+     * {@code queue flush}, to a relay that is running (not waiting out a backoff, where this waits in the stash and
+     * its {@link DomainRelay} restarts it instead): entries not attempted since {@code requestedAt} are due now. An
+     * attempt under way goes on undisturbed (no message in flight is cut off and sent twice); what it left is
+     * retried when it ends.
+     */
+    public record Flush(Instant requestedAt, ActorRef<FlushTaken> replyTo) implements Command {
+    }
+
+    /** The relay took the flush. */
+    public enum FlushTaken { INSTANCE }
+
+    /**
+     * The domain moves to another node, or this one stops: start nothing new, let the messages in flight finish,
+     * and answer once no session is open. What is left stays queued, as it was, for the next owner.
+     */
+    public record Drain(ActorRef<Drained> replyTo) implements Command {
+    }
+
+    public enum Drained { INSTANCE }
+
     /** The next deferred entry is due. */
     private enum Tick implements Command { INSTANCE }
 
@@ -170,12 +191,15 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private final String domain;
     private final RelayContext relay;
     private final RetrySchedule schedule;
-    private final Instant flushRequestedAt;
+    /** {@code queue flush}: entries not attempted since this moment are due at once; null for none. */
+    private Instant flushRequestedAt;
     private final ActorRef<BounceDelivery.Outcome> bounceAnswers;
 
     private final Map<String, QueueEntry> entries = new LinkedHashMap<>();
     private final Map<String, PendingBounce> bounces = new HashMap<>();
     private State state = new Idle();
+    /** Who waits for this relay to drain, once it is told to (in any state). */
+    private Optional<ActorRef<Drained>> drainer = Optional.empty();
 
     private Relay(ActorContext<Command> context, TimerScheduler<Command> timers, String domain, RelayContext relay,
                   Instant flushRequestedAt) {
@@ -217,6 +241,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Enqueued.class, this::onEnqueued)
+                .onMessage(Flush.class, this::onFlush)
+                .onMessage(Drain.class, this::onDrain)
                 .onMessage(Tick.class, tick -> {
                     processDue();
                     return this;
@@ -257,9 +283,28 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         return this;
     }
 
+    private Behavior<Command> onFlush(Flush flush) {
+        if (state instanceof DestinationDown) {
+            return this; // unanswered: about to back off, so the DomainRelay restarts it
+        }
+        flushRequestedAt = flush.requestedAt();
+        flush.replyTo().tell(FlushTaken.INSTANCE);
+        processDue(); // when idle; else once the attempt under way ends
+        return this;
+    }
+
+    private Behavior<Command> onDrain(Drain drain) {
+        drainer = Optional.of(drain.replyTo());
+        timers.cancel(Tick.INSTANCE);
+        if (!(state instanceof Attempting)) {
+            drain.replyTo().tell(Drained.INSTANCE);
+        } // else: answered when the attempt's last session has closed
+        return this;
+    }
+
     /** When idle: starts an attempt for every due entry, or sets the timer for the next one. */
     private void processDue() {
-        if (!(state instanceof Idle)) {
+        if (!(state instanceof Idle) || drainer.isPresent()) {
             return;
         }
         Instant now = relay.clock().instant();
@@ -350,7 +395,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     /** More sessions to the host that answered, while there is more work than sessions. */
     private void openExtraSessions(Attempting attempt, Session model) {
-        while (attempt.sessions.size() + attempt.opening < relay.settings().maxConnections()
+        while (drainer.isEmpty() && attempt.sessions.size() + attempt.opening < relay.settings().maxConnections()
                 && attempt.work.size() > attempt.sessions.size() + attempt.opening) {
             openAnother(attempt, model.connection);
         }
@@ -389,9 +434,9 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         return this;
     }
 
-    /** Gives a session its next message, or closes it when there is none. */
+    /** Gives a session its next message, or closes it when there is none (or the relay drains). */
     private void feed(Attempting attempt, Session session) {
-        while (!attempt.work.isEmpty()) {
+        while (!attempt.work.isEmpty() && drainer.isEmpty()) {
             if (session.messages >= relay.settings().maxMessagesPerConnection()) {
                 close(attempt, session);
                 openAnother(attempt, session.connection); // a fresh connection takes the rest
@@ -459,7 +504,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             Attempting attempt = sent.attempt();
             attempt.lastSessionFailure = failure;
             attempt.sessions.remove(session);
-            if (!attempt.work.isEmpty()
+            if (!attempt.work.isEmpty() && drainer.isEmpty()
                     && attempt.sessions.size() + attempt.opening < relay.settings().maxConnections()) {
                 // A fresh session takes the rest; each broken one costs one deferred message, so this ends.
                 openAnother(attempt, session.connection);
@@ -548,6 +593,11 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private void attemptEndedIfIdle(Attempting attempt) {
         if (!attempt.sessions.isEmpty() || attempt.opening > 0) {
+            return;
+        }
+        if (drainer.isPresent()) {
+            state = new Idle(); // the work left stays queued as it was, for the next owner
+            drainer.get().tell(Drained.INSTANCE);
             return;
         }
         if (!attempt.work.isEmpty()) {

@@ -12,20 +12,12 @@ record ClusterAddress(String host, int port) {
     static ClusterAddress parse(String option, String text) throws UsageException {
         String usage = option + ": '" + text + "' is not HOST:PORT (e.g. 10.0.0.1:25520, node1.example.net:25520 "
                 + "or [::1]:25520)";
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0) {
+        HostPort split = HostPort.split(option, text, usage, 1);
+        String host = split.host();
+        if (split.bracketed() ? !host.matches("[0-9A-Fa-f:.]+") : !host.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")) {
             throw new UsageException(usage);
         }
-        String host = text.substring(0, colon);
-        int port = Ports.parse(option, text.substring(colon + 1), 1);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-            if (!host.matches("[0-9A-Fa-f:.]+") || !host.contains(":")) {
-                throw new UsageException(usage);
-            }
-        } else if (!host.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")) {
-            throw new UsageException(usage);
-        }
+        int port = split.port();
         return new ClusterAddress(host, port);
     }
 

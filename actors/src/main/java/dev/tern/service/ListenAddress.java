@@ -12,18 +12,10 @@ final class ListenAddress {
     static InetSocketAddress parse(String option, String text) throws UsageException {
         String usage = option + ": '" + text + "' is not ADDR:PORT with a numeric address "
                 + "(e.g. 127.0.0.1:2525 or [::1]:2525)";
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new UsageException(usage);
-        }
-        String host = text.substring(0, colon);
-        int port = Ports.parse(option, text.substring(colon + 1), 0);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-            if (!host.contains(":")) {
-                throw new UsageException(usage);
-            }
-        } else if (host.contains(":") || !host.matches("[0-9.]+")) {
+        HostPort split = HostPort.split(option, text, usage, 0);
+        String host = split.host();
+        int port = split.port();
+        if (!split.bracketed() && !host.matches("[0-9.]+")) {
             throw new UsageException(usage);
         }
         try {

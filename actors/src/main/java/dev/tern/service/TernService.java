@@ -144,9 +144,15 @@ final class TernService {
                 settings.adminsInOrder());
         warnWithoutPostmaster(locals);
         TernMetrics metrics = TernMetrics.forService();
-        ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(settings, users, store(settings), queue, tlsEngines, listeners, metrics, locals), ClusterAddress.SYSTEM,
-                settings.actorSystemConfig());
+        ActorSystem<Guardian.Command> system;
+        try {
+            system = ActorSystem.create(Guardian.create(settings, users, store(settings), queue, tlsEngines, listeners,
+                    metrics, locals), ClusterAddress.SYSTEM, settings.actorSystemConfig());
+        } catch (RuntimeException e) { // e.g. the --cluster-bind port is taken
+            pool.ifPresent(PooledConnections::close);
+            throw new StartupException(settings.cluster().bind().map(node -> "cluster node " + node + ": ").orElse("")
+                    + e.getMessage());
+        }
         pool.ifPresent(connections -> system.getWhenTerminated().thenRun(connections::close));
         TernService service = new TernService(system, settings, listeners, metrics, tls, users);
         service.aliases = aliases;
