@@ -4,8 +4,9 @@ import static dev.tern.relay.RelayFixture.awaitTrue;
 import static dev.tern.relay.RelayFixture.deferredForAnHour;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -196,21 +198,30 @@ class DomainRelayTest {
         assertThat(server.awaitTransactions(1, WAIT).get(0).dataAsString()).contains("Subject: through relays");
     }
 
-    /** A stop ends the domain's relay and aborts its open session at once, not at the session's timeout. */
+    /**
+     * A stop (sharding's hand-off) lets the message in flight finish, so that the next owner does not send it again,
+     * then ends the relay and closes its session.
+     */
     @Test
-    void aStopEndsTheRelayAndItsSessions() throws Exception {
-        try (MuteAfterEhlo mx = new MuteAfterEhlo()) {
-            enqueue("stuck", "bob@" + DOMAIN);
+    void aStopLetsTheMessageInFlightFinishThenEndsTheRelayAndItsSession() throws Exception {
+        try (HeldMx mx = new HeldMx()) {
+            QueueEntry entry = enqueue("in flight", "bob@" + DOMAIN).get(0);
             ActorRef<DomainRelay.Command> domainRelay = testKit.spawn(DomainRelay.create(DOMAIN,
                     RelayFixture.context(spool, dir, mx.port(), router.ref(), CURVE,
                             RelayFixture.timeouts(Duration.ofSeconds(60)), "tern.test")));
-            assertThat(mx.sessionOpen.await(10, TimeUnit.SECONDS)).as("the relay's session is open").isTrue();
+            assertThat(mx.dataReceived.await(10, TimeUnit.SECONDS)).as("the message is in flight").isTrue();
             TestProbe<Object> watcher = testKit.createTestProbe();
 
             domainRelay.tell(DomainRelay.Stop.INSTANCE);
 
+            Thread.sleep(500);
+            assertThat(mx.closed.getCount()).as("the session stays open while its message is in flight").isOne();
+            assertThat(Files.exists(envelopeOf(entry))).isTrue();
+            mx.release.countDown(); // 250 to the end of data
+
             watcher.expectTerminated(domainRelay, WAIT);
             assertThat(mx.closed.await(10, TimeUnit.SECONDS)).as("the session is closed").isTrue();
+            assertThat(Files.exists(envelopeOf(entry))).as("delivered, so no longer queued").isFalse();
         }
     }
 
@@ -239,14 +250,15 @@ class DomainRelayTest {
         return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
     }
 
-    /** An MX that greets and answers EHLO, then never answers again: the session stays open until the client ends it. */
-    private static final class MuteAfterEhlo implements AutoCloseable {
-        final CountDownLatch sessionOpen = new CountDownLatch(1);
+    /** An MX that takes one message and holds the reply to its end of data until {@link #release}. */
+    private static final class HeldMx implements AutoCloseable {
+        final CountDownLatch dataReceived = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch closed = new CountDownLatch(1);
         private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        private final Thread thread = new Thread(this::serve, "mute-mx");
 
-        MuteAfterEhlo() throws IOException {
+        HeldMx() throws IOException {
+            Thread thread = new Thread(this::serve, "held-mx");
             thread.setDaemon(true);
             thread.start();
         }
@@ -257,35 +269,43 @@ class DomainRelayTest {
 
         private void serve() {
             try (Socket socket = listener.accept()) {
+                BufferedReader in = new BufferedReader(
+                        new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
                 OutputStream out = socket.getOutputStream();
-                InputStream in = socket.getInputStream();
-                out.write("220 mute.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                StringBuilder line = new StringBuilder();
-                int octet;
-                boolean greeted = false;
-                while ((octet = in.read()) != -1) {
-                    if (octet != '\n') {
-                        line.append((char) octet);
-                        continue;
+                reply(out, "220 held.test ESMTP");
+                boolean inData = false;
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
+                    if (inData) {
+                        if (line.equals(".")) {
+                            inData = false;
+                            dataReceived.countDown();
+                            release.await();
+                            reply(out, "250 2.0.0 queued");
+                        }
+                    } else if (verb.equals("DATA")) {
+                        inData = true;
+                        reply(out, "354 go ahead");
+                    } else if (verb.equals("QUIT")) {
+                        reply(out, "221 bye");
+                    } else {
+                        reply(out, "250 held.test"); // EHLO (no extensions), MAIL, RCPT, RSET, NOOP
                     }
-                    if (!greeted && line.toString().toUpperCase().startsWith("EHLO")) {
-                        out.write("250 mute.test\r\n".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                        greeted = true;
-                    } else if (greeted) {
-                        sessionOpen.countDown(); // MAIL FROM: the session is established and waiting
-                    }
-                    line.setLength(0);
                 }
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 // a reset is a close too
             }
             closed.countDown();
         }
 
+        private static void reply(OutputStream out, String line) throws IOException {
+            out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
         @Override
         public void close() throws IOException {
+            release.countDown();
             listener.close();
         }
     }
