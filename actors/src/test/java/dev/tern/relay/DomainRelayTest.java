@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -225,6 +226,29 @@ class DomainRelayTest {
         }
     }
 
+    /** A flush while a message is in flight does not cut it off: it is answered once, on its one session. */
+    @Test
+    void aFlushLeavesTheMessageInFlightAlone() throws Exception {
+        try (HeldMx mx = new HeldMx()) {
+            QueueEntry entry = enqueue("in flight", "bob@" + DOMAIN).get(0);
+            ActorRef<DomainRelay.Command> domainRelay = testKit.spawn(DomainRelay.create(DOMAIN,
+                    RelayFixture.context(spool, dir, mx.port(), router.ref(), CURVE,
+                            RelayFixture.timeouts(Duration.ofSeconds(60)), "tern.test")));
+            started.add(domainRelay);
+            assertThat(mx.dataReceived.await(10, TimeUnit.SECONDS)).as("the message is in flight").isTrue();
+
+            domainRelay.tell(new DomainRelay.Flush(Instant.now()));
+
+            Thread.sleep(500);
+            assertThat(mx.closed.getCount()).as("the session stays open").isOne();
+            mx.release.countDown();
+            awaitTrue(() -> !Files.exists(envelopeOf(entry)), WAIT, "the entry is delivered");
+            Thread.sleep(500);
+            assertThat(mx.messages.get()).as("sent once").isOne();
+            assertThat(mx.connections.get()).as("on one session").isOne();
+        }
+    }
+
     private ActorRef<DomainRelay.Command> domainRelay(int port) throws IOException {
         ActorRef<DomainRelay.Command> relay = testKit.spawn(DomainRelay.create(DOMAIN, context(port)));
         started.add(relay);
@@ -250,11 +274,13 @@ class DomainRelayTest {
         return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
     }
 
-    /** An MX that takes one message and holds the reply to its end of data until {@link #release}. */
+    /** An MX that holds the reply to the end of data until {@link #release}; one connection at a time. */
     private static final class HeldMx implements AutoCloseable {
         final CountDownLatch dataReceived = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch closed = new CountDownLatch(1);
+        final AtomicInteger connections = new AtomicInteger();
+        final AtomicInteger messages = new AtomicInteger();
         private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
 
         HeldMx() throws IOException {
@@ -268,34 +294,42 @@ class DomainRelayTest {
         }
 
         private void serve() {
-            try (Socket socket = listener.accept()) {
-                BufferedReader in = new BufferedReader(
-                        new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-                OutputStream out = socket.getOutputStream();
-                reply(out, "220 held.test ESMTP");
-                boolean inData = false;
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
-                    if (inData) {
-                        if (line.equals(".")) {
-                            inData = false;
-                            dataReceived.countDown();
-                            release.await();
-                            reply(out, "250 2.0.0 queued");
-                        }
-                    } else if (verb.equals("DATA")) {
-                        inData = true;
-                        reply(out, "354 go ahead");
-                    } else if (verb.equals("QUIT")) {
-                        reply(out, "221 bye");
-                    } else {
-                        reply(out, "250 held.test"); // EHLO (no extensions), MAIL, RCPT, RSET, NOOP
-                    }
+            while (!listener.isClosed()) {
+                try (Socket socket = listener.accept()) {
+                    connections.incrementAndGet();
+                    converse(socket);
+                } catch (IOException | InterruptedException e) {
+                    // a reset is a close too; a closed listener ends the loop
                 }
-            } catch (IOException | InterruptedException e) {
-                // a reset is a close too
+                closed.countDown();
             }
-            closed.countDown();
+        }
+
+        private void converse(Socket socket) throws IOException, InterruptedException {
+            BufferedReader in = new BufferedReader(
+                    new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            reply(out, "220 held.test ESMTP");
+            boolean inData = false;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(Locale.ROOT);
+                if (inData) {
+                    if (line.equals(".")) {
+                        inData = false;
+                        messages.incrementAndGet();
+                        dataReceived.countDown();
+                        release.await();
+                        reply(out, "250 2.0.0 queued");
+                    }
+                } else if (verb.equals("DATA")) {
+                    inData = true;
+                    reply(out, "354 go ahead");
+                } else if (verb.equals("QUIT")) {
+                    reply(out, "221 bye");
+                } else {
+                    reply(out, "250 held.test"); // EHLO (no extensions), MAIL, RCPT, RSET, NOOP
+                }
+            }
         }
 
         private static void reply(OutputStream out, String line) throws IOException {
