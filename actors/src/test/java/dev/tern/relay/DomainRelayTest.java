@@ -207,10 +207,7 @@ class DomainRelayTest {
     void aStopLetsTheMessageInFlightFinishThenEndsTheRelayAndItsSession() throws Exception {
         try (HeldMx mx = new HeldMx()) {
             QueueEntry entry = enqueue("in flight", "bob@" + DOMAIN).get(0);
-            ActorRef<DomainRelay.Command> domainRelay = testKit.spawn(DomainRelay.create(DOMAIN,
-                    RelayFixture.context(spool, dir, mx.port(), router.ref(), CURVE,
-                            RelayFixture.timeouts(Duration.ofSeconds(60)), "tern.test")));
-            assertThat(mx.dataReceived.await(10, TimeUnit.SECONDS)).as("the message is in flight").isTrue();
+            ActorRef<DomainRelay.Command> domainRelay = inFlightTo(mx);
             TestProbe<Object> watcher = testKit.createTestProbe();
 
             domainRelay.tell(DomainRelay.Stop.INSTANCE);
@@ -231,11 +228,8 @@ class DomainRelayTest {
     void aFlushLeavesTheMessageInFlightAlone() throws Exception {
         try (HeldMx mx = new HeldMx()) {
             QueueEntry entry = enqueue("in flight", "bob@" + DOMAIN).get(0);
-            ActorRef<DomainRelay.Command> domainRelay = testKit.spawn(DomainRelay.create(DOMAIN,
-                    RelayFixture.context(spool, dir, mx.port(), router.ref(), CURVE,
-                            RelayFixture.timeouts(Duration.ofSeconds(60)), "tern.test")));
+            ActorRef<DomainRelay.Command> domainRelay = inFlightTo(mx);
             started.add(domainRelay);
-            assertThat(mx.dataReceived.await(10, TimeUnit.SECONDS)).as("the message is in flight").isTrue();
 
             domainRelay.tell(new DomainRelay.Flush(Instant.now()));
 
@@ -247,6 +241,14 @@ class DomainRelayTest {
             assertThat(mx.messages.get()).as("sent once").isOne();
             assertThat(mx.connections.get()).as("on one session").isOne();
         }
+    }
+
+    /** The domain's relay, started with long timeouts, once its first message waits for {@code mx}'s answer. */
+    private ActorRef<DomainRelay.Command> inFlightTo(HeldMx mx) throws Exception {
+        ActorRef<DomainRelay.Command> domainRelay = testKit.spawn(DomainRelay.create(DOMAIN, RelayFixture.context(
+                spool, dir, mx.port(), router.ref(), CURVE, RelayFixture.timeouts(Duration.ofSeconds(60)), "tern.test")));
+        assertThat(mx.dataReceived.await(10, TimeUnit.SECONDS)).as("the message is in flight").isTrue();
+        return domainRelay;
     }
 
     private ActorRef<DomainRelay.Command> domainRelay(int port) throws IOException {
