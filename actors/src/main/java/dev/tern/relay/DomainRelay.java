@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import dev.tern.queue.QueueEntry;
@@ -80,11 +81,17 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     private record Draining() implements State {
     }
 
-    /** The relay has drained (or did not answer in time): stop now. */
-    private enum Drained implements Command { INSTANCE }
+    /** How the relay's drain goes: {@code DRAINING} (messages in flight), {@code DRAINED}, or no answer in time. */
+    private record DrainAnswer(Relay.DrainProgress progress) implements Command {
+    }
 
-    /** How long a handover waits for the messages in flight (within sharding's hand-off timeout, 60 s). */
-    static final Duration DRAIN = Duration.ofSeconds(30);
+    /** The relay did not answer the drain in time: it waits out a backoff (no session open), or it is stuck. */
+    private enum DrainTimedOut implements Command { INSTANCE }
+
+    /** How long a running relay has to acknowledge a drain; one waiting out a backoff never does. */
+    static final Duration DRAIN_ACKNOWLEDGED = Duration.ofSeconds(2);
+    /** How long a handover waits for the messages in flight (within the shard region's shutdown phase, 25 s). */
+    static final Duration DRAIN = Duration.ofSeconds(20);
 
     private record Running(ActorRef<Relay.Command> relay) implements State {
     }
@@ -104,21 +111,25 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     }
 
     private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
     private final String domain;
     private final RelayContext relayContext;
     private State state;
     private long generation;
 
-    private DomainRelay(ActorContext<Command> context, String domain, RelayContext relayContext) {
+    private DomainRelay(ActorContext<Command> context, TimerScheduler<Command> timers, String domain,
+                        RelayContext relayContext) {
         super(context);
         this.context = context;
+        this.timers = timers;
         this.domain = domain;
         this.relayContext = relayContext;
         this.state = new Running(start(null));
     }
 
     public static Behavior<Command> create(String domain, RelayContext relayContext) {
-        return Behaviors.setup(context -> new DomainRelay(context, domain, relayContext));
+        return Behaviors.withTimers(timers -> Behaviors.setup(context -> new DomainRelay(context, timers, domain,
+                relayContext)));
     }
 
     @Override
@@ -130,7 +141,8 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
                 .onMessage(Flush.class, this::onFlush)
                 .onMessage(Remove.class, this::onRemove)
                 .onMessage(Stop.class, this::onStop)
-                .onMessage(Drained.class, drained -> Behaviors.stopped())
+                .onMessage(DrainAnswer.class, this::onDrainAnswer)
+                .onMessage(DrainTimedOut.class, timedOut -> Behaviors.stopped())
                 .onMessage(RelayStopped.class, this::onRelayStopped)
                 .onMessage(FlushUnanswered.class, this::onFlushUnanswered)
                 .onMessage(FlushAnswered.class, answered -> this)
@@ -154,9 +166,18 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
             return Behaviors.stopped();
         }
         if (state instanceof Running running) {
-            context.ask(Relay.Drained.class, running.relay(), DRAIN, Relay.Drain::new, (done, timeout) -> Drained.INSTANCE);
+            running.relay().tell(new Relay.Drain(context.messageAdapter(Relay.DrainProgress.class, DrainAnswer::new)));
+            timers.startSingleTimer(DrainTimedOut.INSTANCE, DRAIN_ACKNOWLEDGED);
             state = new Draining();
         }
+        return this;
+    }
+
+    private Behavior<Command> onDrainAnswer(DrainAnswer answer) {
+        if (answer.progress() == Relay.DrainProgress.DRAINED) {
+            return Behaviors.stopped();
+        }
+        timers.startSingleTimer(DrainTimedOut.INSTANCE, DRAIN); // replaces the acknowledgement's timer
         return this;
     }
 

@@ -95,10 +95,11 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
      * The domain moves to another node, or this one stops: start nothing new, let the messages in flight finish,
      * and answer once no session is open. What is left stays queued, as it was, for the next owner.
      */
-    public record Drain(ActorRef<Drained> replyTo) implements Command {
+    public record Drain(ActorRef<DrainProgress> replyTo) implements Command {
     }
 
-    public enum Drained { INSTANCE }
+    /** Answers to {@link Drain}: {@code DRAINING} at once while messages are in flight, {@code DRAINED} when done. */
+    public enum DrainProgress { DRAINING, DRAINED }
 
     /** The next deferred entry is due. */
     private enum Tick implements Command { INSTANCE }
@@ -199,7 +200,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private final Map<String, PendingBounce> bounces = new HashMap<>();
     private State state = new Idle();
     /** Who waits for this relay to drain, once it is told to (in any state). */
-    private Optional<ActorRef<Drained>> drainer = Optional.empty();
+    private Optional<ActorRef<DrainProgress>> drainer = Optional.empty();
 
     private Relay(ActorContext<Command> context, TimerScheduler<Command> timers, String domain, RelayContext relay,
                   Instant flushRequestedAt) {
@@ -296,9 +297,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private Behavior<Command> onDrain(Drain drain) {
         drainer = Optional.of(drain.replyTo());
         timers.cancel(Tick.INSTANCE);
-        if (!(state instanceof Attempting)) {
-            drain.replyTo().tell(Drained.INSTANCE);
-        } // else: answered when the attempt's last session has closed
+        // DRAINED at once unless messages are in flight: then when the attempt's last session has closed
+        drain.replyTo().tell(state instanceof Attempting ? DrainProgress.DRAINING : DrainProgress.DRAINED);
         return this;
     }
 
@@ -584,6 +584,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     private Behavior<Command> destinationFailed(Attempting attempt, DeliveryFailure failure) {
         context.getLog().warn("domain={} unreachable, backing off: {}", domain, failure.diagnostic());
         settleRemainingWork(attempt, failure);
+        if (drainer.isPresent()) {
+            attemptEndedIfIdle(attempt); // handing over: no backoff here, the next owner retries on the curve
+            return this;
+        }
         if (bounces.isEmpty()) {
             throw new DestinationUnavailable(domain, failure);
         }
@@ -597,7 +601,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         if (drainer.isPresent()) {
             state = new Idle(); // the work left stays queued as it was, for the next owner
-            drainer.get().tell(Drained.INSTANCE);
+            drainer.get().tell(DrainProgress.DRAINED);
             return;
         }
         if (!attempt.work.isEmpty()) {

@@ -9,11 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -28,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +45,7 @@ import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.OriginalRecipient;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
 import dev.tern.store.StagedMessage;
 import dev.tern.testing.PrivatePostgres;
@@ -398,6 +402,95 @@ class QueueDatabaseTest {
         assertThat(entry.get().bodySize()).isEqualTo(size);
         try (InputStream in = queue.openBody(entry.get())) {
             assertThat(BoundedHeapRoundTrip.sha256(in)).isEqualTo(digest);
+        }
+    }
+
+    // ---------------------------------------------------------------- body files, sweep, the pool
+
+    @Test
+    void aBodyFileIsAPrivateCopyOfExactlyTheEntrysOctetsGoneOnClose() throws Exception {
+        QueueDatabase smallChunks = new QueueDatabase(Connections.driverManager(url), 5);
+        String content = "Subject: copy\r\n\r\n" + "caf\u00e9 \u0000\u00ff".repeat(9) + "\r\n";
+        QueueEntry entry = plain(smallChunks, "M1", ALICE, List.of(BOB), staged("M1", content), ARRIVAL).get(0);
+        Path scratch = Files.createDirectories(temp.resolve("scratch"));
+
+        BodyFile body = queue.bodyFile(entry, scratch);
+        try (body) {
+            assertThat(body.copy()).isTrue();
+            assertThat(body.file().getParent()).isEqualTo(scratch);
+            assertThat(body.offset()).isZero();
+            assertThat(body.size()).isEqualTo(entry.bodySize());
+            assertThat(Files.readAllBytes(body.file())).isEqualTo(content.getBytes(StandardCharsets.UTF_8));
+            assertThat(Files.getPosixFilePermissions(body.file()))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            assertThat(queue.bodyFile(entry, scratch).file()).as("a copy per attempt").isNotEqualTo(body.file());
+        }
+        assertThat(Files.exists(body.file())).as("deleted on close").isFalse();
+    }
+
+    @Test
+    void aBodyFileOfARemovedEntryFailsAndLeavesNoCopy() throws Exception {
+        QueueEntry entry = plain(queue, "M1", ALICE, List.of(BOB), staged("M1", "gone\r\n"), ARRIVAL).get(0);
+        queue.remove(entry);
+        Path scratch = Files.createDirectories(temp.resolve("scratch"));
+
+        assertThatThrownBy(() -> queue.bodyFile(entry, scratch)).isInstanceOf(IOException.class);
+        try (Stream<Path> left = Files.list(scratch)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void sweepFindsNothingToClear() throws Exception {
+        plain(queue, "M1", ALICE, List.of(BOB), staged("M1", "x\r\n"), ARRIVAL);
+
+        assertThat(queue.sweep()).isZero();
+        assertThat(queue.all()).hasSize(1);
+    }
+
+    @Test
+    void aPoolOfTwoServesTheQueueAndAThirdBorrowerFailsAfterTheWait() throws Exception {
+        try (PooledConnections pool = new PooledConnections(url, 2, Duration.ofMillis(500))) {
+            QueueDatabase pooled = QueueDatabase.open(pool);
+            List<QueueEntry> queued = plain(pooled, "M1", ALICE, List.of(BOB, CAROL), staged("M1", "pooled\r\n"),
+                    ARRIVAL);
+            assertThat(pooled.load("example.org")).containsExactly(queued.get(0));
+            assertThat(queue.all()).as("through the pool, durable for everyone").isEqualTo(queued);
+
+            try (Connection first = pool.open(); Connection second = pool.open()) {
+                assertThat(first.isValid(1) && second.isValid(1)).isTrue();
+                long started = System.nanoTime();
+                assertThatThrownBy(pool::open).isInstanceOf(SQLException.class);
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).as("waited for a connection")
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(450)).isLessThan(Duration.ofSeconds(5));
+                assertThatThrownBy(() -> pooled.load("example.org")).as("the queue fails rather than waits on")
+                        .isInstanceOf(IOException.class);
+            }
+            assertThat(pooled.load("example.net")).as("connections handed back are used again")
+                    .containsExactly(queued.get(1));
+        }
+    }
+
+    @Test
+    void aThirdBorrowerGetsAConnectionOnceOneIsHandedBack() throws Exception {
+        try (PooledConnections pool = new PooledConnections(url, 2, Duration.ofSeconds(5))) {
+            Connection first = pool.open();
+            try (Connection second = pool.open()) {
+                ExecutorService borrower = Executors.newSingleThreadExecutor();
+                try {
+                    Future<Boolean> third = borrower.submit(() -> {
+                        try (Connection connection = pool.open()) {
+                            return connection.isValid(1);
+                        }
+                    });
+                    Thread.sleep(200);
+                    assertThat(third.isDone()).as("waits while both are out").isFalse();
+                    first.close();
+                    assertThat(third.get(5, TimeUnit.SECONDS)).isTrue();
+                } finally {
+                    borrower.shutdownNow();
+                }
+            }
         }
     }
 

@@ -3,10 +3,7 @@ package dev.tern.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -73,15 +70,15 @@ class RelayOptionsTest {
 
     @Test
     void queueCommandsWorkWithoutARunningService() {
-        Result list = run("queue", "list");
+        TestSettings.Run list = run("queue", "list");
         assertThat(list.exit()).isZero();
         assertThat(list.out()).contains("Mail queue is empty");
 
-        Result flush = run("queue", "flush");
+        TestSettings.Run flush = run("queue", "flush");
         assertThat(flush.exit()).isEqualTo(Main.FAILURE);
         assertThat(flush.err()).contains("not running");
 
-        Result remove = run("queue", "remove", "NOSUCHID-1");
+        TestSettings.Run remove = run("queue", "remove", "NOSUCHID-1");
         assertThat(remove.exit()).isEqualTo(Main.FAILURE);
         assertThat(remove.err()).contains("no queue entry NOSUCHID-1");
 
@@ -90,18 +87,7 @@ class RelayOptionsTest {
         assertThat(run("queue").exit()).isEqualTo(Main.USAGE);
     }
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(String... words) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        String[] args = new String[words.length + 2];
-        System.arraycopy(words, 0, args, 0, words.length);
-        args[words.length] = "--data-dir";
-        args[words.length + 1] = dir.toString();
-        int exit = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private TestSettings.Run run(String... words) {
+        return TestSettings.run(dir, words);
     }
 }
