@@ -39,6 +39,9 @@ final class CommandLine {
                 "aliases, name: target, target a line; re-read on change (default DATA/aliases if present)"),
         RECIPIENT_DELIMITER(null, "--recipient-delimiter", Kind.VALUE, "recipient-delimiter", "C",
                 "alice+tag@ is delivered to alice; empty: no sub-addresses (default +)"),
+        INBOUND_AUTH(null, "--inbound-auth", Kind.VALUE, "inbound-auth", "record|enforce|off",
+                "record: Authentication-Results: (SPF, DKIM, DMARC) on mail from outside; enforce: also refuse "
+                        + "DMARC p=reject failures (550 5.7.1) and mark quarantine; off: no checks (default record)"),
         TLS_CERT(null, "--tls-cert", Kind.VALUE, "tls-cert", "FILE", "PEM certificate chain (default: self-signed in DATA/tls)"),
         TLS_KEY(null, "--tls-key", Kind.VALUE, "tls-key", "FILE", "PEM private key, PKCS#8 or PKCS#1"),
         HOSTNAME(null, "--hostname", Kind.VALUE, "hostname", "NAME", "name in banner, EHLO and Received: (default: machine's name)"),

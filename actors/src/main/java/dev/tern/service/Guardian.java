@@ -3,6 +3,7 @@ package dev.tern.service;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +25,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import dev.tern.aliases.LocalRecipients;
+import dev.tern.mailauth.InboundAuthMode;
+import dev.tern.mailauth.InboundAuthenticator;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.http.Administration;
 import dev.tern.http.HttpListener;
@@ -36,6 +39,7 @@ import dev.tern.protocol.RecipientPolicy;
 import dev.tern.protocol.SenderPolicy;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.queue.QueueStore;
+import dev.tern.relay.MailAuthDns;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
 import dev.tern.relay.RelaySettings;
@@ -139,7 +143,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                         senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption(),
-                        metrics.listener(spec.name()));
+                        metrics.listener(spec.name()), inboundAuth(context, settings, spec));
                 ActorRef<SmtpListener.Command> listener = context.spawn(
                         SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
                 context.watch(listener);
@@ -148,6 +152,18 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return new Guardian(context, router, running,
                     administration(context, settings, users, store, queue, authenticator));
         });
+    }
+
+    /** Mail from outside (the inbound listener) is authenticated before it is stored: SPF, DKIM, DMARC. */
+    private static Optional<InboundAuthenticator> inboundAuth(ActorContext<Command> context, TernSettings settings,
+                                                              ListenerSpec spec) {
+        if (!spec.name().equals("inbound") || settings.inboundAuth() == InboundAuthMode.OFF) {
+            return Optional.empty();
+        }
+        Duration timeout = settings.relay().dnsTimeout();
+        return Optional.of(new InboundAuthenticator(new MailAuthDns(settings.relay().dns(), timeout),
+                settings.hostname(), settings.inboundAuth(), context.getSystem().dispatchers()
+                .lookup(DispatcherSelector.blocking()), timeout.multipliedBy(3), Clock.systemUTC()));
     }
 
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {

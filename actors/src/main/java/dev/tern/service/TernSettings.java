@@ -20,6 +20,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
 import dev.tern.http.Autoconfig;
+import dev.tern.mailauth.InboundAuthMode;
 import dev.tern.protocol.RecipientDelimiter;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
@@ -73,6 +74,11 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     /** {@code --recipient-delimiter}, checked at load. */
     RecipientDelimiter recipientDelimiter() {
         return new RecipientDelimiter(config.getString("tern.recipient-delimiter"));
+    }
+
+    /** {@code --inbound-auth}, checked at load. */
+    InboundAuthMode inboundAuth() {
+        return InboundAuthMode.parse(config.getString("tern.inbound-auth")).orElseThrow();
     }
 
     /** What the actor system runs on: the settings, and in a cluster the member's address and seeds over them. */
@@ -171,6 +177,9 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             throw new UsageException(Autoconfig.IMAP_HOST_KEY + ": " + e.getMessage());
         }
         checkAliasOptions(tern);
+        if (InboundAuthMode.parse(tern.getString("inbound-auth")).isEmpty()) {
+            throw new UsageException("--inbound-auth: '" + tern.getString("inbound-auth") + "' is not record, enforce or off");
+        }
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,

@@ -3,9 +3,11 @@ package dev.tern.session;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
+import dev.tern.mailauth.InboundAuthenticator;
 import dev.tern.metrics.ListenerMetrics;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.ServerDialogue;
@@ -19,7 +21,16 @@ import dev.tern.users.Authenticator;
  */
 public record SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
                            ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
-                           Clock clock, Encryption encryption, ListenerMetrics metrics) {
+                           Clock clock, Encryption encryption, ListenerMetrics metrics,
+                           Optional<InboundAuthenticator> inboundAuth) {
+
+    /** Without inbound authentication (every listener but the inbound one, and tests). */
+    public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
+                        ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
+                        Clock clock, Encryption encryption, ListenerMetrics metrics) {
+        this(dialogue, settings, router, authenticator, incomingDir, idleTimeout, clock, encryption, metrics,
+                Optional.empty());
+    }
 
     /** Counting into metrics of its own, which nothing exports (tests). */
     public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
