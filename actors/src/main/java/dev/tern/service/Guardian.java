@@ -24,6 +24,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import dev.tern.aliases.LocalRecipients;
+import dev.tern.dkim.DkimKeys;
+import dev.tern.dkim.LocalSenders;
+import dev.tern.dkim.MessageSigner;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.http.Administration;
 import dev.tern.http.HttpListener;
@@ -126,6 +129,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 context.spawn(ClusterEvents.create(), "cluster-events");
             }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
+            ActorRef<MessageSigner.Command> signer = signer(context, settings, router); // null: no --dkim-key
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             StorageSpace space = settings.minFreeSpace() == 0 ? StorageSpace.UNLIMITED : new FreeSpace(
@@ -139,7 +143,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                         senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption(),
-                        metrics.listener(spec.name()));
+                        metrics.listener(spec.name()), new LocalSenders(signer,
+                        spec.relay() == LocalRecipientPolicy.Relay.ALLOWED));
                 ActorRef<SmtpListener.Command> listener = context.spawn(
                         SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
                 context.watch(listener);
@@ -148,6 +153,14 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return new Guardian(context, router, running,
                     administration(context, settings, users, store, queue, authenticator));
         });
+    }
+
+    /** The DKIM signer in front of the router, when any key is given (read and checked at load already). */
+    private static ActorRef<MessageSigner.Command> signer(ActorContext<Command> context, TernSettings settings,
+                                                          ActorRef<Router.Command> router) throws UsageException {
+        DkimKeys keys = settings.dkimKeys();
+        return keys.isEmpty() ? null
+                : context.spawn(MessageSigner.create(keys, router, settings.incomingDir(), Clock.systemUTC()), "dkim-signer");
     }
 
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {

@@ -19,6 +19,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
+import dev.tern.dkim.DkimKeys;
 import dev.tern.http.Autoconfig;
 import dev.tern.protocol.RecipientDelimiter;
 import dev.tern.protocol.SubmissionSenderPolicy;
@@ -68,6 +69,19 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     /** {@code --aliases}: the file given, else DATA/aliases (watched even while missing). */
     Path aliasesFile() {
         return derivedPath(config.getConfig("tern"), "aliases", dataDir.resolve("aliases"));
+    }
+
+    /** {@code --dkim-key}: the signing keys, read from their files (checked at load). */
+    DkimKeys dkimKeys() throws UsageException {
+        return dkimKeys(config.getConfig("tern"));
+    }
+
+    private static DkimKeys dkimKeys(Config tern) throws UsageException {
+        try {
+            return DkimKeys.load(tern.getStringList("dkim-keys"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dkim-key: " + e.getMessage());
+        }
     }
 
     /** {@code --recipient-delimiter}, checked at load. */
@@ -171,6 +185,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             throw new UsageException(Autoconfig.IMAP_HOST_KEY + ": " + e.getMessage());
         }
         checkAliasOptions(tern);
+        dkimKeys(tern); // a key file that cannot be used is a usage error, naming the file
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,

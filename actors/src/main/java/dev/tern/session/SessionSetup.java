@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
+import dev.tern.dkim.LocalSenders;
 import dev.tern.metrics.ListenerMetrics;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.ServerDialogue;
@@ -15,11 +16,20 @@ import dev.tern.users.Authenticator;
 
 /**
  * What every session of one listener shares: its dialogue (with the listener's relay
- * policy), limits, where messages are staged and where they go, and what it counts in.
+ * policy), limits, where messages are staged and where they go (through the DKIM signer when
+ * their sender is local), and what it counts in.
  */
 public record SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
                            ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
-                           Clock clock, Encryption encryption, ListenerMetrics metrics) {
+                           Clock clock, Encryption encryption, ListenerMetrics metrics, LocalSenders localSenders) {
+
+    /** Signing nothing (DKIM): no {@code --dkim-key}. */
+    public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
+                        ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
+                        Clock clock, Encryption encryption, ListenerMetrics metrics) {
+        this(dialogue, settings, router, authenticator, incomingDir, idleTimeout, clock, encryption, metrics,
+                LocalSenders.NONE);
+    }
 
     /** Counting into metrics of its own, which nothing exports (tests). */
     public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,

@@ -543,7 +543,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
             Transaction transaction = state.transaction();
             Envelope envelope = new Envelope(messageId, transaction.sender(), transaction.recipients(),
                     transaction.encoding(), transaction.dsn());
-            setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
+            setup.localSenders().deliver(new Router.Deliver(envelope, staged, storageOutcomes),
+                    state.authenticated(), setup.router()); // signed first when the sender is local (DKIM)
             mode = new Storing(messageId, staged, endNanos);
             timers.cancel(IdleTimeout.INSTANCE);
             return true;
