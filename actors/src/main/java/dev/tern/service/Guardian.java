@@ -25,6 +25,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import dev.tern.aliases.LocalRecipients;
+import dev.tern.dkim.DkimKeys;
+import dev.tern.dkim.LocalSenders;
+import dev.tern.dkim.MessageSigner;
 import dev.tern.mailauth.InboundAuthMode;
 import dev.tern.mailauth.InboundAuthenticator;
 import dev.tern.metrics.TernMetrics;
@@ -130,6 +133,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 context.spawn(ClusterEvents.create(), "cluster-events");
             }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
+            ActorRef<MessageSigner.Command> signer = signer(context, settings, router); // null: no --dkim-key
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             StorageSpace space = settings.minFreeSpace() == 0 ? StorageSpace.UNLIMITED : new FreeSpace(
@@ -143,7 +147,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                         senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption(),
-                        metrics.listener(spec.name()), inboundAuth(context, settings, spec));
+                        metrics.listener(spec.name()), new LocalSenders(signer,
+                        spec.relay() == LocalRecipientPolicy.Relay.ALLOWED), inboundAuth(context, settings, spec));
                 ActorRef<SmtpListener.Command> listener = context.spawn(
                         SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
                 context.watch(listener);
@@ -164,6 +169,14 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         return Optional.of(new InboundAuthenticator(new MailAuthDns(settings.relay().dns(), timeout),
                 settings.hostname(), settings.inboundAuth(), context.getSystem().dispatchers()
                 .lookup(DispatcherSelector.blocking()), timeout.multipliedBy(3), Clock.systemUTC()));
+    }
+
+    /** The DKIM signer in front of the router, when any key is given (read and checked at load already). */
+    private static ActorRef<MessageSigner.Command> signer(ActorContext<Command> context, TernSettings settings,
+                                                          ActorRef<Router.Command> router) throws UsageException {
+        DkimKeys keys = settings.dkimKeys();
+        return keys.isEmpty() ? null
+                : context.spawn(MessageSigner.create(keys, router, settings.incomingDir(), Clock.systemUTC()), "dkim-signer");
     }
 
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {

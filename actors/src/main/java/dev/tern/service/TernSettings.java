@@ -19,6 +19,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
+import dev.tern.dkim.DkimKeys;
 import dev.tern.http.Autoconfig;
 import dev.tern.mailauth.InboundAuthMode;
 import dev.tern.protocol.RecipientDelimiter;
@@ -69,6 +70,19 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
     /** {@code --aliases}: the file given, else DATA/aliases (watched even while missing). */
     Path aliasesFile() {
         return derivedPath(config.getConfig("tern"), "aliases", dataDir.resolve("aliases"));
+    }
+
+    /** {@code --dkim-key}: the signing keys, read from their files (checked at load). */
+    DkimKeys dkimKeys() throws UsageException {
+        return dkimKeys(config.getConfig("tern"));
+    }
+
+    private static DkimKeys dkimKeys(Config tern) throws UsageException {
+        try {
+            return DkimKeys.load(tern.getStringList("dkim-keys"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dkim-key: " + e.getMessage());
+        }
     }
 
     /** {@code --recipient-delimiter}, checked at load. */
@@ -180,6 +194,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         if (InboundAuthMode.parse(tern.getString("inbound-auth")).isEmpty()) {
             throw new UsageException("--inbound-auth: '" + tern.getString("inbound-auth") + "' is not record, enforce or off");
         }
+        dkimKeys(tern); // a key file that cannot be used is a usage error, naming the file
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,

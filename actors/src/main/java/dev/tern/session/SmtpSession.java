@@ -556,7 +556,8 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
                         (outcome, error) -> new MailAuthenticated(outcome != null ? outcome
                                 : new InboundAuthenticator.Failed(String.valueOf(error))));
             } else {
-                setup.router().tell(new Router.Deliver(envelope(messageId), staged, storageOutcomes));
+                setup.localSenders().deliver(new Router.Deliver(envelope(messageId), staged, storageOutcomes),
+                        state.authenticated(), setup.router()); // signed first when the sender is local (DKIM)
             }
             mode = new Storing(messageId, staged, endNanos);
             timers.cancel(IdleTimeout.INSTANCE);
