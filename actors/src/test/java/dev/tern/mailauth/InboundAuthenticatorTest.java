@@ -130,4 +130,34 @@ class InboundAuthenticatorTest {
         assertThat(delivered(tampered)).contains("\tdkim=fail (body hash did not verify) header.d=signer.example",
                 "dmarc=fail (p=reject dis=reject)");
     }
+
+    @Test
+    void aHugeHeaderSectionIsReadPastInBoundsAndStillCleaned() throws IOException {
+        StringBuilder big = new StringBuilder("X-Big: start\r\n");
+        for (int i = 0; i < 16 * 1024; i++) {
+            big.append("\t").append("y".repeat(60)).append("\r\n"); // one field of about 1 MiB
+        }
+        String message = big + "Authentication-Results: mx.tern.test; dmarc=pass\r\nFrom: a@example.org\r\n\r\nbody\r\n";
+        String stored = delivered(check(InboundAuthMode.RECORD, message));
+        assertThat(stored).doesNotContain("Authentication-Results: mx.tern.test; dmarc=pass")
+                .endsWith(big + "From: a@example.org\r\n\r\nbody\r\n")
+                .contains("\tdmarc=none header.from=example.org\r\n");
+    }
+
+    @Test
+    void dnsThatNeverAnswersEndsInTemperrorsWithinTheDeadline() throws IOException {
+        Path file = Files.writeString(dir.resolve("m2"), RETURN_PATH + "From: a@example.org\r\n\r\nx\r\n",
+                StandardCharsets.ISO_8859_1);
+        StagedMessage staged = new StagedMessage(file, Files.size(file), RETURN_PATH.length());
+        dns.silent("example.org").silent("client.test").silent("_dmarc.example.org");
+        long start = System.nanoTime();
+        InboundAuthenticator.Outcome outcome = new InboundAuthenticator(dns, "mx.tern.test", InboundAuthMode.ENFORCE,
+                Runnable::run, Duration.ofMillis(300), Clock.systemUTC()).check(new InboundAuthenticator.Inbound("m2",
+                InetAddress.getLoopbackAddress(), "client.test",
+                new ReversePath.Sender(MailAddress.parse("a@example.org").orElseThrow()), staged))
+                .toCompletableFuture().join();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(delivered(outcome)).contains("\tspf=temperror smtp.mailfrom=a@example.org;\r\n",
+                "\tdmarc=temperror header.from=example.org\r\n");
+    }
 }

@@ -14,12 +14,13 @@ import java.util.concurrent.CompletionStage;
 import dev.tern.protocol.mailauth.DnsLookup;
 import dev.tern.protocol.mailauth.DnsResult;
 
-/** TXT and A records from maps, for tests; a name marked failing answers SERVFAIL. */
+/** TXT and A records from maps, for tests; a name marked failing answers SERVFAIL, a silent one never. */
 final class ZoneDns implements DnsLookup {
 
     private final Map<String, List<String>> txt = new HashMap<>();
     private final Map<String, List<InetAddress>> a = new HashMap<>();
     private final Set<String> failing = new HashSet<>();
+    private final Set<String> silent = new HashSet<>();
 
     ZoneDns txt(String name, String text) {
         txt.computeIfAbsent(name, n -> new ArrayList<>()).add(text);
@@ -31,8 +32,17 @@ final class ZoneDns implements DnsLookup {
         return this;
     }
 
+    /** TXT questions about {@code name} are never answered. */
+    ZoneDns silent(String name) {
+        silent.add(name);
+        return this;
+    }
+
     @Override
     public CompletionStage<DnsResult<String>> txt(String name) {
+        if (silent.contains(name)) {
+            return new CompletableFuture<>();
+        }
         if (failing.contains(name)) {
             return CompletableFuture.completedFuture(new DnsResult.Failed<>("SERVFAIL"));
         }
