@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
@@ -12,11 +11,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import dev.tern.files.PrivateFiles;
 import dev.tern.protocol.dkim.AuthorDomain;
 import dev.tern.protocol.dkim.BodyHash;
 import dev.tern.protocol.dkim.DkimSigner;
 import dev.tern.protocol.dkim.HeaderField;
+import dev.tern.store.StagedCopy;
 import dev.tern.store.StagedMessage;
 
 /**
@@ -78,8 +77,7 @@ final class StagedSigning {
                 block.clear();
             }
             byte[] field = signer.get().sign(headers, body.digest(), now).getBytes(StandardCharsets.ISO_8859_1);
-            writeSigned(in, staged, field, signedFile);
-            return new Signed(new StagedMessage(signedFile, staged.size() + field.length, staged.relayOffset()),
+            return new Signed(StagedCopy.write(staged, signedFile, field, List.of()),
                     signer.get().domain(), signer.get().selector());
         }
     }
@@ -100,34 +98,6 @@ final class StagedSigning {
             }
         }
         return wholeMessage && limit <= HEADER_LIMIT ? limit : -1;
-    }
-
-    private static void writeSigned(FileChannel in, StagedMessage staged, byte[] field, Path signedFile)
-            throws IOException {
-        boolean done = false;
-        try (FileChannel out = PrivateFiles.create(signedFile)) {
-            transfer(in, 0, staged.relayOffset(), out);
-            ByteBuffer signature = ByteBuffer.wrap(field);
-            while (signature.hasRemaining()) {
-                out.write(signature);
-            }
-            transfer(in, staged.relayOffset(), staged.size() - staged.relayOffset(), out);
-            done = true;
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(signedFile);
-            }
-        }
-    }
-
-    private static void transfer(FileChannel in, long from, long count, FileChannel out) throws IOException {
-        for (long sent = 0; sent < count; ) {
-            long moved = in.transferTo(from + sent, count - sent, out);
-            if (moved <= 0) {
-                throw new IOException("staged file shorter than recorded: " + (from + sent));
-            }
-            sent += moved;
-        }
     }
 
     private static void readFully(FileChannel in, ByteBuffer buffer) throws IOException {

@@ -3,6 +3,7 @@ package dev.tern.mailauth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import dev.tern.protocol.dmarc.FromDomain;
 import dev.tern.protocol.mailauth.AuthenticationResults;
 import dev.tern.protocol.mailauth.DnsLookup;
 import dev.tern.protocol.spf.SpfResult;
+import dev.tern.store.StagedCopy;
 import dev.tern.store.StagedMessage;
 
 /**
@@ -158,7 +160,8 @@ public final class InboundAuthenticator {
         Path staged = message.staged().file();
         Path copy = staged.resolveSibling(staged.getFileName() + ".auth");
         try {
-            return new Deliver(MarkedCopy.write(message.staged(), copy, header, results.facts().forged()), summary);
+            return new Deliver(StagedCopy.write(message.staged(), copy, header.getBytes(StandardCharsets.UTF_8),
+                    results.facts().forged()), summary);
         } catch (IOException e) {
             return new Failed("cannot write " + copy + ": " + e);
         }

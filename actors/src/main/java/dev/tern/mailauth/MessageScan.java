@@ -18,6 +18,7 @@ import dev.tern.protocol.dkim.DkimSyntaxException;
 import dev.tern.protocol.dkim.DkimVerifier;
 import dev.tern.protocol.dkim.HeaderField;
 import dev.tern.protocol.mailauth.AuthenticationResults;
+import dev.tern.store.StagedCopy;
 
 /**
  * One streamed pass over a staged message for authentication: its header fields (bounded:
@@ -35,10 +36,6 @@ final class MessageScan {
     static final int MAX_SIGNATURES = 5;
     private static final int BLOCK = 64 * 1024;
 
-    /** Octets [start, end) of the staged file. */
-    record Range(long start, long end) {
-    }
-
     /** A DKIM-Signature field and what became of it before any DNS question. */
     record Signature(HeaderField field, DkimSignature parsed, String problem, byte[] bodyHash) {
     }
@@ -50,7 +47,7 @@ final class MessageScan {
      * @param forged   Authentication-Results fields carrying our authserv-id (RFC 8601 §5), to drop
      */
     record Facts(List<HeaderField> headers, boolean tooLarge, List<String> from, List<Signature> signatures,
-                 List<Range> forged) {
+                 List<StagedCopy.Range> forged) {
     }
 
     private MessageScan() {
@@ -107,7 +104,7 @@ final class MessageScan {
         private final String authservId;
         private final List<HeaderField> fields = new ArrayList<>();
         private final List<String> from = new ArrayList<>();
-        private final List<Range> forged = new ArrayList<>();
+        private final List<StagedCopy.Range> forged = new ArrayList<>();
         private final List<Signature> signatures = new ArrayList<>();
         private final ByteArrayOutputStream field = new ByteArrayOutputStream();
         private long offset;
@@ -160,13 +157,13 @@ final class MessageScan {
         }
 
         private void forged(long start, long end) throws IOException {
-            Range last = forged.isEmpty() ? null : forged.get(forged.size() - 1);
+            StagedCopy.Range last = forged.isEmpty() ? null : forged.get(forged.size() - 1);
             if (last != null && last.end() == start) {
-                forged.set(forged.size() - 1, new Range(last.start(), end)); // one run of adjacent fields
+                forged.set(forged.size() - 1, new StagedCopy.Range(last.start(), end)); // one run of adjacent fields
             } else if (forged.size() == MAX_FORGED) {
                 throw new IOException("more than " + MAX_FORGED + " runs of forged Authentication-Results fields");
             } else {
-                forged.add(new Range(start, end));
+                forged.add(new StagedCopy.Range(start, end));
             }
         }
 

@@ -1,30 +1,37 @@
-package dev.tern.mailauth;
+package dev.tern.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import dev.tern.files.PrivateFiles;
-import dev.tern.store.StagedMessage;
 
 /**
  * A staged message copied into a new staged file (0600 from creation, as staging does) with
- * header text put in front (after the delivery-only Return-Path: line) and the forged
- * Authentication-Results fields left out: file regions copied by the kernel, nothing held.
+ * header fields put in front (after the delivery-only Return-Path: line) and some octet ranges
+ * left out: file regions copied by the kernel, nothing held. What DKIM signing (a
+ * DKIM-Signature: in front) and inbound authentication (Authentication-Results: in front,
+ * forged ones left out) make of a staged message; the original stays as it was.
  */
-final class MarkedCopy {
+public final class StagedCopy {
 
-    private MarkedCopy() {
+    /** Octets [start, end) of the staged file. */
+    public record Range(long start, long end) {
     }
 
-    static StagedMessage write(StagedMessage staged, Path target, String headerText,
-                               List<MessageScan.Range> dropped) throws IOException {
-        byte[] header = headerText.getBytes(StandardCharsets.UTF_8);
+    private StagedCopy() {
+    }
+
+    /**
+     * @param header  the fields to put in front, CRLFs included
+     * @param dropped ranges to leave out, in order, none overlapping, after the Return-Path: line
+     */
+    public static StagedMessage write(StagedMessage staged, Path target, byte[] header, List<Range> dropped)
+            throws IOException {
         Files.deleteIfExists(target); // a copy left by a crash in the middle of this message
         try (FileChannel in = FileChannel.open(staged.file(), StandardOpenOption.READ);
              FileChannel out = PrivateFiles.create(target)) {
@@ -34,7 +41,7 @@ final class MarkedCopy {
                 written += out.write(buffer);
             }
             long at = staged.relayOffset();
-            for (MessageScan.Range range : dropped) {
+            for (Range range : dropped) {
                 written += copy(in, out, at, range.start());
                 at = range.end();
             }
