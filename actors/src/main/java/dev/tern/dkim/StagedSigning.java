@@ -51,11 +51,12 @@ final class StagedSigning {
     static Result sign(StagedMessage staged, DkimKeys keys, Path signedFile, Instant now)
             throws IOException, GeneralSecurityException {
         try (FileChannel in = FileChannel.open(staged.file(), StandardOpenOption.READ)) {
-            ByteBuffer head = ByteBuffer.allocate(HEADER_LIMIT + 4);
+            long length = staged.size() - staged.relayOffset();
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(length, HEADER_LIMIT + 4)); // no bigger than the message
             in.position(staged.relayOffset());
             readFully(in, head);
             head.flip();
-            int headerEnd = headerEnd(head, in.size() - staged.relayOffset() <= head.limit());
+            int headerEnd = headerEnd(head, length <= head.limit());
             if (headerEnd < 0) {
                 return new Unsigned("header section over " + HEADER_LIMIT / 1024 + " KiB");
             }
@@ -71,10 +72,12 @@ final class StagedSigning {
             BodyHash body = signer.get().bodyHash();
             int bodyStart = Math.min(head.limit(), headerEnd + 2); // after the empty line
             body.update(head.array(), bodyStart, head.limit() - bodyStart);
-            ByteBuffer block = ByteBuffer.allocate(BLOCK);
-            while (in.read(block) > 0) {
-                body.update(block.array(), 0, block.position());
-                block.clear();
+            if (in.position() < staged.size()) {
+                ByteBuffer block = ByteBuffer.allocate(BLOCK);
+                while (in.read(block) > 0) {
+                    body.update(block.array(), 0, block.position());
+                    block.clear();
+                }
             }
             byte[] field = signer.get().sign(headers, body.digest(), now).getBytes(StandardCharsets.ISO_8859_1);
             return new Signed(StagedCopy.write(staged, signedFile, field, List.of()),

@@ -53,7 +53,11 @@ class DkimSigningTest {
                     return None
                 return b''.join(b''.join(record.strings) for record in answer)
             message = sys.stdin.buffer.read()
-            ok = dkim.DKIM(message, logger=logging.getLogger('dkim')).verify(dnsfunc=txt)
+            try:
+                ok = dkim.DKIM(message, logger=logging.getLogger('dkim')).verify(dnsfunc=txt)
+            except dkim.ValidationError as e:
+                print('not valid: %s' % e, file=sys.stderr)
+                ok = False
             print('pass' if ok else 'fail')
             sys.exit(0 if ok else 1)
             """;
@@ -91,7 +95,7 @@ class DkimSigningTest {
                     byte[] data = transaction.data();
                     String text = transaction.dataAsString();
                     boolean rsa = transaction.recipients().contains("rsa@sink.test");
-                    assertThat(text).as("relayed message").startsWith("DKIM-Signature: v=1; a="
+                    assertThat(text.replace("\r\n\t", " ")).as("relayed message, unfolded").startsWith("DKIM-Signature: v=1; a="
                             + (rsa ? "rsa-sha256" : "ed25519-sha256") + "; c=relaxed/relaxed; d="
                             + (rsa ? "example.test; s=rsa1;" : "ed.example.test; s=ed1;"));
                     assertThat(dkimpy(script, net, data)).as("dkimpy on\n" + text).isEqualTo(0);
@@ -178,8 +182,8 @@ class DkimSigningTest {
         return "From: Sender <" + from + ">\r\nTo: Someone <someone@sink.test>\r\nSubject: " + subject
                 + "\r\nDate: Mon, 30 Nov 2026 12:00:00 +0000\r\nMessage-ID: <" + subject + "@client.test>\r\n"
                 + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
-                + "Hello,  with  spaces   and a tab\there.\r\n\r\ntrailing blanks   \r\n" + "x".repeat(5000)
-                + "\r\n\r\n\r\n";
+                + "Hello,  with  spaces   and a tab\there.\r\n\r\ntrailing blanks   \r\n" + ("x".repeat(76) + "\r\n").repeat(60)
+                + "\r\n\r\n";
     }
 
     /** The message with one body octet changed (the first 'H' of the body becomes 'J'). */

@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.interfaces.EdECKey;
@@ -46,19 +47,24 @@ public enum DkimAlgorithm {
         throw new DkimSyntaxException("unsupported algorithm " + name);
     }
 
-    /** The algorithm a key signs with: RSA or Ed25519. */
+    /** The algorithm a key signs with: RSA or Ed25519 (the JDK's keys, or another provider's by name). */
     public static DkimAlgorithm forKey(Key key) {
-        if (key instanceof RSAKey) {
+        if (key instanceof RSAKey || "RSA".equals(key.getAlgorithm())) {
             return RSA_SHA256;
         }
-        if (key instanceof EdECKey) {
+        if (key instanceof EdECKey || "Ed25519".equals(key.getAlgorithm())) {
             return ED25519_SHA256;
         }
         throw new IllegalArgumentException("not an RSA or Ed25519 key: " + key.getAlgorithm());
     }
 
     public byte[] sign(PrivateKey key, byte[] data) throws GeneralSecurityException {
-        Signature signature = engine();
+        return sign(key, data, null);
+    }
+
+    /** @param provider the JCA provider of {@code key}, or null for the JDK's */
+    public byte[] sign(PrivateKey key, byte[] data, Provider provider) throws GeneralSecurityException {
+        Signature signature = provider == null ? engine() : Signature.getInstance(engineName(), provider);
         signature.initSign(key);
         signature.update(input(data));
         return signature.sign();
@@ -72,7 +78,11 @@ public enum DkimAlgorithm {
     }
 
     private Signature engine() throws GeneralSecurityException {
-        return Signature.getInstance(this == RSA_SHA256 ? "SHA256withRSA" : "Ed25519");
+        return Signature.getInstance(engineName());
+    }
+
+    private String engineName() {
+        return this == RSA_SHA256 ? "SHA256withRSA" : "Ed25519";
     }
 
     private byte[] input(byte[] data) throws GeneralSecurityException {

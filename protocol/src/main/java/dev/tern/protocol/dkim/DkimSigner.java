@@ -2,6 +2,7 @@ package dev.tern.protocol.dkim;
 
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -23,6 +24,7 @@ public final class DkimSigner {
     private final String selector;
     private final PrivateKey key;
     private final DkimAlgorithm algorithm;
+    private final Provider provider;
 
     /**
      * @param domain   {@code d=}: the From: domain this key signs for
@@ -30,10 +32,19 @@ public final class DkimSigner {
      * @param key      an RSA or Ed25519 private key
      */
     public DkimSigner(String domain, String selector, PrivateKey key) {
+        this(domain, selector, key, null);
+    }
+
+    /**
+     * @param provider the JCA provider that made {@code key} and signs with it, or null for the JDK's
+     *                 (the same signatures: RSASSA-PKCS1-v1_5 and Ed25519 are deterministic)
+     */
+    public DkimSigner(String domain, String selector, PrivateKey key, Provider provider) {
         this.domain = domain.toLowerCase(Locale.ROOT);
         this.selector = Objects.requireNonNull(selector, "selector");
         this.key = key;
         this.algorithm = DkimAlgorithm.forKey(key);
+        this.provider = provider;
     }
 
     public String domain() {
@@ -73,7 +84,7 @@ public final class DkimSigner {
         field.lastTagStart("b");
         HeaderField unsigned = HeaderField.of(field.text());
         byte[] data = SignedData.of(headers, signed, Canonicalization.RELAXED, unsigned);
-        field.base64(Base64.getEncoder().encodeToString(algorithm.sign(key, data)));
+        field.base64(Base64.getEncoder().encodeToString(algorithm.sign(key, data, provider)));
         return field.text() + "\r\n";
     }
 }
