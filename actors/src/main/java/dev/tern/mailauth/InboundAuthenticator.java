@@ -66,6 +66,7 @@ public final class InboundAuthenticator {
     public record Failed(String reason) implements Outcome {
     }
 
+    private final boolean checkLoopback;
     private final String authservId;
     private final InboundAuthMode mode;
     private final Executor blocking;
@@ -79,8 +80,13 @@ public final class InboundAuthenticator {
      * @param hostname this server's name: the authserv-id
      * @param deadline the longest SPF, DKIM or DMARC may take each before it is a temperror
      */
-    public InboundAuthenticator(DnsLookup dns, String hostname, InboundAuthMode mode, Executor blocking,
-                                Duration deadline, Clock clock) {
+    /**
+     * @param checkLoopback whether clients on loopback addresses are checked too ({@code tern.inbound-auth-loopback}):
+     *                      by default they are not, as Postfix's policyd-spf and OpenDMARC skip localhost
+     */
+    public InboundAuthenticator(boolean checkLoopback, DnsLookup dns, String hostname, InboundAuthMode mode,
+                                Executor blocking, Duration deadline, Clock clock) {
+        this.checkLoopback = checkLoopback;
         this.authservId = hostname.toLowerCase(Locale.ROOT);
         this.mode = mode;
         this.blocking = blocking;
@@ -88,6 +94,11 @@ public final class InboundAuthenticator {
         this.spf = new SpfChecks(dns, deadline);
         this.dkim = new DkimChecks(dns, clock);
         this.dmarc = new DmarcEvaluator(dns, () -> ThreadLocalRandom.current().nextInt(100));
+    }
+
+    /** Whether mail from this client is checked: from anywhere but loopback, unless loopback is asked for. */
+    public boolean appliesTo(InetAddress client) {
+        return checkLoopback || !client.isLoopbackAddress();
     }
 
     /** Never completes exceptionally. */

@@ -166,7 +166,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return Optional.empty();
         }
         Duration timeout = settings.relay().dnsTimeout();
-        return Optional.of(new InboundAuthenticator(new MailAuthDns(settings.relay().dns(), timeout),
+        return Optional.of(new InboundAuthenticator(settings.config().getBoolean("tern.inbound-auth-loopback"),
+                new MailAuthDns(settings.relay().dns(), timeout),
                 settings.hostname(), settings.inboundAuth(), context.getSystem().dispatchers()
                 .lookup(DispatcherSelector.blocking()), timeout.multipliedBy(3), Clock.systemUTC()));
     }

@@ -549,7 +549,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private boolean store(String messageId, StagingFile staging, long endNanos) {
         try {
             StagedMessage staged = staging.finish();
-            if (setup.inboundAuth().isPresent() && !state.authenticated()) {
+            if (setup.inboundAuth().filter(auth -> auth.appliesTo(peerIp)).isPresent() && !state.authenticated()) {
                 // mail from outside: authenticated (SPF, DKIM, DMARC) first, then stored; the 250 waits
                 context.pipeToSelf(setup.inboundAuth().get().check(new InboundAuthenticator.Inbound(messageId,
                                 peerIp, state.clientName(), state.transaction().sender(), staged)),

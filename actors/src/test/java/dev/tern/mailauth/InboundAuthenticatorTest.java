@@ -41,11 +41,26 @@ class InboundAuthenticatorTest {
         Path file = dir.resolve("m1");
         Files.writeString(file, RETURN_PATH + RECEIVED + message, StandardCharsets.ISO_8859_1);
         StagedMessage staged = new StagedMessage(file, Files.size(file), RETURN_PATH.length());
-        InboundAuthenticator authenticator = new InboundAuthenticator(dns, "MX.tern.test", mode, Runnable::run,
+        InboundAuthenticator authenticator = new InboundAuthenticator(true, dns, "MX.tern.test", mode, Runnable::run,
                 Duration.ofSeconds(5), Clock.systemUTC());
         return authenticator.check(new InboundAuthenticator.Inbound("m1", InetAddress.getLoopbackAddress(),
                         "client.test", new ReversePath.Sender(MailAddress.parse("alice@example.org").orElseThrow()),
                         staged)).toCompletableFuture().join();
+    }
+
+    @Test
+    void loopbackClientsAreSkippedUnlessAskedFor() throws IOException {
+        InetAddress remote = InetAddress.getByName("192.0.2.7");
+        InboundAuthenticator byDefault = new InboundAuthenticator(false, dns, "mx.tern.test", InboundAuthMode.RECORD,
+                Runnable::run, Duration.ofSeconds(5), Clock.systemUTC());
+        InboundAuthenticator withLoopback = new InboundAuthenticator(true, dns, "mx.tern.test", InboundAuthMode.RECORD,
+                Runnable::run, Duration.ofSeconds(5), Clock.systemUTC());
+        assertThat(byDefault.appliesTo(InetAddress.getByName("127.0.0.1"))).isFalse();
+        assertThat(byDefault.appliesTo(InetAddress.getByName("127.9.9.9"))).isFalse();
+        assertThat(byDefault.appliesTo(InetAddress.getByName("::1"))).isFalse();
+        assertThat(byDefault.appliesTo(remote)).isTrue();
+        assertThat(withLoopback.appliesTo(InetAddress.getByName("127.0.0.1"))).isTrue();
+        assertThat(withLoopback.appliesTo(remote)).isTrue();
     }
 
     private static String delivered(InboundAuthenticator.Outcome outcome) throws IOException {
@@ -151,7 +166,7 @@ class InboundAuthenticatorTest {
         StagedMessage staged = new StagedMessage(file, Files.size(file), RETURN_PATH.length());
         dns.silent("example.org").silent("client.test").silent("_dmarc.example.org");
         long start = System.nanoTime();
-        InboundAuthenticator.Outcome outcome = new InboundAuthenticator(dns, "mx.tern.test", InboundAuthMode.ENFORCE,
+        InboundAuthenticator.Outcome outcome = new InboundAuthenticator(true, dns, "mx.tern.test", InboundAuthMode.ENFORCE,
                 Runnable::run, Duration.ofMillis(300), Clock.systemUTC()).check(new InboundAuthenticator.Inbound("m2",
                 InetAddress.getLoopbackAddress(), "client.test",
                 new ReversePath.Sender(MailAddress.parse("a@example.org").orElseThrow()), staged))

@@ -45,7 +45,8 @@ class InboundAuthTest {
         dns = FakeDnsServer.start();
         dir = TestDirs.create("inbound-auth");
         zone();
-        Path config = Files.writeString(dir.resolve("dns.conf"), "tern.relay.dns-timeout = 1s\n");
+        Path config = Files.writeString(dir.resolve("dns.conf"),
+                "tern.relay.dns-timeout = 1s\ntern.inbound-auth-loopback = on\n"); // the test client is 127.0.0.1
         record = launch(config, "record");
         enforce = launch(config, "enforce");
     }

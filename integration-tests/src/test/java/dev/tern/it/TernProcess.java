@@ -211,11 +211,6 @@ public final class TernProcess implements AutoCloseable {
             // of its own meets a loopback port where nothing answers, and just stays queued.
             args.addAll(List.of("--dns", "127.0.0.1:" + UNANSWERED_DNS_PORT));
         }
-        if (!options.extraArgs.contains("--inbound-auth")) {
-            // SPF, DKIM and DMARC ask DNS for every message from outside; tests that do not test
-            // them (InboundAuthTest does) keep the octets they sent and no DNS timeouts.
-            args.addAll(List.of("--inbound-auth", "off"));
-        }
         args.addAll(options.extraArgs);
         return args;
     }
