@@ -39,6 +39,11 @@ final class CommandLine {
                 "aliases, name: target, target a line; re-read on change (default DATA/aliases if present)"),
         RECIPIENT_DELIMITER(null, "--recipient-delimiter", Kind.VALUE, "recipient-delimiter", "C",
                 "alice+tag@ is delivered to alice; empty: no sub-addresses (default +)"),
+        INBOUND_AUTH(null, "--inbound-auth", Kind.VALUE, "inbound-auth", "record|enforce|off",
+                "record: Authentication-Results: (SPF, DKIM, DMARC) on mail from outside; enforce: also refuse "
+                        + "DMARC p=reject failures (550 5.7.1) and mark quarantine; off: no checks (default record)"),
+        DKIM_KEY(null, "--dkim-key", Kind.REPEATABLE, "dkim-keys", "DOMAIN:SELECTOR:FILE",
+                "sign mail whose From: is in DOMAIN with this PEM key, RSA or Ed25519 (default: none)"),
         TLS_CERT(null, "--tls-cert", Kind.VALUE, "tls-cert", "FILE", "PEM certificate chain (default: self-signed in DATA/tls)"),
         TLS_KEY(null, "--tls-key", Kind.VALUE, "tls-key", "FILE", "PEM private key, PKCS#8 or PKCS#1"),
         HOSTNAME(null, "--hostname", Kind.VALUE, "hostname", "NAME", "name in banner, EHLO and Received: (default: machine's name)"),
@@ -63,6 +68,8 @@ final class CommandLine {
                 "SIZE limit (default 36700160)"),
         MIN_FREE_SPACE(null, "--min-free-space", Kind.VALUE, "min-free-space", "BYTES",
                 "below this free on mail root, spool or queue, MAIL gets 452 4.3.1; 0: off (default 67108864)"),
+        SELECTOR(null, "--selector", Kind.VALUE, null, "S", "dkim keygen: the key's selector (default tern-YYYYMM)"),
+        ALGORITHM(null, "--algorithm", Kind.VALUE, null, "rsa|ed25519", "dkim keygen: key type (default rsa, 2048 bits)"),
         PASSWORD_STDIN(null, "--password-stdin", Kind.FLAG, null, null, "user add/passwd: read the password from stdin"),
         ALL(null, "--all", Kind.FLAG, null, null, "check: print every tern.* setting, not only those differing from the defaults"),
         HELP("-h", "--help", Kind.FLAG, null, null, "show this help"),
@@ -163,6 +170,8 @@ final class CommandLine {
                        ./tern queue list                  queued mail: recipients, attempts, next try, last error
                        ./tern queue flush                 retry all queued mail now (running service)
                        ./tern queue remove ID             delete one queue entry without a bounce
+                       ./tern dkim keygen DOMAIN [--selector S] [--algorithm rsa|ed25519]
+                                                          write DATA/dkim/DOMAIN.S.key, print its DNS TXT record
                        ./tern check [OPTIONS] [--all]     validate the configuration and print the tern.* settings
                                                           that differ from the built-in defaults (key = value, sorted)
 

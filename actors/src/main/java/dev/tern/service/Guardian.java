@@ -3,6 +3,7 @@ package dev.tern.service;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +25,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import dev.tern.aliases.LocalRecipients;
+import dev.tern.dkim.DkimKeys;
+import dev.tern.dkim.LocalSenders;
+import dev.tern.dkim.MessageSigner;
+import dev.tern.mailauth.InboundAuthMode;
+import dev.tern.mailauth.InboundAuthenticator;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.http.Administration;
 import dev.tern.http.HttpListener;
@@ -36,6 +42,7 @@ import dev.tern.protocol.RecipientPolicy;
 import dev.tern.protocol.SenderPolicy;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.queue.QueueStore;
+import dev.tern.relay.MailAuthDns;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
 import dev.tern.relay.RelaySettings;
@@ -126,6 +133,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 context.spawn(ClusterEvents.create(), "cluster-events");
             }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
+            ActorRef<MessageSigner.Command> signer = signer(context, settings, router); // null: no --dkim-key
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             StorageSpace space = settings.minFreeSpace() == 0 ? StorageSpace.UNLIMITED : new FreeSpace(
@@ -139,7 +147,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                         senders(spec, settings, users), space);
                 SessionSetup setup = new SessionSetup(dialogue, session, router, authenticator, settings.incomingDir(),
                         settings.idleTimeout(), Clock.systemUTC(), spec.encryption(),
-                        metrics.listener(spec.name()));
+                        metrics.listener(spec.name()), new LocalSenders(signer,
+                        spec.relay() == LocalRecipientPolicy.Relay.ALLOWED), inboundAuth(context, settings, spec));
                 ActorRef<SmtpListener.Command> listener = context.spawn(
                         SmtpListener.create(setup, spec.address(), tlsEngines, admission, spec.bound()), "listener-" + running.size());
                 context.watch(listener);
@@ -148,6 +157,27 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return new Guardian(context, router, running,
                     administration(context, settings, users, store, queue, authenticator));
         });
+    }
+
+    /** Mail from outside (the inbound listener) is authenticated before it is stored: SPF, DKIM, DMARC. */
+    private static Optional<InboundAuthenticator> inboundAuth(ActorContext<Command> context, TernSettings settings,
+                                                              ListenerSpec spec) {
+        if (!spec.name().equals("inbound") || settings.inboundAuth() == InboundAuthMode.OFF) {
+            return Optional.empty();
+        }
+        Duration timeout = settings.relay().dnsTimeout();
+        return Optional.of(new InboundAuthenticator(settings.config().getBoolean("tern.inbound-auth-loopback"),
+                new MailAuthDns(settings.relay().dns(), timeout),
+                settings.hostname(), settings.inboundAuth(), context.getSystem().dispatchers()
+                .lookup(DispatcherSelector.blocking()), timeout.multipliedBy(3), Clock.systemUTC()));
+    }
+
+    /** The DKIM signer in front of the router, when any key is given (read and checked at load already). */
+    private static ActorRef<MessageSigner.Command> signer(ActorContext<Command> context, TernSettings settings,
+                                                          ActorRef<Router.Command> router) throws UsageException {
+        DkimKeys keys = settings.dkimKeys();
+        return keys.isEmpty() ? null
+                : context.spawn(MessageSigner.create(keys, router, settings.incomingDir(), Clock.systemUTC()), "dkim-signer");
     }
 
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {

@@ -45,6 +45,8 @@ public final class Main {
                 }
                 case "user" -> new UserCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()),
                         parsed.has(CommandLine.Option.PASSWORD_STDIN));
+                case "dkim" -> new DkimCommands(TernSettings.load(parsed), out, err, java.time.Clock.systemUTC())
+                        .run(words.subList(1, words.size()), parsed);
                 case "queue" -> new QueueCommands(TernSettings.load(parsed), out, err).run(words.subList(1, words.size()));
                 case "check" -> {
                     expectWords(words, 1, "check takes no arguments, only options");

@@ -19,7 +19,9 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 
+import dev.tern.dkim.DkimKeys;
 import dev.tern.http.Autoconfig;
+import dev.tern.mailauth.InboundAuthMode;
 import dev.tern.protocol.RecipientDelimiter;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
@@ -70,9 +72,27 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         return derivedPath(config.getConfig("tern"), "aliases", dataDir.resolve("aliases"));
     }
 
+    /** {@code --dkim-key}: the signing keys, read from their files (checked at load). */
+    DkimKeys dkimKeys() throws UsageException {
+        return dkimKeys(config.getConfig("tern"));
+    }
+
+    private static DkimKeys dkimKeys(Config tern) throws UsageException {
+        try {
+            return DkimKeys.load(tern.getStringList("dkim-keys"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dkim-key: " + e.getMessage());
+        }
+    }
+
     /** {@code --recipient-delimiter}, checked at load. */
     RecipientDelimiter recipientDelimiter() {
         return new RecipientDelimiter(config.getString("tern.recipient-delimiter"));
+    }
+
+    /** {@code --inbound-auth}, checked at load. */
+    InboundAuthMode inboundAuth() {
+        return InboundAuthMode.parse(config.getString("tern.inbound-auth")).orElseThrow();
     }
 
     /** What the actor system runs on: the settings, and in a cluster the member's address and seeds over them. */
@@ -171,6 +191,10 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             throw new UsageException(Autoconfig.IMAP_HOST_KEY + ": " + e.getMessage());
         }
         checkAliasOptions(tern);
+        if (InboundAuthMode.parse(tern.getString("inbound-auth")).isEmpty()) {
+            throw new UsageException("--inbound-auth: '" + tern.getString("inbound-auth") + "' is not record, enforce or off");
+        }
+        dkimKeys(tern); // a key file that cannot be used is a usage error, naming the file
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,

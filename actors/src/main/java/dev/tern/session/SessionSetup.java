@@ -3,9 +3,12 @@ package dev.tern.session;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
+import dev.tern.dkim.LocalSenders;
+import dev.tern.mailauth.InboundAuthenticator;
 import dev.tern.metrics.ListenerMetrics;
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.ServerDialogue;
@@ -15,11 +18,29 @@ import dev.tern.users.Authenticator;
 
 /**
  * What every session of one listener shares: its dialogue (with the listener's relay
- * policy), limits, where messages are staged and where they go, and what it counts in.
+ * policy), limits, where messages are staged and where they go (through the DKIM signer when
+ * their sender is local), and what it counts in.
  */
 public record SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
                            ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
-                           Clock clock, Encryption encryption, ListenerMetrics metrics) {
+                           Clock clock, Encryption encryption, ListenerMetrics metrics, LocalSenders localSenders,
+                           Optional<InboundAuthenticator> inboundAuth) {
+
+    /** Without inbound authentication (every listener but the inbound one, and tests). */
+    public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
+                        ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
+                        Clock clock, Encryption encryption, ListenerMetrics metrics, LocalSenders localSenders) {
+        this(dialogue, settings, router, authenticator, incomingDir, idleTimeout, clock, encryption, metrics,
+                localSenders, Optional.empty());
+    }
+
+    /** Signing nothing (DKIM): no {@code --dkim-key}. */
+    public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,
+                        ActorRef<Authenticator.Command> authenticator, Path incomingDir, Duration idleTimeout,
+                        Clock clock, Encryption encryption, ListenerMetrics metrics) {
+        this(dialogue, settings, router, authenticator, incomingDir, idleTimeout, clock, encryption, metrics,
+                LocalSenders.NONE);
+    }
 
     /** Counting into metrics of its own, which nothing exports (tests). */
     public SessionSetup(ServerDialogue dialogue, SessionSettings settings, ActorRef<Router.Command> router,

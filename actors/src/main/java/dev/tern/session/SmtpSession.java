@@ -1,6 +1,7 @@
 package dev.tern.session;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
+import dev.tern.mailauth.InboundAuthenticator;
 import dev.tern.protocol.AddressLiteral;
 import dev.tern.protocol.ChunkedContent;
 import dev.tern.protocol.CommandParser;
@@ -72,6 +74,10 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     }
 
     private record AuthVerdict(Authenticator.Verdict verdict) implements Command {
+    }
+
+    /** SPF, DKIM and DMARC are done with a message from outside (mailauth/InboundAuthenticator). */
+    private record MailAuthenticated(InboundAuthenticator.Outcome outcome) implements Command {
     }
 
     private enum IdleTimeout implements Command { INSTANCE }
@@ -183,6 +189,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private final ServerDialogue dialogue;
     private final ConnectionPort connection;
     private final String peerAddress;
+    private final InetAddress peerIp;
     private final ActorRef<Router.Outcome> storageOutcomes;
     private final ActorRef<Authenticator.Verdict> authVerdicts;
     private final ArrayDeque<InputLine> pending = new ArrayDeque<>();
@@ -211,6 +218,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         this.dialogue = setup.dialogue();
         this.connection = connection;
         this.peerAddress = addressLiteral(peer);
+        this.peerIp = peer.getAddress() == null ? InetAddress.getLoopbackAddress() : peer.getAddress();
         this.storageOutcomes = context.messageAdapter(Router.Outcome.class, StorageOutcome::new);
         this.authVerdicts = context.messageAdapter(Authenticator.Verdict.class, AuthVerdict::new);
     }
@@ -238,6 +246,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         return newReceiveBuilder()
                 .onMessage(FromConnection.class, this::onConnection)
                 .onMessage(StorageOutcome.class, this::onStorageOutcome)
+                .onMessage(MailAuthenticated.class, this::onMailAuthenticated)
                 .onMessage(AuthVerdict.class, this::onAuthVerdict)
                 .onMessage(Drain.class, this::onDrain)
                 .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
@@ -540,10 +549,16 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private boolean store(String messageId, StagingFile staging, long endNanos) {
         try {
             StagedMessage staged = staging.finish();
-            Transaction transaction = state.transaction();
-            Envelope envelope = new Envelope(messageId, transaction.sender(), transaction.recipients(),
-                    transaction.encoding(), transaction.dsn());
-            setup.router().tell(new Router.Deliver(envelope, staged, storageOutcomes));
+            if (setup.inboundAuth().filter(auth -> auth.appliesTo(peerIp)).isPresent() && !state.authenticated()) {
+                // mail from outside: authenticated (SPF, DKIM, DMARC) first, then stored; the 250 waits
+                context.pipeToSelf(setup.inboundAuth().get().check(new InboundAuthenticator.Inbound(messageId,
+                                peerIp, state.clientName(), state.transaction().sender(), staged)),
+                        (outcome, error) -> new MailAuthenticated(outcome != null ? outcome
+                                : new InboundAuthenticator.Failed(String.valueOf(error))));
+            } else {
+                setup.localSenders().deliver(new Router.Deliver(envelope(messageId), staged, storageOutcomes),
+                        state.authenticated(), setup.router()); // signed first when the sender is local (DKIM)
+            }
             mode = new Storing(messageId, staged, endNanos);
             timers.cancel(IdleTimeout.INSTANCE);
             return true;
@@ -572,6 +587,38 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
         state = step.state();
         step.replies().forEach(this::reply);
         mode = COMMANDS;
+        restartIdleTimer();
+        return processPending();
+    }
+
+    private Envelope envelope(String messageId) {
+        Transaction transaction = state.transaction();
+        return new Envelope(messageId, transaction.sender(), transaction.recipients(), transaction.encoding(),
+                transaction.dsn());
+    }
+
+    /** The authenticated copy goes to the router in place of the staged file; a refusal ends the message. */
+    private Behavior<Command> onMailAuthenticated(MailAuthenticated authenticated) {
+        if (!(mode instanceof Storing storing)) {
+            return this;
+        }
+        deleteStaged(storing.staged());
+        InboundAuthenticator.Outcome outcome = authenticated.outcome();
+        if (outcome instanceof InboundAuthenticator.Deliver deliver) {
+            context.getLog().info("id={} {}", storing.messageId(), deliver.summary());
+            setup.router().tell(new Router.Deliver(envelope(storing.messageId()), deliver.staged(), storageOutcomes));
+            mode = new Storing(storing.messageId(), deliver.staged(), storing.finalDotNanos());
+            return this;
+        }
+        SmtpReply reply = Replies.STORAGE_FAILED;
+        if (outcome instanceof InboundAuthenticator.Refuse refuse) {
+            reply = refuse.reply();
+            context.getLog().info("id={} from={} rejected: {} ({})", storing.messageId(),
+                    state.transaction().sender().bracketed(), reply, refuse.summary());
+        } else {
+            context.getLog().error("id={} authentication failed: {}", storing.messageId(), outcome);
+        }
+        finishMessage(reply);
         restartIdleTimer();
         return processPending();
     }

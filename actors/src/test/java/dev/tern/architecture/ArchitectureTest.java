@@ -43,7 +43,8 @@ class ArchitectureTest {
 
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
-            "dev.tern.users..", "dev.tern.tls..", "dev.tern.router..", "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.queue..",
+            "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..", "dev.tern.router..",
+            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.queue..",
             "dev.tern.queuedb..", "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
@@ -86,6 +87,8 @@ class ArchitectureTest {
             .layer("session").definedBy("dev.tern.session..")
             .layer("users").definedBy("dev.tern.users..")
             .layer("tls").definedBy("dev.tern.tls..")
+            .layer("dkim").definedBy("dev.tern.dkim..")
+            .layer("mailauth").definedBy("dev.tern.mailauth..")
             .layer("router").definedBy("dev.tern.router..")
             .layer("aliases").definedBy("dev.tern.aliases..")
             .layer("relay").definedBy("dev.tern.relay..")
@@ -98,17 +101,22 @@ class ArchitectureTest {
             .whereLayer("http").mayOnlyBeAccessedByLayers("service")
             .whereLayer("session").mayOnlyBeAccessedByLayers("service")
             .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session", "http")
-            .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session")
-            .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session", "dkim")
+            // between the session and the router: signs mail from local senders on its way (DKIM)
+            .whereLayer("dkim").mayOnlyBeAccessedByLayers("service", "session")
+            // beside users and tls: what the session asks about a message from outside before storing it
+            .whereLayer("mailauth").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session", "dkim")
             .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay",
                     "queuedb")
             // beside queue: the same queue in PostgreSQL for cluster mode, reached through queue/QueueStore
             .whereLayer("queuedb").mayOnlyBeAccessedByLayers("service")
-            .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "router", "relay",
-                    "queue", "queuedb")
-            .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "router",
+            .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "dkim", "mailauth",
+                    "router", "relay", "queue", "queuedb")
+            .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "dkim",
+                    "mailauth", "router",
                     "relay", "queue", "queuedb", "store")
             .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
 

@@ -13,9 +13,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tern.mailauth.InboundAuthMode;
 import dev.tern.protocol.RecipientDelimiter;
 
-/** {@code --aliases} and {@code --recipient-delimiter} (shared/CLI.md "Addresses and mail authentication"). */
+/**
+ * {@code --aliases}, {@code --recipient-delimiter} and {@code --inbound-auth} (shared/CLI.md "Addresses and mail
+ * authentication").
+ */
 class AliasOptionsTest {
 
     @TempDir
@@ -96,5 +100,21 @@ class AliasOptionsTest {
     @Test
     void helpNamesBothOptions() {
         assertThat(CommandLine.help()).contains("--aliases FILE").contains("--recipient-delimiter C");
+    }
+
+    @Test
+    void inboundAuthIsRecordByDefaultEnforceAndOffOnRequest() throws UsageException {
+        assertThat(load().inboundAuth()).isEqualTo(InboundAuthMode.RECORD);
+        assertThat(load("--inbound-auth", "enforce").inboundAuth()).isEqualTo(InboundAuthMode.ENFORCE);
+        assertThat(load("--inbound-auth=Record").inboundAuth()).isEqualTo(InboundAuthMode.RECORD);
+        assertThat(load("--inbound-auth", "off").inboundAuth()).isEqualTo(InboundAuthMode.OFF);
+        assertThat(CommandLine.help()).contains("--inbound-auth record|enforce|off");
+    }
+
+    @Test
+    void anyOtherInboundAuthIsAUsageError() {
+        // a UsageException is exit 2 (Main)
+        assertThatThrownBy(() -> load("--inbound-auth", "strict")).isInstanceOf(UsageException.class)
+                .hasMessage("--inbound-auth: 'strict' is not record, enforce or off");
     }
 }

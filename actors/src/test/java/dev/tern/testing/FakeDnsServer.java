@@ -107,6 +107,22 @@ public final class FakeDnsServer implements AutoCloseable {
         throw last;
     }
 
+    /**
+     * Binds TCP and UDP to exactly {@code address} (e.g. 127.0.0.53:53 for a program that only asks
+     * the resolver of /etc/resolv.conf, run with a private one naming this address).
+     */
+    public static FakeDnsServer startOn(InetSocketAddress address) throws IOException {
+        ServerSocket tcp = new ServerSocket();
+        tcp.setReuseAddress(true);
+        tcp.bind(address, 50);
+        try {
+            return new FakeDnsServer(tcp, new DatagramSocket(address));
+        } catch (IOException e) {
+            tcp.close();
+            throw e;
+        }
+    }
+
     /** Where to send queries (UDP and TCP). */
     public InetSocketAddress address() {
         return new InetSocketAddress(tcp.getInetAddress(), tcp.getLocalPort());

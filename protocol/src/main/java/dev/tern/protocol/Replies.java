@@ -124,6 +124,14 @@ public final class Replies {
         return SmtpReply.of(250, "2.0.0", octets + " octets received");
     }
 
+    /**
+     * RFC 7489 §6.7 (and §10.3): a DMARC p=reject failure refused after DATA, with the
+     * permanent 5.7.1 that says the domain's policy decided.
+     */
+    public static SmtpReply dmarcRejected(String fromDomain) {
+        return SmtpReply.of(550, "5.7.1", "Email rejected per DMARC policy for " + fromDomain);
+    }
+
     public static SmtpReply queued(String messageId) {
         return SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId);
     }
