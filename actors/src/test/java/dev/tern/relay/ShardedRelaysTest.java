@@ -149,6 +149,8 @@ class ShardedRelaysTest {
         int before = mx.transactions().size();
 
         leaving.kit().shutdownTestKit(); // leaves the cluster gracefully: sharding hands the domain off
+        // shutdownTestKit gives up waiting after its own timeout; a loaded machine may need longer for the hand-off
+        awaitTrue(() -> !leaving.alive(), WAIT, "the leaving node's actor system has terminated");
         List<Node> survivors = nodes.stream().filter(Node::alive).toList();
         assertThat(survivors).hasSize(2);
         awaitTrue(() -> survivors.stream().allMatch(node -> upMembers(node) == 2), WAIT, "two members are up");
