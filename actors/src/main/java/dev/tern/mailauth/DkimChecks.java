@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 import dev.tern.protocol.dkim.DkimKeyRecord;
 import dev.tern.protocol.dkim.DkimSignature;
@@ -22,10 +23,13 @@ final class DkimChecks {
 
     private final DnsLookup dns;
     private final Clock clock;
+    private final Executor blocking;
 
-    DkimChecks(DnsLookup dns, Clock clock) {
+    /** @param blocking where the hashing and signature checks run: never a DNS resolver's own thread */
+    DkimChecks(DnsLookup dns, Clock clock, Executor blocking) {
         this.dns = dns;
         this.clock = clock;
+        this.blocking = blocking;
     }
 
     /** Never completes exceptionally; one outcome per signature, in the message's order. */
@@ -47,7 +51,7 @@ final class DkimChecks {
             return done(outcome(parsed, "permerror", "header section too large to verify"));
         }
         String keyName = parsed.selector() + "._domainkey." + parsed.domain();
-        return dns.txt(keyName).thenApply(answer -> {
+        return dns.txt(keyName).thenApplyAsync(answer -> {
             if (answer instanceof DnsResult.Failed<String> failed) {
                 return outcome(parsed, "temperror", "key lookup: " + failed.reason());
             }
@@ -67,7 +71,7 @@ final class DkimChecks {
                     clock.instant());
             return result instanceof DkimVerifier.Fail fail
                     ? outcome(parsed, "fail", fail.reason()) : outcome(parsed, "pass", null);
-        }).exceptionally(e -> outcome(parsed, "temperror", "verification failed: " + e));
+        }, blocking).exceptionally(e -> outcome(parsed, "temperror", "verification failed"));
     }
 
     private static DkimOutcome outcome(DkimSignature signature, String result, String reason) {

@@ -92,7 +92,7 @@ public final class InboundAuthenticator {
         this.blocking = blocking;
         this.deadline = deadline;
         this.spf = new SpfChecks(dns, deadline);
-        this.dkim = new DkimChecks(dns, clock);
+        this.dkim = new DkimChecks(dns, clock, blocking);
         this.dmarc = new DmarcEvaluator(dns, () -> ThreadLocalRandom.current().nextInt(100));
     }
 
@@ -164,6 +164,11 @@ public final class InboundAuthenticator {
         if (enforce && verdict.disposition() == DmarcPolicy.REJECT) {
             return new Refuse(Replies.dmarcRejected(ascii(verdict.fromDomain())), summary);
         }
+        if (mode == InboundAuthMode.ENFORCE && verdict.result() == DmarcResult.PERMERROR
+                && verdict.fromDomain().isEmpty()) {
+            // §6.6.1: a message without exactly one author domain could pass for anyone's; enforce refuses it
+            return new Refuse(Replies.noSingleAuthor(), summary);
+        }
         String header = AuthenticationResults.field(authservId, methods(results));
         if (enforce && verdict.disposition() == DmarcPolicy.QUARANTINE) {
             header += QUARANTINE_FIELD + "\r\n";
@@ -200,9 +205,15 @@ public final class InboundAuthenticator {
     private static String summary(Results results) {
         StringBuilder text = new StringBuilder();
         results.spf().forEach(c -> text.append("spf=").append(c.result().result().keyword()).append(" (")
-                .append(c.result().reason()).append(") "));
+                .append(printable(c.result().reason())).append(") "));
         results.dkim().forEach(d -> text.append("dkim=").append(d.result()).append(' '));
         return text.append("dmarc=").append(results.dmarc().result().keyword()).toString();
+    }
+
+    /** A reason for the log: at most 200 characters, control characters shown as '?' (DNS text may carry any). */
+    private static String printable(String text) {
+        String shown = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return shown.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /** What may stand in a header property or a reply: printable ASCII without specials. */

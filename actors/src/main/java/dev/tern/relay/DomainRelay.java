@@ -71,7 +71,7 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     private enum FlushAnswered implements Command { INSTANCE }
 
     /** How long a running relay has to take a flush before it is restarted instead. */
-    static final Duration FLUSH_ANSWER = Duration.ofSeconds(3);
+    static final Duration FLUSH_ANSWER = Duration.ofSeconds(10);
 
     /** What the domain's relay is doing: running, stopping to be started again, or draining to hand over. */
     private sealed interface State permits Running, Restarting, Draining {
@@ -89,7 +89,7 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
     private enum DrainTimedOut implements Command { INSTANCE }
 
     /** How long a running relay has to acknowledge a drain; one waiting out a backoff never does. */
-    static final Duration DRAIN_ACKNOWLEDGED = Duration.ofSeconds(2);
+    static final Duration DRAIN_ACKNOWLEDGED = Duration.ofSeconds(5);
     /** How long a handover waits for the messages in flight (within the shard region's shutdown phase, 25 s). */
     static final Duration DRAIN = Duration.ofSeconds(20);
 
@@ -247,6 +247,10 @@ public final class DomainRelay extends AbstractBehavior<DomainRelay.Command> {
         if (state instanceof Restarting restarting && restarting.relay().equals(stopped.relay())) {
             restarting.removals().forEach(this::removeFromQueue);
             state = new Running(start(restarting.flushRequestedAt()));
+        } else if (state instanceof Running running && running.relay().equals(stopped.relay())) {
+            // its supervisors restart it on any exception; what stopped it is worse, but the domain's mail must go on
+            context.getLog().error("domain={} relay stopped unexpectedly; starting it again", domain);
+            state = new Running(start(null));
         }
         return this;
     }

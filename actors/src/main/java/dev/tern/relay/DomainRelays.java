@@ -36,7 +36,10 @@ public sealed interface DomainRelays {
     /** How often every domain with queued mail is woken; empty when the start's one look suffices. */
     Optional<Duration> wakeInterval();
 
-    static DomainRelays local(ActorContext<?> context, RelayContext relayContext) {
+    /** The relay of {@code domain} stopped (it failed in a way its supervisors do not restart). */
+    void stopped(String domain, ActorRef<DomainRelay.Command> relay);
+
+    static DomainRelays local(ActorContext<Relays.Command> context, RelayContext relayContext) {
         return new Local(context, relayContext);
     }
 
@@ -55,19 +58,28 @@ public sealed interface DomainRelays {
 
     /** One node: a child per domain, kept for the life of the service, as the relay's retry state is in it. */
     final class Local implements DomainRelays {
-        private final ActorContext<?> context;
+        private final ActorContext<Relays.Command> context;
         private final RelayContext relayContext;
         private final Map<String, ActorRef<DomainRelay.Command>> relays = new HashMap<>();
 
-        private Local(ActorContext<?> context, RelayContext relayContext) {
+        private Local(ActorContext<Relays.Command> context, RelayContext relayContext) {
             this.context = context;
             this.relayContext = relayContext;
         }
 
         @Override
         public RecipientRef<DomainRelay.Command> of(String domain) {
-            return relays.computeIfAbsent(domain, d -> context.spawn(DomainRelay.create(d, relayContext),
-                    "domain-" + URLEncoder.encode(d, StandardCharsets.UTF_8), relayContext.dispatcher()));
+            return relays.computeIfAbsent(domain, d -> {
+                ActorRef<DomainRelay.Command> relay = context.spawn(DomainRelay.create(d, relayContext),
+                        "domain-" + URLEncoder.encode(d, StandardCharsets.UTF_8), relayContext.dispatcher());
+                context.watchWith(relay, new Relays.DomainRelayStopped(d, relay)); // the next mail starts another
+                return relay;
+            });
+        }
+
+        @Override
+        public void stopped(String domain, ActorRef<DomainRelay.Command> relay) {
+            relays.remove(domain, relay);
         }
 
         @Override
@@ -92,6 +104,11 @@ public sealed interface DomainRelays {
         @Override
         public RecipientRef<DomainRelay.Command> of(String domain) {
             return sharding.entityRefFor(DomainRelay.ENTITY, domain);
+        }
+
+        @Override
+        public void stopped(String domain, ActorRef<DomainRelay.Command> relay) {
+            // sharding watches its entities itself
         }
 
         @Override

@@ -51,6 +51,10 @@ public final class Relays extends AbstractBehavior<Relays.Command> {
     public record Removed(String entryId, boolean removed) implements ClusterMessage {
     }
 
+    /** A domain's relay, a child of this actor on one node, has stopped. */
+    record DomainRelayStopped(String domain, ActorRef<DomainRelay.Command> relay) implements Command {
+    }
+
     /** Time to wake the relays of every domain with queued mail (a cluster). */
     private enum WakeAll implements Command { INSTANCE }
 
@@ -72,7 +76,7 @@ public final class Relays extends AbstractBehavior<Relays.Command> {
 
     /** Where the domains' relays live is {@code placement}'s choice, made once this actor exists. */
     public static Behavior<Command> create(RelayContext relayContext,
-                                           Function<ActorContext<?>, DomainRelays> placement) {
+                                           Function<ActorContext<Command>, DomainRelays> placement) {
         return Behaviors.withTimers(timers -> Behaviors.setup(context -> {
             Relays relays = new Relays(context, relayContext, placement.apply(context));
             relays.resumeQueue(timers);
@@ -115,6 +119,10 @@ public final class Relays extends AbstractBehavior<Relays.Command> {
                 .onMessage(Enqueued.class, this::onEnqueued)
                 .onMessage(Flush.class, this::onFlush)
                 .onMessage(Remove.class, this::onRemove)
+                .onMessage(DomainRelayStopped.class, stopped -> {
+                    domainRelays.stopped(stopped.domain(), stopped.relay());
+                    return this;
+                })
                 .onMessage(WakeAll.class, wake -> {
                     wakeAll();
                     return this;

@@ -56,7 +56,7 @@ record QueueCommands(TernSettings settings, PrintStream out, PrintStream err) {
                 default -> throw new UsageException("queue: unknown action '" + action + "' (list, flush, remove ID)");
             };
         } catch (IOException e) {
-            err.println("tern: queue " + action + ": " + e.getMessage());
+            err.println("tern: queue " + action + ": " + JdbcUrls.withoutPassword(String.valueOf(e.getMessage())));
             return Main.FAILURE;
         }
     }

@@ -123,7 +123,7 @@ final class TernService {
             queue = queue(settings, pool.orElse(null));
         } catch (IOException | RuntimeException e) { // HikariCP throws when it cannot connect at all
             pool.ifPresent(PooledConnections::close);
-            throw new StartupException("queue database: " + e.getMessage());
+            throw new StartupException("queue database: " + JdbcUrls.withoutPassword(String.valueOf(e.getMessage())));
         }
         ServerTlsContext tls = tlsContext(settings);
         Supplier<SSLEngine> tlsEngines = TlsEngines.server(tls::context);
@@ -276,6 +276,13 @@ final class TernService {
     private void addDrainTask(TernSettings settings) {
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-sessions",
                 () -> {
+                    if (CoordinatedShutdown.get(system).getShutdownReason()
+                            .filter(reason -> reason == CoordinatedShutdown.clusterDowningReason()).isPresent()) {
+                        // downed by the cluster: its relays start elsewhere soon, so stop at once (no 250 is lost:
+                        // a transaction cut here never got one)
+                        LOG.warn("this node was downed by the cluster: stopping without draining sessions");
+                        return CompletableFuture.completedFuture(Done.getInstance());
+                    }
                     CompletionStage<Done> drained = AskPattern.ask(system, Guardian.Drain::new,
                             settings.shutdownGrace(), system.scheduler());
                     return drained.exceptionally(timeout -> {

@@ -99,6 +99,18 @@ class InboundAuthenticatorTest {
     }
 
     @Test
+    void enforceRefusesAMessageWithoutExactlyOneAuthorRecordKeepsIt() throws IOException {
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        String twoFroms = "From: ceo@bank.example\r\nFrom: ceo@bank.example\r\n\r\nx\r\n";
+        InboundAuthenticator.Outcome refused = check(InboundAuthMode.ENFORCE, twoFroms);
+        assertThat(refused).isInstanceOf(InboundAuthenticator.Refuse.class);
+        assertThat(((InboundAuthenticator.Refuse) refused).reply().toString()).startsWith("550 5.7.1 ");
+        assertThat(check(InboundAuthMode.ENFORCE, "Subject: no author\r\n\r\nx\r\n"))
+                .isInstanceOf(InboundAuthenticator.Refuse.class);
+        assertThat(delivered(check(InboundAuthMode.RECORD, twoFroms))).contains("\tdmarc=permerror");
+    }
+
+    @Test
     void enforceRefusesRejectAndMarksQuarantineRecordOnlyRecords() throws IOException {
         dns.txt("example.org", "v=spf1 -all").txt("_dmarc.example.org", "v=DMARC1; p=reject");
         InboundAuthenticator.Outcome refused = check(InboundAuthMode.ENFORCE, "From: alice@example.org\r\n\r\nx\r\n");

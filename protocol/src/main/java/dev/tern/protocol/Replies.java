@@ -132,6 +132,11 @@ public final class Replies {
         return SmtpReply.of(550, "5.7.1", "Email rejected per DMARC policy for " + fromDomain);
     }
 
+    /** RFC 7489 §6.6.1: no single author domain (no From:, several, or one that cannot be read) to judge. */
+    public static SmtpReply noSingleAuthor() {
+        return SmtpReply.of(550, "5.7.1", "Email rejected: the message needs exactly one From: address (RFC 5322 §3.6)");
+    }
+
     public static SmtpReply queued(String messageId) {
         return SmtpReply.of(250, "2.0.0", "Ok: queued as " + messageId);
     }

@@ -27,7 +27,7 @@ public enum Canonicalization {
                 return c;
             }
         }
-        throw new DkimSyntaxException("unknown canonicalization " + name);
+        throw new DkimSyntaxException("unknown canonicalization " + Excerpt.of(name));
     }
 
     /** The field as hashed, ending in CRLF. */

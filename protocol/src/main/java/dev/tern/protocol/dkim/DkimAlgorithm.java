@@ -44,7 +44,7 @@ public enum DkimAlgorithm {
                 return algorithm;
             }
         }
-        throw new DkimSyntaxException("unsupported algorithm " + name);
+        throw new DkimSyntaxException("unsupported algorithm " + Excerpt.of(name));
     }
 
     /** The algorithm a key signs with: RSA or Ed25519 (the JDK's keys, or another provider's by name). */

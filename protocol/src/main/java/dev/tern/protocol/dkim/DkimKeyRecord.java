@@ -102,7 +102,7 @@ public record DkimKeyRecord(String keyType, Optional<PublicKey> key, List<String
                 return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(concat(ED25519_SPKI, p)));
             }
             if (!keyType.equals("rsa")) {
-                throw new DkimSyntaxException("unknown key type k=" + keyType);
+                throw new DkimSyntaxException("unknown key type k=" + Excerpt.of(keyType));
             }
             KeyFactory rsa = KeyFactory.getInstance("RSA");
             try {
@@ -111,7 +111,7 @@ public record DkimKeyRecord(String keyType, Optional<PublicKey> key, List<String
                 return rsa.generatePublic(new X509EncodedKeySpec(spkiOfPkcs1(p)));
             }
         } catch (GeneralSecurityException e) {
-            throw new DkimSyntaxException("p= is not a " + keyType + " public key");
+            throw new DkimSyntaxException("p= is not a " + Excerpt.of(keyType) + " public key");
         }
     }
 

@@ -24,6 +24,8 @@ public record DkimSignature(DkimAlgorithm algorithm, String domain, String selec
                             OptionalLong expiration, OptionalLong length, HeaderField field) {
 
     public static final String FIELD_NAME = "DKIM-Signature";
+    /** The most names a verified signature's {@code h=} may list. */
+    public static final int MAX_SIGNED_FIELDS = 64;
 
     public DkimSignature {
         signedHeaders = List.copyOf(signedHeaders);
@@ -37,7 +39,7 @@ public record DkimSignature(DkimAlgorithm algorithm, String domain, String selec
     public static DkimSignature parse(HeaderField field) {
         TagList tags = TagList.parse(field.value());
         if (!tags.required("v").equals("1")) {
-            throw new DkimSyntaxException("unsupported version v=" + tags.required("v"));
+            throw new DkimSyntaxException("unsupported version v=" + Excerpt.of(tags.required("v")));
         }
         DkimAlgorithm algorithm = DkimAlgorithm.named(tags.required("a"));
         String domain = tags.required("d").toLowerCase(Locale.ROOT);
@@ -46,7 +48,12 @@ public record DkimSignature(DkimAlgorithm algorithm, String domain, String selec
             throw new DkimSyntaxException("empty d= or s=");
         }
         List<String> signed = new ArrayList<>();
-        for (String name : tags.required("h").split(":")) {
+        String[] names = tags.required("h").split(":");
+        if (names.length > MAX_SIGNED_FIELDS) {
+            // a verifier's work grows with h=; no signer needs this many (RFC 6376 §8.4 lets a verifier limit it)
+            throw new DkimSyntaxException("more than " + MAX_SIGNED_FIELDS + " fields in h=");
+        }
+        for (String name : names) {
             String trimmed = TagList.withoutWhitespace(name).toLowerCase(Locale.ROOT);
             if (!trimmed.isEmpty()) {
                 signed.add(trimmed);
@@ -61,7 +68,7 @@ public record DkimSignature(DkimAlgorithm algorithm, String domain, String selec
         if (c.isPresent()) {
             String[] parts = c.get().split("/", -1);
             if (parts.length > 2) {
-                throw new DkimSyntaxException("bad c=" + c.get());
+                throw new DkimSyntaxException("bad c=" + Excerpt.of(c.get()));
             }
             header = Canonicalization.named(parts[0].strip());
             body = parts.length == 2 ? Canonicalization.named(parts[1].strip()) : Canonicalization.SIMPLE;
@@ -71,12 +78,12 @@ public record DkimSignature(DkimAlgorithm algorithm, String domain, String selec
             int at = identity.get().lastIndexOf('@');
             String identityDomain = at < 0 ? "" : identity.get().substring(at + 1).toLowerCase(Locale.ROOT);
             if (!identityDomain.equals(domain) && !identityDomain.endsWith("." + domain)) {
-                throw new DkimSyntaxException("i= not within d=" + domain); // §3.5 i=
+                throw new DkimSyntaxException("i= not within d=" + Excerpt.of(domain)); // §3.5 i=
             }
         }
         Optional<String> query = tags.get("q");
         if (query.isPresent() && !query.get().strip().toLowerCase(Locale.ROOT).startsWith("dns/txt")) {
-            throw new DkimSyntaxException("unsupported q=" + query.get());
+            throw new DkimSyntaxException("unsupported q=" + Excerpt.of(query.get()));
         }
         OptionalLong timestamp = number(tags, "t");
         OptionalLong expiration = number(tags, "x");

@@ -2,7 +2,10 @@ package dev.tern.protocol.dkim;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The octets a DKIM signature covers (RFC 6376 §3.7): each field named in {@code h=},
@@ -22,13 +25,15 @@ public final class SignedData {
     public static byte[] of(List<HeaderField> headers, List<String> signedNames, Canonicalization canonicalization,
                             HeaderField signatureField) {
         StringBuilder data = new StringBuilder();
-        List<HeaderField> unused = new ArrayList<>(headers);
+        // each name's instances, top to bottom: taking from the end is the bottom-up order, in one pass
+        Map<String, List<HeaderField>> unused = new HashMap<>();
+        for (HeaderField field : headers) {
+            unused.computeIfAbsent(field.name().toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(field);
+        }
         for (String name : signedNames) {
-            for (int i = unused.size() - 1; i >= 0; i--) {
-                if (unused.get(i).named(name)) {
-                    data.append(canonicalization.header(unused.remove(i)));
-                    break;
-                }
+            List<HeaderField> instances = unused.get(name.toLowerCase(Locale.ROOT));
+            if (instances != null && !instances.isEmpty()) {
+                data.append(canonicalization.header(instances.remove(instances.size() - 1)));
             }
         }
         String own = canonicalization.header(signatureField);

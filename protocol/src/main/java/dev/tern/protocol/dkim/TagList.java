@@ -35,21 +35,21 @@ public final class TagList {
             }
             int equals = spec.indexOf('=');
             if (equals < 0) {
-                throw new DkimSyntaxException("tag without '=': " + trim(spec));
+                throw new DkimSyntaxException("tag without '=': " + Excerpt.of(trim(spec)));
             }
             String name = trim(spec.substring(0, equals));
             if (!validName(name)) {
-                throw new DkimSyntaxException("bad tag name: " + name);
+                throw new DkimSyntaxException("bad tag name: " + Excerpt.of(name));
             }
             String value = trim(spec.substring(equals + 1));
             for (int c = 0; c < value.length(); c++) {
                 char ch = value.charAt(c);
                 if (!(ch >= 0x21 && ch <= 0x7e || isFws(ch))) {
-                    throw new DkimSyntaxException("bad octet in tag " + name);
+                    throw new DkimSyntaxException("bad octet in tag " + Excerpt.of(name));
                 }
             }
             if (tags.putIfAbsent(name, value) != null) {
-                throw new DkimSyntaxException("duplicate tag " + name);
+                throw new DkimSyntaxException("duplicate tag " + Excerpt.of(name));
             }
         }
         return new TagList(tags);

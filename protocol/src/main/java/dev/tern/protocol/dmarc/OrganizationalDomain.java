@@ -1,5 +1,6 @@
 package dev.tern.protocol.dmarc;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 import com.google.common.net.InternetDomainName;
@@ -20,19 +21,30 @@ public final class OrganizationalDomain {
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);
         }
-        try {
-            InternetDomainName parsed = InternetDomainName.from(name);
-            if (parsed.isUnderPublicSuffix()) {
-                return parsed.topPrivateDomain().toString();
-            }
-            if (parsed.isPublicSuffix()) {
-                return name; // a suffix itself (e.g. "co.uk") is its own organization
-            }
-        } catch (IllegalArgumentException e) {
-            // not a name Guava accepts (underscores, odd lengths): the default rule below
-        }
         String[] labels = name.split("\\.");
-        return labels.length <= 2 ? name : labels[labels.length - 2] + "." + labels[labels.length - 1];
+        // The longest tail Guava accepts decides: a label it refuses (x-.bank.co.uk) must not hide the suffix
+        // co.uk and make "co.uk" the organization, which would look up the wrong policy.
+        for (int first = 0; first < labels.length; first++) {
+            InternetDomainName tail;
+            try {
+                tail = InternetDomainName.from(String.join(".", Arrays.copyOfRange(labels, first, labels.length)));
+            } catch (IllegalArgumentException e) {
+                continue; // underscores, odd lengths: try the name without its first label
+            }
+            if (tail.isUnderPublicSuffix()) {
+                return lastLabels(labels, tail.topPrivateDomain().parts().size());
+            }
+            if (tail.isPublicSuffix()) {
+                return lastLabels(labels, tail.parts().size() + 1); // the suffix and one label of the name
+            }
+            break; // under no listed suffix: the default rule
+        }
+        return lastLabels(labels, 2); // §3.2's default rule "*": the last label is the suffix
+    }
+
+    private static String lastLabels(String[] labels, int count) {
+        int from = Math.max(0, labels.length - count);
+        return String.join(".", Arrays.copyOfRange(labels, from, labels.length));
     }
 
     /** §3.1: relaxed alignment compares organizational domains, strict the names themselves. */

@@ -126,4 +126,21 @@ class DkimSignerTest {
         HeaderField field = HeaderField.of("DKIM-Signature: a=x; bh=abc;\r\n\tb=12\r\n 34 ; z=1");
         assertThat(SignedData.withoutSignature(field).raw()).isEqualTo("DKIM-Signature: a=x; bh=abc;\r\n\tb=; z=1");
     }
+
+    @Test
+    void aSignatureListingMoreFieldsThanALimitIsRefusedBeforeAnyWork() {
+        String names = String.join(":", java.util.Collections.nCopies(DkimSignature.MAX_SIGNED_FIELDS + 1, "from"));
+        HeaderField field = HeaderField.of("DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s; h=" + names
+                + "; bh=AAAA; b=AAAA\r\n");
+        assertThatThrownBy(() -> DkimSignature.parse(field)).isInstanceOf(DkimSyntaxException.class)
+                .hasMessageContaining("h=");
+    }
+
+    @Test
+    void errorsQuoteAttackerValuesShortAndPrintable() {
+        HeaderField field = HeaderField.of("DKIM-Signature: v=" + "9".repeat(5000) + "; a=rsa-sha256; d=example.org; s=s; "
+                + "h=from; bh=AAAA; b=AAAA\r\n");
+        assertThatThrownBy(() -> DkimSignature.parse(field)).isInstanceOf(DkimSyntaxException.class)
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(80));
+    }
 }

@@ -89,6 +89,10 @@ class DmarcEvaluatorTest {
     @Test
     void organizationalDomainsFromThePublicSuffixList() {
         assertThat(OrganizationalDomain.of("mail.example.co.uk")).isEqualTo("example.co.uk");
+        // a label Guava refuses must not hide the suffix: not "co.uk", whose _dmarc record is nobody's
+        assertThat(OrganizationalDomain.of("x-.bank.co.uk")).isEqualTo("bank.co.uk");
+        assertThat(OrganizationalDomain.of("a_b.mail.bank.co.uk")).isEqualTo("bank.co.uk");
+        assertThat(OrganizationalDomain.of("x-.co.uk")).isEqualTo("x-.co.uk");
         assertThat(OrganizationalDomain.of("a.b.example.com")).isEqualTo("example.com");
         assertThat(OrganizationalDomain.of("example.com")).isEqualTo("example.com");
         assertThat(OrganizationalDomain.of("x.y.example.test")).isEqualTo("example.test"); // default rule
