@@ -119,20 +119,33 @@ class DkimSigningTest {
     }
 
     @Test
-    void mailFromOutsideIsNotSigned() throws Exception {
+    void mailAfterAuthIsSignedAndMailFromOutsideIsNot() throws Exception {
         try (TernProcess tern = TernProcess.unstarted(new TernProcess.Options())) {
             keygen(tern, TernProcess.DOMAIN, "s1", "ed25519");
             Path key = keyFile(tern, TernProcess.DOMAIN, "s1");
             try (TernProcess running = TernProcess.launch(new TernProcess.Options()
                     .extra("--dkim-key", TernProcess.DOMAIN + ":s1:" + key))) {
                 String user = running.newUser("plain");
+                String sender = running.addUser("sender" + System.nanoTime() % 100000, "secret-password");
+                String from = TernProcess.address(sender);
                 try (SmtpTranscript smtp = SmtpTranscript.connect(running).hello()) {
-                    smtp.deliver("alice@" + TernProcess.DOMAIN, List.of(TernProcess.address(user)),
-                            message("alice@" + TernProcess.DOMAIN, "inbound"));
+                    smtp.deliver(from, List.of(TernProcess.address(user)), message(from, "inbound"));
                     smtp.quit();
                 }
                 String stored = Maildirs.readLatin1(Maildirs.awaitOnlyNewFile(running.mailRoot(), user));
                 assertThat(stored).as("unauthenticated inbound mail").doesNotContain("DKIM-Signature");
+
+                try (SmtpTranscript smtp = SmtpTranscript.connectSmtps(running).hello()) {
+                    smtp.send("AUTH PLAIN " + TlsClient.plain(sender, "secret-password"));
+                    smtp.expect("235 2.7.0");
+                    smtp.deliver(from, List.of(TernProcess.address(user)), message(from, "authenticated"));
+                    smtp.quit();
+                }
+                List<Path> files = Maildirs.awaitNewFiles(running.mailRoot(), user, 2, Relaying.DELIVERY_TIMEOUT);
+                String signed = files.stream().map(Maildirs::readLatin1).filter(text -> text.contains("Subject: authenticated"))
+                        .findFirst().orElseThrow();
+                assertThat(signed.replace("\r\n\t", " ")).as("mail after AUTH")
+                        .contains("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=" + TernProcess.DOMAIN);
             }
         }
     }
