@@ -30,14 +30,19 @@ import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Address;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.NSECRecord;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
+import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
@@ -54,6 +59,12 @@ import org.xbill.DNS.Type;
  *   <li>an unknown name: NXDOMAIN;</li>
  *   <li>{@link #servfail(String)} names: SERVFAIL; {@link #silent(String)} names: no answer.</li>
  * </ul>
+ *
+ * DNSSEC (RFC 4035 §3.1), for queries with the DO bit: the answer's RRSIG records (added like any
+ * other, e.g. by {@code SignedZone}) come with each RRset of the answer, and a NODATA or NXDOMAIN
+ * answer carries in its authority section the SOA of the enclosing zone and the NSEC records that
+ * match or cover the name or its wildcards, with their RRSIGs. Queries without DO get none of
+ * that, as before.
  *
  * Every query is counted per (name, type), see {@link #queries(String, int)}. Over UDP an
  * answer that does not fit (512 octets, or the query's EDNS size) is truncated (TC) so the
@@ -283,23 +294,39 @@ public final class FakeDnsServer implements AutoCloseable {
                 return response;
             }
             response.getHeader().setFlag(Flags.AA);
+            boolean dnssec = wantsDnssec(query);
+            if (dnssec) {
+                response.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
+            }
             for (int hop = 0; hop <= MAX_CNAME_CHASE; hop++) {
                 List<Record> records = zone.get(name);
                 if (records == null) {
                     // an unknown CNAME target is NXDOMAIN too, with the CNAMEs so far
                     response.getHeader().setRcode(Rcode.NXDOMAIN);
+                    if (dnssec) {
+                        addDenial(response, name);
+                    }
                     return response;
                 }
                 List<Record> wanted = records.stream().filter(r -> r.getType() == type).toList();
                 if (!wanted.isEmpty()) {
                     wanted.forEach(r -> response.addRecord(r, Section.ANSWER));
+                    if (dnssec) {
+                        signatures(records, type).forEach(r -> response.addRecord(r, Section.ANSWER));
+                    }
                     return response;
                 }
                 Record alias = records.stream().filter(r -> r.getType() == Type.CNAME).findFirst().orElse(null);
                 if (alias == null) {
+                    if (dnssec) {
+                        addDenial(response, name);
+                    }
                     return response; // NODATA
                 }
                 response.addRecord(alias, Section.ANSWER);
+                if (dnssec) {
+                    signatures(records, Type.CNAME).forEach(r -> response.addRecord(r, Section.ANSWER));
+                }
                 name = ((CNAMERecord) alias).getTarget();
                 if (matches(silent, name, type) || matches(servfail, name, type)) {
                     return response; // the client asks the target itself and meets the failure
@@ -307,6 +334,79 @@ public final class FakeDnsServer implements AutoCloseable {
             }
             return response;
         }
+    }
+
+    private static boolean wantsDnssec(Message query) {
+        OPTRecord opt = query.getOPT();
+        return opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0;
+    }
+
+    /** The RRSIG records among a name's records that cover the type. */
+    private static List<Record> signatures(List<Record> records, int type) {
+        return records.stream()
+                .filter(r -> r instanceof RRSIGRecord sig && sig.getTypeCovered() == type)
+                .toList();
+    }
+
+    /**
+     * RFC 4035 §3.1.3: the proof that a name or type does not exist, from the enclosing zone's
+     * SOA and NSEC records. Nothing is added for names outside any zone with an SOA here.
+     */
+    private void addDenial(Message response, Name name) {
+        Name apex = null;
+        for (Name n = name; n.labels() >= 1; n = new Name(n, 1)) {
+            List<Record> records = zone.get(n);
+            if (records != null && records.stream().anyMatch(r -> r instanceof SOARecord)) {
+                apex = n;
+                break;
+            }
+            if (n.equals(Name.root)) {
+                break;
+            }
+        }
+        if (apex == null) {
+            return;
+        }
+        List<Record> apexRecords = zone.get(apex);
+        apexRecords.stream().filter(r -> r instanceof SOARecord).forEach(r -> response.addRecord(r, Section.AUTHORITY));
+        signatures(apexRecords, Type.SOA).forEach(r -> response.addRecord(r, Section.AUTHORITY));
+        List<Name> denied = new ArrayList<>();
+        denied.add(name);
+        for (Name n = name; n.labels() > apex.labels(); n = new Name(n, 1)) {
+            denied.add(wildcard(new Name(n, 1)));
+        }
+        for (Map.Entry<Name, List<Record>> entry : zone.entrySet()) {
+            if (!entry.getKey().subdomain(apex)) {
+                continue;
+            }
+            for (Record r : entry.getValue()) {
+                if (r instanceof NSECRecord nsec && denied.stream().anyMatch(d -> matchesOrCovers(nsec, d))) {
+                    response.addRecord(nsec, Section.AUTHORITY);
+                    signatures(entry.getValue(), Type.NSEC).forEach(sig -> response.addRecord(sig, Section.AUTHORITY));
+                }
+            }
+        }
+    }
+
+    private static Name wildcard(Name parent) {
+        try {
+            return Name.concatenate(Name.fromConstantString("*"), parent);
+        } catch (NameTooLongException e) {
+            return parent;
+        }
+    }
+
+    /** RFC 4034 §6.1 canonical order: the NSEC is the name's own, or the name falls between owner and next. */
+    private static boolean matchesOrCovers(NSECRecord nsec, Name name) {
+        Name owner = nsec.getName();
+        Name next = nsec.getNext();
+        if (owner.equals(name)) {
+            return true;
+        }
+        if (owner.compareTo(next) < 0) {
+            return owner.compareTo(name) < 0 && name.compareTo(next) < 0;
+        }
+        return owner.compareTo(name) < 0 || name.compareTo(next) < 0; // the last NSEC wraps to the apex
     }
 
     private static boolean matches(Map<Name, Set<Integer>> failing, Name name, int type) {
