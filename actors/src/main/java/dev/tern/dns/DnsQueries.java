@@ -54,7 +54,11 @@ public final class DnsQueries {
                 : LookupSession.builder().resolver(resolver(targets, timeout)).build();
     }
 
-    private static Resolver resolver(List<InetSocketAddress> servers, Duration timeout) {
+    /**
+     * A new resolver asking {@code servers} (not empty) in turn, each question bounded by about
+     * {@code timeout}; DANE's DNSSEC validator wraps one of its own (it sets EDNS flags on it).
+     */
+    public static Resolver resolver(List<InetSocketAddress> servers, Duration timeout) {
         // Split the budget over every attempt so that dead servers cost about `timeout` in all.
         Duration perAttempt = timeout.dividedBy((long) servers.size() * ATTEMPTS_PER_SERVER);
         if (perAttempt.compareTo(MIN_ATTEMPT_TIMEOUT) < 0) {

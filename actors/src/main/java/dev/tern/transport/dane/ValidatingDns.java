@@ -13,19 +13,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.dnssec.ValidatingResolver;
 
+import dev.tern.dns.DnsQueries;
 import dev.tern.supervision.Causes;
 
 /**
@@ -38,9 +36,6 @@ import dev.tern.supervision.Causes;
  * (DS and DNSKEY of each zone down from the anchor, then cached) before it answers.
  */
 final class ValidatingDns {
-
-    private static final int ATTEMPTS_PER_SERVER = 2;
-    private static final Duration MIN_ATTEMPT_TIMEOUT = Duration.ofMillis(50);
 
     private final ValidatingResolver validator; // null when there is no server to ask
     private final Duration deadline;
@@ -59,30 +54,12 @@ final class ValidatingDns {
             this.validator = null;
             return;
         }
-        this.validator = new ValidatingResolver(upstream(targets, timeout));
+        this.validator = new ValidatingResolver(DnsQueries.resolver(targets, timeout));
         try {
             validator.loadTrustAnchors(new ByteArrayInputStream(anchors.zoneText()));
         } catch (IOException e) {
             throw new UncheckedIOException("trust anchors from " + anchors.source(), e); // parsed before already
         }
-    }
-
-    private static Resolver upstream(List<InetSocketAddress> servers, Duration timeout) {
-        // as the relay's DnsQueries: the budget split over every attempt, so dead servers cost about `timeout`
-        Duration perAttempt = timeout.dividedBy((long) servers.size() * ATTEMPTS_PER_SERVER);
-        if (perAttempt.compareTo(MIN_ATTEMPT_TIMEOUT) < 0) {
-            perAttempt = MIN_ATTEMPT_TIMEOUT;
-        }
-        List<Resolver> simple = new ArrayList<>(servers.size());
-        for (InetSocketAddress server : servers) {
-            SimpleResolver r = new SimpleResolver(server);
-            r.setTimeout(perAttempt);
-            simple.add(r);
-        }
-        ExtendedResolver extended = new ExtendedResolver(simple);
-        extended.setRetries(ATTEMPTS_PER_SERVER);
-        extended.setTimeout(timeout);
-        return extended;
     }
 
     /** Never completes exceptionally. CNAMEs are not followed here (the upstream recursor does). */
