@@ -50,6 +50,10 @@ import dev.tern.relay.DomainRelays;
 import dev.tern.relay.Relays;
 import dev.tern.router.QueueWriter;
 import dev.tern.streams.client.OpportunisticTls;
+import dev.tern.transport.OutboundPolicies;
+import dev.tern.transport.TlsResults;
+import dev.tern.transport.dane.DanePolicy;
+import dev.tern.transport.dane.TlsaLookup;
 import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
 import dev.tern.protocol.StorageSpace;
@@ -251,10 +255,13 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return verdict instanceof RecipientPolicy.Accepted accepted
                     ? Optional.of(accepted.recipient().route()) : Optional.empty();
         };
+        // RFC 8461 §2: DANE for hosts with secure TLSA records, then the local --outbound-tls
+        OutboundPolicies policies = new DanePolicy(new TlsaLookup(relay.dns(), relay.dnsTimeout(), relay.remotePort(),
+                settings.dnsTrustAnchors(), Clock.systemUTC()), RelayContext.localPolicy(relay), Clock.systemUTC());
         return new Router.Remote(QueueWriter.create(queue, Clock.systemUTC()), bounces -> {
             RelayContext relays = new RelayContext(relay, queue, resolver, OpportunisticTls.context(), bounces,
                     bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
-                    DispatcherSelector.blocking(), metrics);
+                    DispatcherSelector.blocking(), metrics, policies, TlsResults.NONE);
             ClusterSettings cluster = settings.cluster();
             return Relays.create(relays, cluster.clustered()
                     ? context -> DomainRelays.sharded(context.getSystem(), relays, cluster.wakeInterval())

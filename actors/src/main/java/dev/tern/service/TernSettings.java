@@ -1,9 +1,11 @@
 package dev.tern.service;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +28,7 @@ import dev.tern.protocol.RecipientDelimiter;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
+import dev.tern.transport.dane.TrustAnchors;
 import dev.tern.users.UserDb;
 
 /**
@@ -82,6 +85,27 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             return DkimKeys.load(tern.getStringList("dkim-keys"));
         } catch (IllegalArgumentException e) {
             throw new UsageException("--dkim-key: " + e.getMessage());
+        }
+    }
+
+    /** {@code tern.dns-trust-anchor}: DANE's DNSSEC trust anchors, the file's or the built-in root's (checked at load). */
+    TrustAnchors dnsTrustAnchors() {
+        try {
+            return dnsTrustAnchors(config.getConfig("tern"));
+        } catch (UsageException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static TrustAnchors dnsTrustAnchors(Config tern) throws UsageException {
+        String file = tern.getString("dns-trust-anchor");
+        if (file.isBlank()) {
+            return TrustAnchors.builtIn();
+        }
+        try {
+            return TrustAnchors.fromFile(Path.of(file));
+        } catch (IOException | InvalidPathException e) {
+            throw new UsageException("tern.dns-trust-anchor: " + e.getMessage());
         }
     }
 
@@ -195,6 +219,7 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
             throw new UsageException("--inbound-auth: '" + tern.getString("inbound-auth") + "' is not record, enforce or off");
         }
         dkimKeys(tern); // a key file that cannot be used is a usage error, naming the file
+        dnsTrustAnchors(tern);
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
