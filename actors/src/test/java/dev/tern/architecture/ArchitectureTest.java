@@ -44,7 +44,7 @@ class ArchitectureTest {
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
             "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..", "dev.tern.router..",
-            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.queue..",
+            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.transport..", "dev.tern.queue..",
             "dev.tern.queuedb..", "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
@@ -92,6 +92,7 @@ class ArchitectureTest {
             .layer("router").definedBy("dev.tern.router..")
             .layer("aliases").definedBy("dev.tern.aliases..")
             .layer("relay").definedBy("dev.tern.relay..")
+            .layer("transport").definedBy("dev.tern.transport..")
             .layer("queue").definedBy("dev.tern.queue..")
             .layer("queuedb").definedBy("dev.tern.queuedb..")
             .layer("store").definedBy("dev.tern.store..")
@@ -109,6 +110,8 @@ class ArchitectureTest {
             .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session", "dkim")
             .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
+            // below relay: what each outbound connection requires (verified TLS, MTA-STS, DANE)
+            .whereLayer("transport").mayOnlyBeAccessedByLayers("service", "relay")
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay",
                     "queuedb")
             // beside queue: the same queue in PostgreSQL for cluster mode, reached through queue/QueueStore
@@ -117,7 +120,7 @@ class ArchitectureTest {
                     "router", "relay", "queue", "queuedb")
             .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "dkim",
                     "mailauth", "router",
-                    "relay", "queue", "queuedb", "store")
+                    "relay", "transport", "queue", "queuedb", "store")
             .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
 
     @ArchTest
