@@ -1,6 +1,7 @@
 package dev.tern.transport.mtasts;
 
 import dev.tern.protocol.mtasts.StsPolicy;
+import dev.tern.streams.client.TlsFailure;
 
 /** What one fetch of {@code https://mta-sts.DOMAIN/.well-known/mta-sts.txt} gave. */
 public sealed interface FetchOutcome {
@@ -10,6 +11,6 @@ public sealed interface FetchOutcome {
     }
 
     /** No valid policy; {@code reason} is for the log and the queue entry. */
-    record Failed(FetchProblem problem, String reason) implements FetchOutcome {
+    record Failed(TlsFailure problem, String reason) implements FetchOutcome {
     }
 }

@@ -57,10 +57,19 @@ public final class PolicyCache {
         }
     };
 
-    /** Opens (and creates, 0700) the cache directory and deletes policies expired by {@code now}. */
-    public PolicyCache(Path directory, Instant now) throws IOException {
-        this.directory = PrivateFiles.createDirectories(directory);
-        pruneExpired(now);
+    /**
+     * Opens (and creates, 0700) the cache directory and deletes policies expired by {@code now}.
+     * A directory that cannot be made or read is logged: policies are then kept in memory only,
+     * which costs a fetch per domain after a restart and nothing else.
+     */
+    public PolicyCache(Path directory, Instant now) {
+        this.directory = directory;
+        try {
+            PrivateFiles.createDirectories(directory);
+            pruneExpired(now);
+        } catch (IOException e) {
+            LOG.warn("MTA-STS policies are cached in memory only: cannot use {}: {}", directory, e.toString());
+        }
     }
 
     /** Whether {@code domain} may have a policy (and a cache file): a host name of two labels or more. */

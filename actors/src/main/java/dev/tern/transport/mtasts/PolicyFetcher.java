@@ -35,6 +35,7 @@ import dev.tern.protocol.mailauth.DnsLookup;
 import dev.tern.protocol.mailauth.DnsResult;
 import dev.tern.protocol.mtasts.StsPolicy;
 import dev.tern.protocol.mtasts.StsSyntaxException;
+import dev.tern.streams.client.TlsFailure;
 import dev.tern.supervision.Causes;
 
 /**
@@ -102,14 +103,14 @@ public final class PolicyFetcher {
             outcome = addresses(host).thenCompose(found -> found instanceof Addresses.Found addresses
                     ? tryEach(host, addresses.list(), 0, null)
                     : CompletableFuture.completedFuture(
-                            new FetchOutcome.Failed(FetchProblem.FETCH_ERROR, ((Addresses.None) found).reason())))
+                            new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR, ((Addresses.None) found).reason())))
                     .toCompletableFuture();
         } catch (RuntimeException e) {
             outcome = CompletableFuture.failedFuture(e);
         }
         return outcome
                 .exceptionally(e -> failed(host, Causes.unwrap(e)))
-                .completeOnTimeout(new FetchOutcome.Failed(FetchProblem.FETCH_ERROR,
+                .completeOnTimeout(new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR,
                         "fetching https://" + host + PATH + " took longer than " + timeout.toMillis() + " ms"),
                         timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -175,24 +176,24 @@ public final class PolicyFetcher {
             String location = response.getHeader("Location").map(h -> " to " + h.value()).orElse("");
             String why = status >= 300 && status < 400
                     ? "redirect" + location + " not followed (RFC 8461 §3.3)" : "not 200 OK";
-            return failedStage(FetchProblem.FETCH_ERROR, url + " answered " + status + ": " + why);
+            return failedStage(TlsFailure.STS_POLICY_FETCH_ERROR, url + " answered " + status + ": " + why);
         }
         MediaType type = response.entity().getContentType().mediaType();
         if (!type.mainType().equalsIgnoreCase("text") || !type.subType().equalsIgnoreCase("plain")) {
             response.discardEntityBytes(system);
-            return failedStage(FetchProblem.FETCH_ERROR, url + " is " + type.mainType() + "/" + type.subType()
+            return failedStage(TlsFailure.STS_POLICY_FETCH_ERROR, url + " is " + type.mainType() + "/" + type.subType()
                     + ", not text/plain (RFC 8461 §3.2)");
         }
         OptionalLong length = response.entity().getContentLengthOption();
         if (length.isPresent() && length.getAsLong() > MAX_POLICY_BYTES) {
             response.discardEntityBytes(system);
-            return failedStage(FetchProblem.FETCH_ERROR, tooLarge(url));
+            return failedStage(TlsFailure.STS_POLICY_FETCH_ERROR, tooLarge(url));
         }
         return response.entity().toStrict(timeout.toMillis(), MAX_POLICY_BYTES, system)
                 .handle((strict, error) -> {
                     if (error != null) {
                         Throwable cause = Causes.unwrap(error);
-                        return new FetchOutcome.Failed(FetchProblem.FETCH_ERROR, isSizeLimit(cause)
+                        return new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR, isSizeLimit(cause)
                                 ? tooLarge(url) : url + ": " + describe(cause));
                     }
                     return parse(url, strict.getData().utf8String());
@@ -203,7 +204,7 @@ public final class PolicyFetcher {
         try {
             return new FetchOutcome.Fetched(StsPolicy.parse(text));
         } catch (StsSyntaxException e) {
-            return new FetchOutcome.Failed(FetchProblem.POLICY_INVALID, url + ": " + e.getMessage());
+            return new FetchOutcome.Failed(TlsFailure.STS_POLICY_INVALID, url + ": " + e.getMessage());
         }
     }
 
@@ -211,16 +212,16 @@ public final class PolicyFetcher {
         return url + " is larger than " + MAX_POLICY_BYTES + " bytes";
     }
 
-    private static CompletionStage<FetchOutcome> failedStage(FetchProblem problem, String reason) {
+    private static CompletionStage<FetchOutcome> failedStage(TlsFailure problem, String reason) {
         return CompletableFuture.completedFuture(new FetchOutcome.Failed(problem, reason));
     }
 
     private static FetchOutcome.Failed failed(String where, Throwable cause) {
         if (isCertificateFailure(cause)) {
-            return new FetchOutcome.Failed(FetchProblem.WEBPKI_INVALID,
+            return new FetchOutcome.Failed(TlsFailure.STS_WEBPKI_INVALID,
                     "certificate of " + where + " not valid: " + describe(deepest(cause)));
         }
-        return new FetchOutcome.Failed(FetchProblem.FETCH_ERROR, "fetching from " + where + " failed: "
+        return new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR, "fetching from " + where + " failed: "
                 + describe(cause));
     }
 

@@ -1,5 +1,7 @@
 package dev.tern.transport.mtasts;
 
+import dev.tern.streams.client.TlsFailure;
+
 /** What MTA-STS says about one destination domain at one moment. */
 public sealed interface StsOutcome {
 
@@ -20,6 +22,6 @@ public sealed interface StsOutcome {
      * The domain announces a policy that could not be fetched, and none is cached: mail goes
      * as without a policy (RFC 8461 §5.1), and TLS-RPT learns of the failure (RFC 8460 §4.3.2.1).
      */
-    record Unavailable(String id, FetchProblem problem, String reason) implements StsOutcome {
+    record Unavailable(String id, TlsFailure problem, String reason) implements StsOutcome {
     }
 }

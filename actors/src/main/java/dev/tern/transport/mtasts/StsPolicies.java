@@ -18,6 +18,7 @@ import dev.tern.protocol.mailauth.DnsLookup;
 import dev.tern.protocol.mailauth.DnsResult;
 import dev.tern.protocol.mtasts.StsRecord;
 import dev.tern.protocol.mtasts.StsSyntaxException;
+import dev.tern.streams.client.TlsFailure;
 
 /**
  * Finds the MTA-STS policy that applies to a destination domain (RFC 8461 §3, §5.1):
@@ -141,7 +142,7 @@ public final class StsPolicies {
                 outcome = new StsOutcome.Applies(policy, "fetched");
             } else {
                 FetchOutcome.Failed failed = fetched instanceof FetchOutcome.Failed f ? f
-                        : new FetchOutcome.Failed(FetchProblem.FETCH_ERROR, "fetch failed: " + error);
+                        : new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR, "fetch failed: " + error);
                 StsOutcome.Unavailable unavailable = new StsOutcome.Unavailable(id, failed.problem(), failed.reason());
                 synchronized (failures) {
                     failures.put(domain, new FailedFetch(id, clock.instant(), unavailable));

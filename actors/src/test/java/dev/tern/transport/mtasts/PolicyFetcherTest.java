@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.tern.protocol.mtasts.StsMode;
 import dev.tern.relay.MailAuthDns;
+import dev.tern.streams.client.TlsFailure;
 import dev.tern.testing.FakeDnsServer;
 import dev.tern.testing.PolicyServer;
 import dev.tern.testing.TestCa;
@@ -25,12 +26,13 @@ class PolicyFetcherTest {
     static final String ENFORCE = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.test\r\nmax_age: 86400\r\n";
 
     private static final ActorTestKit testKit = ActorTestKit.create();
-    private static final TestCa ca = TestCa.create("Tern test CA");
+    private static TestCa ca;
     private static FakeDnsServer dns;
     private static PolicyServer server;
 
     @BeforeAll
     static void start() throws Exception {
+        ca = TestCa.create();
         dns = FakeDnsServer.start();
         server = PolicyServer.start("127.0.14.1", ca.issue("mta-sts.example.test").serverContext());
         dns.a("mta-sts.example.test", "127.0.14.1")
@@ -74,9 +76,9 @@ class PolicyFetcherTest {
     @Test
     void aCertificateFromAnUntrustedCaIsRefused() throws Exception {
         int before = server.requests().size();
-        FetchOutcome outcome = fetch("example.test", TestCa.create("Some other CA"));
+        FetchOutcome outcome = fetch("example.test", TestCa.create());
         assertThat(outcome).isInstanceOf(FetchOutcome.Failed.class);
-        assertThat(((FetchOutcome.Failed) outcome).problem()).isEqualTo(FetchProblem.WEBPKI_INVALID);
+        assertThat(((FetchOutcome.Failed) outcome).problem()).isEqualTo(TlsFailure.STS_WEBPKI_INVALID);
         assertThat(((FetchOutcome.Failed) outcome).reason()).contains("certificate of mta-sts.example.test");
         assertThat(server.requests()).hasSize(before); // no request was sent to the unverified host
     }
@@ -85,7 +87,7 @@ class PolicyFetcherTest {
     void aCertificateForAnotherNameIsRefused() throws Exception {
         int before = server.requests().size();
         FetchOutcome outcome = fetch("wrong-name.test", ca);
-        assertThat(((FetchOutcome.Failed) outcome).problem()).isEqualTo(FetchProblem.WEBPKI_INVALID);
+        assertThat(((FetchOutcome.Failed) outcome).problem()).isEqualTo(TlsFailure.STS_WEBPKI_INVALID);
         assertThat(server.requests()).hasSize(before);
     }
 
@@ -95,7 +97,7 @@ class PolicyFetcherTest {
         server.respond(new PolicyServer.Response(301,
                 Map.of("Location", "https://mta-sts.example.test/elsewhere.txt"), new byte[0], false));
         FetchOutcome outcome = fetch("example.test", ca);
-        assertThat(((FetchOutcome.Failed) outcome).problem()).isEqualTo(FetchProblem.FETCH_ERROR);
+        assertThat(((FetchOutcome.Failed) outcome).problem()).isEqualTo(TlsFailure.STS_POLICY_FETCH_ERROR);
         assertThat(((FetchOutcome.Failed) outcome).reason())
                 .contains("answered 301").contains("redirect to https://mta-sts.example.test/elsewhere.txt not followed");
         assertThat(server.requests()).hasSize(before + 1);
@@ -135,7 +137,7 @@ class PolicyFetcherTest {
         assertThat(((FetchOutcome.Failed) fetch("example.test", ca)).reason()).contains("answered 404");
         server.serve("version: STSv1\nmode: enforce\nmax_age: 86400\n"); // no mx
         FetchOutcome invalid = fetch("example.test", ca);
-        assertThat(((FetchOutcome.Failed) invalid).problem()).isEqualTo(FetchProblem.POLICY_INVALID);
+        assertThat(((FetchOutcome.Failed) invalid).problem()).isEqualTo(TlsFailure.STS_POLICY_INVALID);
     }
 
     @Test
@@ -143,7 +145,7 @@ class PolicyFetcherTest {
         FetchOutcome unknown = fetch("not-in-dns.test", ca);
         assertThat(((FetchOutcome.Failed) unknown).reason()).contains("cannot resolve policy host mta-sts.not-in-dns.test");
         FetchOutcome refused = fetch("nobody-listens.test", ca);
-        assertThat(((FetchOutcome.Failed) refused).problem()).isEqualTo(FetchProblem.FETCH_ERROR);
+        assertThat(((FetchOutcome.Failed) refused).problem()).isEqualTo(TlsFailure.STS_POLICY_FETCH_ERROR);
         assertThat(((FetchOutcome.Failed) refused).reason()).contains("127.0.14.2");
     }
 }
