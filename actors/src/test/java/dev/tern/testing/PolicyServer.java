@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.SSLContext;
 
@@ -22,13 +23,14 @@ import com.sun.net.httpserver.HttpsServer;
  */
 public final class PolicyServer implements AutoCloseable {
 
-    /** What the server answers. {@code length} -1: chunked, else the Content-Length sent. */
+    /** What the server answers; {@code chunked}: without a Content-Length. */
     public record Response(int status, Map<String, String> headers, byte[] body, boolean chunked) {
     }
 
     private final HttpsServer server;
     private volatile Response response = policy("version: STSv1\nmode: none\nmax_age: 86400\n");
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, Response> byHost = new ConcurrentHashMap<>();
 
     private PolicyServer(HttpsServer server) {
         this.server = server;
@@ -55,6 +57,12 @@ public final class PolicyServer implements AutoCloseable {
         return respond(policy(policy));
     }
 
+    /** Answers requests for {@code host} (the Host header) with {@code policy}, whatever the others get. */
+    public PolicyServer serve(String host, String policy) {
+        byHost.put(host, policy(policy));
+        return this;
+    }
+
     public PolicyServer respond(Response next) {
         this.response = next;
         return this;
@@ -68,7 +76,8 @@ public final class PolicyServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
                 + exchange.getRequestHeaders().getFirst("Host"));
-        Response r = response;
+        String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host"));
+        Response r = byHost.getOrDefault(host, response);
         r.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
         exchange.sendResponseHeaders(r.status(), r.chunked() ? 0 : r.body().length == 0 ? -1 : r.body().length);
         try (OutputStream out = exchange.getResponseBody()) {
