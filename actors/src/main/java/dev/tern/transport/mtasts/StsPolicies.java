@@ -1,5 +1,6 @@
 package dev.tern.transport.mtasts;
 
+import java.net.IDN;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,9 +173,15 @@ public final class StsPolicies {
         return CompletableFuture.completedFuture(outcome);
     }
 
+    /** Lower case, no trailing dot, and an internationalized name as its A-labels (the names DNS and TLS use). */
     private static String normalize(String domain) {
         String d = domain.trim().toLowerCase(Locale.ROOT);
-        return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
+        d = d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
+        try {
+            return IDN.toASCII(d).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return d; // not a name IDNA accepts: isPolicyDomain refuses it
+        }
     }
 
     /** The last fetch of a domain's policy failed, under that TXT id. */

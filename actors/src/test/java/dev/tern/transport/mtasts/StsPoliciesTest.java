@@ -188,6 +188,8 @@ class StsPoliciesTest {
         assertThat(policyOf(policies, "cached.test")).isInstanceOf(StsOutcome.NoPolicy.class);
         assertThat(policyOf(policies, "../etc")).isInstanceOf(StsOutcome.NoPolicy.class);
         assertThat(policyOf(policies, "[127.0.0.1]")).isInstanceOf(StsOutcome.NoPolicy.class);
+        assertThat(((StsOutcome.NoPolicy) policyOf(policies, "bücher.test")).reason())
+                .isEqualTo("no TXT record _mta-sts.xn--bcher-kva.test"); // asked as A-labels
     }
 
     /** A clock the test moves. */
