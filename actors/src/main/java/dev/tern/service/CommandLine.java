@@ -56,7 +56,9 @@ final class CommandLine {
                 "PEM CA certificates trusted besides the system's, for outbound TLS and MTA-STS policy fetches "
                         + "(default: none)"),
         MTA_STS(null, "--mta-sts", Kind.VALUE, "mta-sts", "on|off",
-                "honour destinations' MTA-STS policies (RFC 8461) (default on)"),
+                "honour destinations' MTA-STS policies (RFC 8461): enforce means verified TLS to a listed MX, "
+                        + "or defer; fetched from https://mta-sts.DOMAIN on port 443 through --dns, cached in "
+                        + "DATA/mta-sts (default on)"),
         QUEUE_DIR(null, "--queue-dir", Kind.VALUE, "queue-dir", "DIR", "outbound queue spool (default DATA/queue)"),
         QUEUE_DB(null, "--queue-db", Kind.VALUE, "queue-db", "URL",
                 "JDBC URL of a shared PostgreSQL queue, e.g. jdbc:postgresql://HOST:5432/tern?user=U&password=P; "

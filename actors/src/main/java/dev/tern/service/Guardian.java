@@ -15,6 +15,7 @@ import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Terminated;
@@ -58,6 +59,7 @@ import dev.tern.protocol.ServerDialogue;
 import dev.tern.protocol.SessionSettings;
 import dev.tern.protocol.StorageSpace;
 import dev.tern.router.Router;
+import dev.tern.transport.mtasts.MtaStsPolicies;
 import dev.tern.session.ConnectionAdmission;
 import dev.tern.session.SessionSetup;
 import dev.tern.session.SmtpListener;
@@ -132,7 +134,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                                     TernMetrics metrics, LocalRecipients locals) {
         return Behaviors.setup(context -> {
             ActorRef<Router.Command> router = context.spawn(
-                    Router.create(store, remote(settings, queue, locals, metrics), metrics, locals), "router");
+                    Router.create(store, remote(context.getSystem(), settings, queue, locals, metrics), metrics, locals), "router");
             if (settings.cluster().clustered()) {
                 context.spawn(ClusterEvents.create(), "cluster-events");
             }
@@ -243,7 +245,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
      * Relaying: the queue, its writers, and the relays with what they need to deliver and bounce; in a cluster the
      * relays are Cluster Sharding entities (one per domain cluster-wide), else children of the node's Relays.
      */
-    private static Router.Remote remote(TernSettings settings, QueueStore queue, LocalRecipients locals,
+    private static Router.Remote remote(ActorSystem<?> system, TernSettings settings, QueueStore queue,
+                                        LocalRecipients locals,
                                         TernMetrics metrics) {
         RelaySettings relay = settings.relay();
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
@@ -255,9 +258,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             return verdict instanceof RecipientPolicy.Accepted accepted
                     ? Optional.of(accepted.recipient().route()) : Optional.empty();
         };
-        // RFC 8461 §2: DANE for hosts with secure TLSA records, then the local --outbound-tls
-        OutboundPolicies policies = new DanePolicy(new TlsaLookup(relay.dns(), relay.dnsTimeout(), relay.remotePort(),
-                settings.dnsTrustAnchors(), Clock.systemUTC()), RelayContext.localPolicy(relay), Clock.systemUTC());
+        OutboundPolicies policies = outboundPolicies(system, settings);
         return new Router.Remote(QueueWriter.create(queue, Clock.systemUTC()), bounces -> {
             RelayContext relays = new RelayContext(relay, queue, resolver, OpportunisticTls.context(), bounces,
                     bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
@@ -268,6 +269,23 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                     : context -> DomainRelays.local(context, relays));
         },
                 new Router.Notifications(relay.hostname(), settings.incomingDir(), Clock.systemUTC(), bounceRoute));
+    }
+
+    /**
+     * What TLS each MX host requires, by RFC 8461 §2's precedence: DANE for a host with secure
+     * TLSA records, else the destination's MTA-STS policy (unless {@code --mta-sts off};
+     * policies cached in {@code DATA/mta-sts}), else {@code --outbound-tls}.
+     */
+    private static OutboundPolicies outboundPolicies(ActorSystem<?> system, TernSettings settings) {
+        RelaySettings relay = settings.relay();
+        OutboundPolicies underDane = RelayContext.localPolicy(relay);
+        if (relay.transport().mtaSts()) {
+            underDane = MtaStsPolicies.start(system, new MailAuthDns(relay.dns(), relay.dnsTimeout()),
+                    relay.transport().trusted(), settings.dataDir().resolve("mta-sts"), underDane, TlsResults.NONE,
+                    Clock.systemUTC());
+        }
+        return new DanePolicy(new TlsaLookup(relay.dns(), relay.dnsTimeout(), relay.remotePort(),
+                settings.dnsTrustAnchors(), Clock.systemUTC()), underDane, Clock.systemUTC());
     }
 
     /** Answers once it has heard {@code remaining} times. */

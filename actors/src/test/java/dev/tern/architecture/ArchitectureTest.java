@@ -123,7 +123,7 @@ class ArchitectureTest {
                     "router", "relay", "queue", "queuedb")
             .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "dkim",
                     "mailauth", "router",
-                    "relay", "queue", "queuedb", "store")
+                    "relay", "transport", "queue", "queuedb", "store")
             .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
 
     @ArchTest

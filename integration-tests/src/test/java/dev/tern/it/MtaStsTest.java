@@ -1,0 +1,132 @@
+package dev.tern.it;
+
+import static dev.tern.it.Relaying.awaitOnlyTransaction;
+import static dev.tern.it.Relaying.message;
+import static dev.tern.it.Relaying.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.tern.testing.PolicyServer;
+import dev.tern.testing.ScriptedSmtpServer;
+import dev.tern.testing.TestCa;
+
+/**
+ * MTA-STS (RFC 8461) end to end: Tern finds {@code _mta-sts.DOMAIN} in the fake DNS, fetches the
+ * policy over HTTPS from a policy host on 127.0.14.10:443 (named through the same DNS, its
+ * certificate from the test CA that {@code --tls-trust} names), and applies it to the MX hosts:
+ * enforce delivers only over verified TLS to a listed MX, testing delivers regardless.
+ */
+class MtaStsTest {
+
+    private static final Duration DEFERRAL = Duration.ofSeconds(20);
+    private static final String POLICY_HOST = "127.0.14.10";
+
+    static FakeInternet net;
+    static TernProcess tern;
+    static TestCa ca;
+    static PolicyServer policies;
+
+    @BeforeAll
+    static void start() throws Exception {
+        net = FakeInternet.start();
+        ca = TestCa.create();
+        policies = PolicyServer.start(POLICY_HOST, ca.issue("mta-sts.enforced.test", "mta-sts.impostor.test",
+                "mta-sts.trial.test", "mta-sts.unlisted.test").serverContext());
+        Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
+        tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m", "--tls-trust", trust.toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (policies != null) {
+            policies.close();
+        }
+        FakeInternet.close(tern, net);
+    }
+
+    /** {@code domain} publishes {@code mode} with {@code mx} patterns, policy id 1. */
+    private static void publish(String domain, String mode, String... mx) {
+        StringBuilder policy = new StringBuilder("version: STSv1\r\nmode: " + mode + "\r\n");
+        for (String pattern : mx) {
+            policy.append("mx: ").append(pattern).append("\r\n");
+        }
+        policies.serve("mta-sts." + domain, policy.append("max_age: 86400\r\n").toString());
+        net.dns().txt("_mta-sts." + domain, "v=STSv1; id=1;");
+        net.address("mta-sts." + domain, POLICY_HOST);
+    }
+
+    @Test
+    void enforceWithAValidCertificateDelivers() throws Exception {
+        String host = net.nextAddress();
+        net.mx("enforced.test", 10, "mx.enforced.test", host);
+        publish("enforced.test", "enforce", "mx.enforced.test");
+        ScriptedSmtpServer server = net.run(net.smtp(host).startTls(ca.issue("mx.enforced.test").serverContext()));
+
+        send(tern, "alice@example.test", List.of("bob@enforced.test"), message("sts", "under an enforced policy"));
+
+        ScriptedSmtpServer.Transaction t = awaitOnlyTransaction(server, tern);
+        assertThat(t.tls()).isTrue();
+        assertThat(t.recipients()).containsExactly("bob@enforced.test");
+        Relaying.awaitLogLine(tern, DEFERRAL, "to=<bob@enforced.test>", "status=sent");
+        assertThat(policies.requests()).contains("GET /.well-known/mta-sts.txt mta-sts.enforced.test");
+    }
+
+    @Test
+    void enforceWithABadCertificateDefersAndSendsNothing() throws Exception {
+        String host = net.nextAddress();
+        net.mx("impostor.test", 10, "mx.impostor.test", host);
+        publish("impostor.test", "enforce", "mx.impostor.test");
+        ScriptedSmtpServer server = net.run(net.smtp(host)
+                .startTls(TestCa.selfSigned("mx.impostor.test").serverContext()));
+
+        send(tern, "alice@example.test", List.of("bob@impostor.test"), message("sts", "not to an impostor"));
+
+        Relaying.awaitLogLine(tern, DEFERRAL, "to=<bob@impostor.test>", "status=deferred", "mta-sts enforce",
+                "certificate-not-trusted");
+        assertThat(Relaying.queueList(tern)).containsPattern(
+                "last error: .*mta-sts enforce.*certificate of mx.impostor.test is not trusted");
+        assertThat(server.connections()).as("the MX was tried").isGreaterThanOrEqualTo(1);
+        assertThat(server.transactions()).isEmpty();
+        assertThat(server.commandLines()).noneMatch(line -> line.startsWith("MAIL"));
+        assertThat(server.commands()).noneMatch(ScriptedSmtpServer.Command::tls);
+    }
+
+    @Test
+    void testingWithABadCertificateDelivers() throws Exception {
+        String host = net.nextAddress();
+        net.mx("trial.test", 10, "mx.trial.test", host);
+        publish("trial.test", "testing", "mx.trial.test");
+        ScriptedSmtpServer server = net.run(net.smtp(host)
+                .startTls(TestCa.selfSigned("mx.trial.test").serverContext()));
+
+        send(tern, "alice@example.test", List.of("bob@trial.test"), message("sts", "testing only"));
+
+        ScriptedSmtpServer.Transaction t = awaitOnlyTransaction(server, tern);
+        assertThat(t.tls()).isTrue();
+        Relaying.awaitLogLine(tern, DEFERRAL, "to=<bob@trial.test>", "status=sent");
+        assertThat(policies.requests()).as("the policy was fetched, and let the mail go")
+                .contains("GET /.well-known/mta-sts.txt mta-sts.trial.test");
+    }
+
+    @Test
+    void anMxThePolicyDoesNotListDefers() throws Exception {
+        String host = net.nextAddress();
+        net.mx("unlisted.test", 10, "mx.unlisted.test", host);
+        publish("unlisted.test", "enforce", "mail.unlisted.test");
+        ScriptedSmtpServer server = net.run(net.smtp(host).startTls(ca.issue("mx.unlisted.test").serverContext()));
+
+        send(tern, "alice@example.test", List.of("bob@unlisted.test"), message("sts", "not to that MX"));
+
+        Relaying.awaitLogLine(tern, DEFERRAL, "to=<bob@unlisted.test>", "status=deferred",
+                "MTA-STS policy of unlisted.test (id 1): MX host mx.unlisted.test does not match mx patterns");
+        assertThat(Relaying.queueList(tern)).contains("does not match mx patterns [mail.unlisted.test]");
+        assertThat(server.connections()).isZero();
+    }
+}
