@@ -1,6 +1,7 @@
 package dev.tern.service;
 
 import java.net.InetSocketAddress;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
@@ -43,6 +45,9 @@ import dev.tern.protocol.SenderPolicy;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.queue.QueueStore;
 import dev.tern.relay.MailAuthDns;
+import dev.tern.tlsrpt.MailEntry;
+import dev.tern.tlsrpt.TlsReporter;
+import dev.tern.tlsrpt.TlsRptSettings;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
 import dev.tern.relay.RelaySettings;
@@ -127,6 +132,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                                     Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners,
                                     TernMetrics metrics, LocalRecipients locals) {
         return Behaviors.setup(context -> {
+            Optional<ActorRef<TlsReporter.Command>> tlsReports = tlsReporter(context, settings);
             ActorRef<Router.Command> router = context.spawn(
                     Router.create(store, remote(settings, queue, locals, metrics), metrics, locals), "router");
             if (settings.cluster().clustered()) {
@@ -134,6 +140,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
             }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             ActorRef<MessageSigner.Command> signer = signer(context, settings, router); // null: no --dkim-key
+            tlsReports.ifPresent(reporter -> reporter.tell(new TlsReporter.MailThrough(new MailEntry(router,
+                    Optional.ofNullable(signer), bounceRoute(settings, locals)))));
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             StorageSpace space = settings.minFreeSpace() == 0 ? StorageSpace.UNLIMITED : new FreeSpace(
@@ -170,6 +178,25 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 new MailAuthDns(settings.relay().dns(), timeout),
                 settings.hostname(), settings.inboundAuth(), context.getSystem().dispatchers()
                 .lookup(DispatcherSelector.blocking()), timeout.multipliedBy(3), Clock.systemUTC()));
+    }
+
+    /**
+     * TLS-RPT (RFC 8460), unless {@code tern.tls-rpt.enabled} is off: the reporter, which is told once the
+     * router and the signer exist where to mail its reports in (as bounces enter).
+     */
+    private static Optional<ActorRef<TlsReporter.Command>> tlsReporter(ActorContext<Command> context,
+                                                                       TernSettings settings)
+            throws NoSuchAlgorithmException {
+        TlsRptSettings tlsRpt = TlsRptSettings.from(settings.config().getConfig("tern.tls-rpt"), settings.hostname(),
+                settings.dataDir());
+        if (!tlsRpt.enabled()) {
+            return Optional.empty();
+        }
+        ActorRef<TlsReporter.Command> reporter = context.spawn(TlsReporter.create(tlsRpt,
+                new MailAuthDns(settings.relay().dns(), settings.relay().dnsTimeout()), SSLContext.getDefault(),
+                settings.incomingDir(), Clock.systemUTC(), new SecureRandom()), "tls-rpt",
+                DispatcherSelector.blocking()); // it writes its counts file
+        return Optional.of(reporter);
     }
 
     /** The DKIM signer in front of the router, when any key is given (read and checked at load already). */
@@ -243,14 +270,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                                         TernMetrics metrics) {
         RelaySettings relay = settings.relay();
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
-        // Bounces go where mail to the sender would go: a local mailbox, or relayed.
-        LocalRecipientPolicy bounceRoutes = LocalRecipientPolicy.resolving(settings.domains(), locals,
-                LocalRecipientPolicy.Relay.ALLOWED);
-        Function<MailAddress, Optional<Recipient.Route>> bounceRoute = address -> {
-            RecipientPolicy.Verdict verdict = bounceRoutes.check(new Recipient.MailboxPath(address), true);
-            return verdict instanceof RecipientPolicy.Accepted accepted
-                    ? Optional.of(accepted.recipient().route()) : Optional.empty();
-        };
+        Function<MailAddress, Optional<Recipient.Route>> bounceRoute = bounceRoute(settings, locals);
         return new Router.Remote(QueueWriter.create(queue, Clock.systemUTC()), bounces -> {
             RelayContext relays = new RelayContext(relay, queue, resolver, OpportunisticTls.context(), bounces,
                     bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
@@ -261,6 +281,18 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                     : context -> DomainRelays.local(context, relays));
         },
                 new Router.Notifications(relay.hostname(), settings.incomingDir(), Clock.systemUTC(), bounceRoute));
+    }
+
+    /** Bounces (and TLS reports) go where mail to the address would go: a local mailbox, or relayed. */
+    private static Function<MailAddress, Optional<Recipient.Route>> bounceRoute(TernSettings settings,
+                                                                                LocalRecipients locals) {
+        LocalRecipientPolicy bounceRoutes = LocalRecipientPolicy.resolving(settings.domains(), locals,
+                LocalRecipientPolicy.Relay.ALLOWED);
+        return address -> {
+            RecipientPolicy.Verdict verdict = bounceRoutes.check(new Recipient.MailboxPath(address), true);
+            return verdict instanceof RecipientPolicy.Accepted accepted
+                    ? Optional.of(accepted.recipient().route()) : Optional.empty();
+        };
     }
 
     /** Answers once it has heard {@code remaining} times. */
