@@ -1,7 +1,7 @@
 package dev.tern.service;
 
 import java.net.InetSocketAddress;
-import java.security.NoSuchAlgorithmException;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 import org.apache.pekko.Done;
@@ -46,8 +45,10 @@ import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.queue.QueueStore;
 import dev.tern.relay.MailAuthDns;
 import dev.tern.tlsrpt.MailEntry;
+import dev.tern.tlsrpt.ReportTrust;
 import dev.tern.tlsrpt.TlsReporter;
 import dev.tern.tlsrpt.TlsRptSettings;
+import dev.tern.transport.TlsResults;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
 import dev.tern.relay.RelaySettings;
@@ -134,7 +135,9 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
         return Behaviors.setup(context -> {
             Optional<ActorRef<TlsReporter.Command>> tlsReports = tlsReporter(context, settings);
             ActorRef<Router.Command> router = context.spawn(
-                    Router.create(store, remote(settings, queue, locals, metrics), metrics, locals), "router");
+                    Router.create(store, remote(settings, queue, locals, metrics, tlsReports
+                            .map(reporter -> TlsReporter.results(reporter, Clock.systemUTC()))
+                            .orElse(TlsResults.NONE)), metrics, locals), "router");
             if (settings.cluster().clustered()) {
                 context.spawn(ClusterEvents.create(), "cluster-events");
             }
@@ -186,14 +189,15 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
      */
     private static Optional<ActorRef<TlsReporter.Command>> tlsReporter(ActorContext<Command> context,
                                                                        TernSettings settings)
-            throws NoSuchAlgorithmException {
+            throws GeneralSecurityException {
         TlsRptSettings tlsRpt = TlsRptSettings.from(settings.config().getConfig("tern.tls-rpt"), settings.hostname(),
                 settings.dataDir());
         if (!tlsRpt.enabled()) {
             return Optional.empty();
         }
         ActorRef<TlsReporter.Command> reporter = context.spawn(TlsReporter.create(tlsRpt,
-                new MailAuthDns(settings.relay().dns(), settings.relay().dnsTimeout()), SSLContext.getDefault(),
+                new MailAuthDns(settings.relay().dns(), settings.relay().dnsTimeout()),
+                ReportTrust.context(settings.relay().transport().trusted()),
                 settings.incomingDir(), Clock.systemUTC(), new SecureRandom()), "tls-rpt",
                 DispatcherSelector.blocking()); // it writes its counts file
         return Optional.of(reporter);
@@ -267,14 +271,14 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
      * relays are Cluster Sharding entities (one per domain cluster-wide), else children of the node's Relays.
      */
     private static Router.Remote remote(TernSettings settings, QueueStore queue, LocalRecipients locals,
-                                        TernMetrics metrics) {
+                                        TernMetrics metrics, TlsResults tlsResults) {
         RelaySettings relay = settings.relay();
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
         Function<MailAddress, Optional<Recipient.Route>> bounceRoute = bounceRoute(settings, locals);
         return new Router.Remote(QueueWriter.create(queue, Clock.systemUTC()), bounces -> {
             RelayContext relays = new RelayContext(relay, queue, resolver, OpportunisticTls.context(), bounces,
                     bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
-                    DispatcherSelector.blocking(), metrics);
+                    DispatcherSelector.blocking(), metrics, RelayContext.localPolicy(relay), tlsResults);
             ClusterSettings cluster = settings.cluster();
             return Relays.create(relays, cluster.clustered()
                     ? context -> DomainRelays.sharded(context.getSystem(), relays, cluster.wakeInterval())

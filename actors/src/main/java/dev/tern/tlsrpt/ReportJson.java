@@ -65,8 +65,8 @@ final class ReportJson {
             ref.policyStrings().forEach(policy.putArray("policy-string")::add);
         }
         policy.put("policy-domain", ref.policyDomain());
-        if (!ref.mxHost().isEmpty()) {
-            ref.mxHost().forEach(policy.putArray("mx-host")::add);
+        if (!ref.mxHosts().isEmpty()) {
+            ref.mxHosts().forEach(policy.putArray("mx-host")::add);
         }
         ObjectNode summary = entry.putObject("summary");
         summary.put("total-successful-session-count", tally.successes());

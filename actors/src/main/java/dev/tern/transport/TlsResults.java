@@ -4,14 +4,13 @@ import java.net.InetAddress;
 
 import dev.tern.streams.client.TlsFailure;
 
-/** Where relays report each session's TLS outcome (TLS-RPT counts them). Must never block. */
+/**
+ * Where relays report how each session's TLS went under its policy, for TLS-RPT
+ * (RFC 8460). Calls must return at once: relays call it on their own thread.
+ */
 public interface TlsResults {
 
-    void success(PolicyRef policy, String mxHost);
-
-    void failure(PolicyRef policy, String mxHost, InetAddress receivingIp, TlsFailure failure, String reason);
-
-    /** Counts nothing. */
+    /** Nobody counts. */
     TlsResults NONE = new TlsResults() {
         @Override
         public void success(PolicyRef policy, String mxHost) {
@@ -22,4 +21,15 @@ public interface TlsResults {
                             String reason) {
         }
     };
+
+    /** A session was established as the policy requires. */
+    void success(PolicyRef policy, String mxHost);
+
+    /**
+     * A session failed the policy (or would have, in MTA-STS testing mode).
+     *
+     * @param receivingIp the MX address connected to; null when no connection was made
+     * @param reason      what went wrong, for {@code failure-reason-code}
+     */
+    void failure(PolicyRef policy, String mxHost, InetAddress receivingIp, TlsFailure failure, String reason);
 }

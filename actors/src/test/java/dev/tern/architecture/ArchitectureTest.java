@@ -43,8 +43,9 @@ class ArchitectureTest {
 
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
-            "dev.tern.tlsrpt..", "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..", "dev.tern.router..",
-            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.transport..", "dev.tern.queue..",
+            "dev.tern.tlsrpt..", "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..",
+            "dev.tern.router..", "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.transport..", "dev.tern.dns..",
+            "dev.tern.queue..",
             "dev.tern.queuedb..", "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
@@ -94,6 +95,7 @@ class ArchitectureTest {
             .layer("aliases").definedBy("dev.tern.aliases..")
             .layer("relay").definedBy("dev.tern.relay..")
             .layer("transport").definedBy("dev.tern.transport..")
+            .layer("dns").definedBy("dev.tern.dns..")
             .layer("queue").definedBy("dev.tern.queue..")
             .layer("queuedb").definedBy("dev.tern.queuedb..")
             .layer("store").definedBy("dev.tern.store..")
@@ -114,8 +116,11 @@ class ArchitectureTest {
             .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session", "dkim", "tlsrpt")
             .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
-            // just below relay: what each destination's connections require, and where their TLS outcomes go
+            // below the relays: what TLS each MX host requires (published policies, --outbound-tls), and where
+            // the sessions' TLS outcomes go (TlsResults, counted by tlsrpt)
             .whereLayer("transport").mayOnlyBeAccessedByLayers("service", "relay", "tlsrpt")
+            // asynchronous DNS questions, for MX lookups and policy records alike
+            .whereLayer("dns").mayOnlyBeAccessedByLayers("service", "relay", "transport")
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay",
                     "queuedb", "tlsrpt")
             // beside queue: the same queue in PostgreSQL for cluster mode, reached through queue/QueueStore
