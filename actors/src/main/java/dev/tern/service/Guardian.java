@@ -189,9 +189,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
      */
     private static Optional<ActorRef<TlsReporter.Command>> tlsReporter(ActorContext<Command> context,
                                                                        TernSettings settings)
-            throws GeneralSecurityException {
-        TlsRptSettings tlsRpt = TlsRptSettings.from(settings.config().getConfig("tern.tls-rpt"), settings.hostname(),
-                settings.dataDir());
+            throws GeneralSecurityException, UsageException {
+        TlsRptSettings tlsRpt = settings.tlsRpt();
         if (!tlsRpt.enabled()) {
             return Optional.empty();
         }

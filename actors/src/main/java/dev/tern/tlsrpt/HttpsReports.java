@@ -2,6 +2,7 @@ package dev.tern.tlsrpt;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -54,7 +55,7 @@ final class HttpsReports {
     /** Never completes exceptionally. */
     CompletionStage<Outcome> post(URI uri, byte[] gzippedJson) {
         if (!"https".equalsIgnoreCase(uri.getScheme())) {
-            return java.util.concurrent.CompletableFuture.completedFuture(new Refused("not https"));
+            return CompletableFuture.completedFuture(new Refused("not https"));
         }
         HttpRequest request = HttpRequest.POST(uri.toString()).withEntity(HttpEntities.create(
                 ContentTypes.create(MediaTypes.customBinary("application",

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -106,8 +108,17 @@ public final class TlsReporter extends AbstractBehavior<TlsReporter.Command> {
         };
     }
 
+    /** A period whose report is due, waiting for its domain's lookup; who asked for it, if anyone. */
+    private record Due(DomainPeriod period, Optional<ActorRef<Done>> replyTo) {
+    }
+
+    /** DNS lookups of {@code _smtp._tls} records out at once, at most. */
+    private static final int MAX_LOOKUPS = 16;
+
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
+    private final Deque<Due> waiting = new ArrayDeque<>();
+    private int lookups;
     private final TlsRptSettings settings;
     private final DnsLookup dns;
     private final HttpsReports https;
@@ -189,7 +200,8 @@ public final class TlsReporter extends AbstractBehavior<TlsReporter.Command> {
     private Behavior<Command> changed() {
         dirty = true;
         long overflow = counts.overflowSessions() + counts.overflowDetails();
-        if (overflow > 0 && overflowLogged == 0 || overflow >= 2 * overflowLogged && overflowLogged > 0) {
+        // logged the first time, then each time the number doubles: visible, but not once a session
+        if ((overflow > 0 && overflowLogged == 0) || (overflowLogged > 0 && overflow >= 2 * overflowLogged)) {
             overflowLogged = overflow;
             context.getLog().warn("tls-rpt: limits reached: {} sessions not counted (max-domains {}), {} failures"
                             + " without detail rows (max-failure-details {})", counts.overflowSessions(),
@@ -222,23 +234,33 @@ public final class TlsReporter extends AbstractBehavior<TlsReporter.Command> {
 
     private Behavior<Command> report(List<DomainPeriod> periods, Optional<ActorRef<Done>> replyTo) {
         if (!periods.isEmpty()) {
+            context.getLog().info("tls-rpt: {} report(s) due, one per policy domain and UTC day", periods.size());
             dirty = true;
             saveIfChanged(); // taken: a restart from here on does not report them twice
         }
         replyTo.ifPresent(r -> outstanding.merge(r, periods.size(), Integer::sum));
-        for (DomainPeriod period : periods) {
-            context.pipeToSelf(dns.txt(TlsRptRecord.name(period.policyDomain())),
-                    (txt, error) -> new Discovered(period, txt != null ? txt
-                            : new DnsResult.Failed<>(String.valueOf(error)), replyTo));
-        }
+        periods.forEach(period -> waiting.add(new Due(period, replyTo)));
+        lookUp();
         replyTo.ifPresent(this::answerIfDone);
         return this;
     }
 
+    /** Starts lookups while fewer than {@link #MAX_LOOKUPS} are out: at midnight thousands of domains may be due. */
+    private void lookUp() {
+        while (lookups < MAX_LOOKUPS && !waiting.isEmpty()) {
+            Due due = waiting.poll();
+            lookups++;
+            context.pipeToSelf(dns.txt(TlsRptRecord.name(due.period().policyDomain())),
+                    (txt, error) -> new Discovered(due.period(), txt != null ? txt
+                            : new DnsResult.Failed<>(String.valueOf(error)), due.replyTo()));
+        }
+    }
+
     private Behavior<Command> onDiscovered(Discovered discovered) {
+        lookups--;
+        lookUp();
         DomainPeriod period = discovered.period();
         String domain = period.policyDomain();
-        TlsRptRecord.Discovery discovery;
         if (discovered.txt() instanceof DnsResult.Failed<String> failed) {
             // a temporary DNS error: keep the counts for the next round rather than lose them
             context.getLog().warn("tls-rpt: {} not reported now: _smtp._tls lookup failed: {}; kept for the next"
@@ -248,7 +270,7 @@ public final class TlsReporter extends AbstractBehavior<TlsReporter.Command> {
             done(discovered.replyTo(), 1);
             return this;
         }
-        discovery = TlsRptRecord.discover(discovered.txt() instanceof DnsResult.Records<String> records
+        TlsRptRecord.Discovery discovery = TlsRptRecord.discover(discovered.txt() instanceof DnsResult.Records<String> records
                 ? records.values() : List.of());
         if (discovery instanceof TlsRptRecord.NotPublished none) {
             context.getLog().debug("tls-rpt: {} takes no reports: {}", domain, none.why());
