@@ -35,6 +35,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.bouncycastle.asn1.x509.GeneralName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -203,6 +204,22 @@ class TlsReporterTest {
             reporter.tell(new TlsReporter.ReportNow(done.ref()));
             done.expectMessage(WAIT, Done.getInstance());
             assertNull(server.next(1), "a report went to a server whose certificate did not verify");
+        }
+    }
+
+    @Test
+    void aReportServerWhoseCertificateNamesAnotherHostGetsNothing() throws Exception {
+        // trusted, but for www.example.com, not the 127.0.0.1 of the URI
+        TlsRptTestTls tls = TlsRptTestTls.create(new GeneralName(GeneralName.dNSName, "www.example.com"));
+        try (ReportServer server = new ReportServer(testKit.system(), tls.server())) {
+            dns.txt("_smtp._tls.example.com", "v=TLSRPTv1;rua=https://127.0.0.1:" + server.address().getPort()
+                    + "/v1/tlsrpt");
+            ActorRef<TlsReporter.Command> reporter = reporter(tls.trustingClient());
+            someSessions(TlsReporter.results(reporter, Clock.systemUTC()));
+            TestProbe<Done> done = testKit.createTestProbe();
+            reporter.tell(new TlsReporter.ReportNow(done.ref()));
+            done.expectMessage(WAIT, Done.getInstance());
+            assertNull(server.next(1), "a report went to a server whose certificate names another host");
         }
     }
 

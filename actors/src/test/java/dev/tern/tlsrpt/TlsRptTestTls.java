@@ -23,12 +23,17 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A report server's self-signed certificate for 127.0.0.1, and a client context that trusts only it. */
+/** A report server's self-signed certificate, and a client context that trusts only it. */
 record TlsRptTestTls(SSLContext server, SSLContext trustingClient) {
 
     private static final char[] PASSWORD = "test".toCharArray();
 
+    /** For 127.0.0.1 (an IP address subjectAltName). */
     static TlsRptTestTls create() throws Exception {
+        return create(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+    }
+
+    static TlsRptTestTls create(GeneralName subjectAltName) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair keys = generator.generateKeyPair();
@@ -38,7 +43,7 @@ record TlsRptTestTls(SSLContext server, SSLContext trustingClient) {
                 new BigInteger(64, new SecureRandom()), Date.from(now.minus(Duration.ofDays(1))),
                 Date.from(now.plus(Duration.ofDays(1))), name, keys.getPublic());
         builder.addExtension(Extension.subjectAlternativeName, false,
-                new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+                new GeneralNames(subjectAltName));
         X509Certificate certificate = new JcaX509CertificateConverter()
                 .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
 
