@@ -1,6 +1,7 @@
 package dev.tern.service;
 
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +45,11 @@ import dev.tern.protocol.SenderPolicy;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.queue.QueueStore;
 import dev.tern.relay.MailAuthDns;
+import dev.tern.tlsrpt.MailEntry;
+import dev.tern.tlsrpt.ReportTrust;
+import dev.tern.tlsrpt.TlsReporter;
+import dev.tern.tlsrpt.TlsRptSettings;
+import dev.tern.transport.TlsResults;
 import dev.tern.relay.MxResolver;
 import dev.tern.relay.RelayContext;
 import dev.tern.relay.RelaySettings;
@@ -133,13 +139,18 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                                     Supplier<SSLEngine> tlsEngines, List<ListenerSpec> listeners,
                                     TernMetrics metrics, LocalRecipients locals) {
         return Behaviors.setup(context -> {
+            Optional<ActorRef<TlsReporter.Command>> tlsReports = tlsReporter(context, settings);
             ActorRef<Router.Command> router = context.spawn(
-                    Router.create(store, remote(context.getSystem(), settings, queue, locals, metrics), metrics, locals), "router");
+                    Router.create(store, remote(context.getSystem(), settings, queue, locals, metrics, tlsReports
+                            .map(reporter -> TlsReporter.results(reporter, Clock.systemUTC()))
+                            .orElse(TlsResults.NONE)), metrics, locals), "router");
             if (settings.cluster().clustered()) {
                 context.spawn(ClusterEvents.create(), "cluster-events");
             }
             ActorRef<Authenticator.Command> authenticator = context.spawn(Authenticator.create(users), "authenticator");
             ActorRef<MessageSigner.Command> signer = signer(context, settings, router); // null: no --dkim-key
+            tlsReports.ifPresent(reporter -> reporter.tell(new TlsReporter.MailThrough(new MailEntry(router,
+                    Optional.ofNullable(signer), bounceRoute(settings, locals)))));
             SessionSettings session = new SessionSettings(settings.hostname(), settings.maxMessageSize(),
                     settings.maxRecipients(), settings.maxErrors(), SessionSettings.StartTls.OFFERED);
             StorageSpace space = settings.minFreeSpace() == 0 ? StorageSpace.UNLIMITED : new FreeSpace(
@@ -176,6 +187,25 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 new MailAuthDns(settings.relay().dns(), timeout),
                 settings.hostname(), settings.inboundAuth(), context.getSystem().dispatchers()
                 .lookup(DispatcherSelector.blocking()), timeout.multipliedBy(3), Clock.systemUTC()));
+    }
+
+    /**
+     * TLS-RPT (RFC 8460), unless {@code tern.tls-rpt.enabled} is off: the reporter, which is told once the
+     * router and the signer exist where to mail its reports in (as bounces enter).
+     */
+    private static Optional<ActorRef<TlsReporter.Command>> tlsReporter(ActorContext<Command> context,
+                                                                       TernSettings settings)
+            throws GeneralSecurityException, UsageException {
+        TlsRptSettings tlsRpt = settings.tlsRpt();
+        if (!tlsRpt.enabled()) {
+            return Optional.empty();
+        }
+        ActorRef<TlsReporter.Command> reporter = context.spawn(TlsReporter.create(tlsRpt,
+                new MailAuthDns(settings.relay().dns(), settings.relay().dnsTimeout()),
+                ReportTrust.context(settings.relay().transport().trusted()),
+                settings.incomingDir(), Clock.systemUTC(), new SecureRandom()), "tls-rpt",
+                DispatcherSelector.blocking()); // it writes its counts file
+        return Optional.of(reporter);
     }
 
     /** The DKIM signer in front of the router, when any key is given (read and checked at load already). */
@@ -246,23 +276,15 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
      * relays are Cluster Sharding entities (one per domain cluster-wide), else children of the node's Relays.
      */
     private static Router.Remote remote(ActorSystem<?> system, TernSettings settings, QueueStore queue,
-                                        LocalRecipients locals,
-                                        TernMetrics metrics) {
+                                        LocalRecipients locals, TernMetrics metrics, TlsResults tlsResults) {
         RelaySettings relay = settings.relay();
         MxResolver resolver = new MxResolver(relay.dns(), relay.dnsTimeout(), new SecureRandom());
-        // Bounces go where mail to the sender would go: a local mailbox, or relayed.
-        LocalRecipientPolicy bounceRoutes = LocalRecipientPolicy.resolving(settings.domains(), locals,
-                LocalRecipientPolicy.Relay.ALLOWED);
-        Function<MailAddress, Optional<Recipient.Route>> bounceRoute = address -> {
-            RecipientPolicy.Verdict verdict = bounceRoutes.check(new Recipient.MailboxPath(address), true);
-            return verdict instanceof RecipientPolicy.Accepted accepted
-                    ? Optional.of(accepted.recipient().route()) : Optional.empty();
-        };
-        OutboundPolicies policies = outboundPolicies(system, settings);
+        Function<MailAddress, Optional<Recipient.Route>> bounceRoute = bounceRoute(settings, locals);
+        OutboundPolicies policies = outboundPolicies(system, settings, tlsResults);
         return new Router.Remote(QueueWriter.create(queue, Clock.systemUTC()), bounces -> {
             RelayContext relays = new RelayContext(relay, queue, resolver, OpportunisticTls.context(), bounces,
                     bounceRoute, settings.incomingDir(), Clock.systemUTC(), new SecureRandom(),
-                    DispatcherSelector.blocking(), metrics, policies, TlsResults.NONE);
+                    DispatcherSelector.blocking(), metrics, policies, tlsResults);
             ClusterSettings cluster = settings.cluster();
             return Relays.create(relays, cluster.clustered()
                     ? context -> DomainRelays.sharded(context.getSystem(), relays, cluster.wakeInterval())
@@ -276,16 +298,29 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
      * TLSA records, else the destination's MTA-STS policy (unless {@code --mta-sts off};
      * policies cached in {@code DATA/mta-sts}), else {@code --outbound-tls}.
      */
-    private static OutboundPolicies outboundPolicies(ActorSystem<?> system, TernSettings settings) {
+    private static OutboundPolicies outboundPolicies(ActorSystem<?> system, TernSettings settings,
+                                                     TlsResults tlsResults) {
         RelaySettings relay = settings.relay();
         OutboundPolicies underDane = RelayContext.localPolicy(relay);
         if (relay.transport().mtaSts()) {
             underDane = MtaStsPolicies.start(system, new MailAuthDns(relay.dns(), relay.dnsTimeout()),
-                    relay.transport().trusted(), settings.dataDir().resolve("mta-sts"), underDane, TlsResults.NONE,
+                    relay.transport().trusted(), settings.dataDir().resolve("mta-sts"), underDane, tlsResults,
                     Clock.systemUTC());
         }
         return new DanePolicy(new TlsaLookup(relay.dns(), relay.dnsTimeout(), relay.remotePort(),
                 settings.dnsTrustAnchors(), Clock.systemUTC()), underDane, Clock.systemUTC());
+    }
+
+    /** Bounces (and TLS reports) go where mail to the address would go: a local mailbox, or relayed. */
+    private static Function<MailAddress, Optional<Recipient.Route>> bounceRoute(TernSettings settings,
+                                                                                LocalRecipients locals) {
+        LocalRecipientPolicy bounceRoutes = LocalRecipientPolicy.resolving(settings.domains(), locals,
+                LocalRecipientPolicy.Relay.ALLOWED);
+        return address -> {
+            RecipientPolicy.Verdict verdict = bounceRoutes.check(new Recipient.MailboxPath(address), true);
+            return verdict instanceof RecipientPolicy.Accepted accepted
+                    ? Optional.of(accepted.recipient().route()) : Optional.empty();
+        };
     }
 
     /** Answers once it has heard {@code remaining} times. */

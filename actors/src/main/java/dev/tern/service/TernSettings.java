@@ -28,6 +28,7 @@ import dev.tern.protocol.RecipientDelimiter;
 import dev.tern.protocol.SubmissionSenderPolicy;
 import dev.tern.relay.RelaySettings;
 import dev.tern.session.ConnectionLimits;
+import dev.tern.tlsrpt.TlsRptSettings;
 import dev.tern.transport.dane.TrustAnchors;
 import dev.tern.users.UserDb;
 
@@ -222,12 +223,26 @@ record TernSettings(Config config, Path dataDir, Path mailRoot, StoreFormat stor
         dnsTrustAnchors(tern);
         long maxSize = positive(tern, "max-message-size", "--max-message-size");
         long minFree = notNegative(tern, "min-free-space", "--min-free-space");
+        tlsRpt(config, hostname, dataDir); // checked at load: a value that cannot be used is a usage error
         return new TernSettings(config, dataDir, mailRoot, store, Set.copyOf(domains), users, inbound, outbound,
                 smtps, tlsCert, tlsKey, hostname, maxSize, minFree, (int) positive(tern, "max-recipients", "tern.max-recipients"),
                 (int) positive(tern, "max-errors", "tern.max-errors"),
                 tern.getDuration("idle-timeout"), tern.getDuration("shutdown-grace"),
                 RelaySettingsParser.parse(tern, dataDir, hostname), connectionLimits(tern), submission, http, admins(tern),
                 ClusterSettings.parse(tern));
+    }
+
+    /** The TLS-RPT settings ({@code tern.tls-rpt}). */
+    TlsRptSettings tlsRpt() throws UsageException {
+        return tlsRpt(config, hostname, dataDir);
+    }
+
+    private static TlsRptSettings tlsRpt(Config config, String hostname, Path dataDir) throws UsageException {
+        try {
+            return TlsRptSettings.from(config.getConfig("tern.tls-rpt"), hostname, dataDir);
+        } catch (IllegalArgumentException | ConfigException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private static SubmissionSenderPolicy.Ownership submissionSenders(Config tern) throws UsageException {

@@ -43,8 +43,9 @@ class ArchitectureTest {
 
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
-            "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..", "dev.tern.router..",
-            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.transport..", "dev.tern.dns..", "dev.tern.queue..",
+            "dev.tern.tlsrpt..", "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..",
+            "dev.tern.router..", "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.transport..", "dev.tern.dns..",
+            "dev.tern.queue..",
             "dev.tern.queuedb..", "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
@@ -85,6 +86,7 @@ class ArchitectureTest {
             .layer("service").definedBy("dev.tern.service..")
             .layer("http").definedBy("dev.tern.http..")
             .layer("session").definedBy("dev.tern.session..")
+            .layer("tlsrpt").definedBy("dev.tern.tlsrpt..")
             .layer("users").definedBy("dev.tern.users..")
             .layer("tls").definedBy("dev.tern.tls..")
             .layer("dkim").definedBy("dev.tern.dkim..")
@@ -102,28 +104,32 @@ class ArchitectureTest {
             .whereLayer("service").mayNotBeAccessedByAnyLayer()
             .whereLayer("http").mayOnlyBeAccessedByLayers("service")
             .whereLayer("session").mayOnlyBeAccessedByLayers("service")
+            // beside the session: TLS-RPT (RFC 8460) counts what relays report through transport/TlsResults and
+            // mails its reports in through the DKIM signer and the router, as bounces enter
+            .whereLayer("tlsrpt").mayOnlyBeAccessedByLayers("service")
             .whereLayer("users").mayOnlyBeAccessedByLayers("service", "session", "http")
             .whereLayer("tls").mayOnlyBeAccessedByLayers("service", "session", "dkim")
             // between the session and the router: signs mail from local senders on its way (DKIM)
-            .whereLayer("dkim").mayOnlyBeAccessedByLayers("service", "session")
+            .whereLayer("dkim").mayOnlyBeAccessedByLayers("service", "session", "tlsrpt")
             // beside users and tls: what the session asks about a message from outside before storing it
             .whereLayer("mailauth").mayOnlyBeAccessedByLayers("service", "session")
-            .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session", "dkim")
+            .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session", "dkim", "tlsrpt")
             .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
-            // below the relays: what TLS each MX host requires (published policies, --outbound-tls)
-            .whereLayer("transport").mayOnlyBeAccessedByLayers("service", "relay")
+            // below the relays: what TLS each MX host requires (published policies, --outbound-tls), and where
+            // the sessions' TLS outcomes go (TlsResults, counted by tlsrpt)
+            .whereLayer("transport").mayOnlyBeAccessedByLayers("service", "relay", "tlsrpt")
             // asynchronous DNS questions, for MX lookups and policy records alike
             .whereLayer("dns").mayOnlyBeAccessedByLayers("service", "relay", "transport")
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay",
-                    "queuedb")
+                    "queuedb", "tlsrpt")
             // beside queue: the same queue in PostgreSQL for cluster mode, reached through queue/QueueStore
             .whereLayer("queuedb").mayOnlyBeAccessedByLayers("service")
             .whereLayer("store").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "dkim", "mailauth",
-                    "router", "relay", "queue", "queuedb")
+                    "router", "relay", "queue", "queuedb", "tlsrpt")
             .whereLayer("files").mayOnlyBeAccessedByLayers("service", "http", "session", "users", "tls", "dkim",
                     "mailauth", "router",
-                    "relay", "transport", "queue", "queuedb", "store")
+                    "relay", "transport", "queue", "queuedb", "store", "tlsrpt")
             .whereLayer("metrics").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay");
 
     @ArchTest
