@@ -21,6 +21,8 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
+import dev.tern.dns.DnsAnswer;
+import dev.tern.dns.DnsQueries;
 import dev.tern.protocol.AddressLiteral;
 
 /**

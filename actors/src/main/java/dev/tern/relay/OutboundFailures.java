@@ -21,7 +21,8 @@ final class OutboundFailures {
         if (cause instanceof SmtpClientException.SessionRejected rejected) {
             return ofReply(rejected.reply());
         }
-        if (cause instanceof SmtpClientException.TlsUnavailable || cause instanceof SmtpClientException.TlsHandshakeFailed) {
+        if (cause instanceof SmtpClientException.TlsUnavailable || cause instanceof SmtpClientException.TlsHandshakeFailed
+                || cause instanceof SmtpClientException.TlsVerificationFailed) {
             return transientFailure("4.7.5", cause.getMessage()); // Postfix's status for the same cases
         }
         if (cause instanceof SmtpClientException.ReplyTimeout || cause instanceof SmtpClientException.ConnectFailed) {

@@ -42,11 +42,14 @@ import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.MessageReport;
 import dev.tern.streams.client.OutboundMessage;
 import dev.tern.streams.client.SmtpClientSession;
+import dev.tern.streams.client.TlsVerdict;
 import dev.tern.supervision.DeliveryFailure;
 import dev.tern.supervision.DestinationUnavailable;
 import dev.tern.supervision.FailureClassifier;
 import dev.tern.supervision.FailureKind;
 import dev.tern.supervision.RetrySchedule;
+import dev.tern.transport.DestinationSecurity;
+import dev.tern.transport.HostSecurity;
 
 /**
  * Delivers the queued mail of one destination domain. It owns that domain's spool
@@ -108,6 +111,10 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
     // restart (its backoff stashes them) they reach a new instance, whose attempt is another.
 
     private record Resolved(Attempting attempt, Resolution resolution) implements Command {
+    }
+
+    private record Secured(Attempting attempt, List<MxHost> hosts, DestinationSecurity security, Throwable failure)
+            implements Command {
     }
 
     private record Connected(Attempting attempt, MxConnector.Connection connection, Throwable failure)
@@ -173,6 +180,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         final List<Session> sessions = new ArrayList<>();
         /** Sessions being opened, besides the open ones. */
         int opening;
+        /** What the destination's hosts require of TLS, once decided. */
+        SecureConnections connections;
         DeliveryFailure lastSessionFailure;
 
         Attempting(Deque<String> work) {
@@ -249,6 +258,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                     return this;
                 })
                 .onMessage(Resolved.class, this::onResolved)
+                .onMessage(Secured.class, this::onSecured)
                 .onMessage(Connected.class, this::onConnected)
                 .onMessage(ExtraConnected.class, this::onExtraConnected)
                 .onMessage(Sent.class, this::onSent)
@@ -359,14 +369,42 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                     FailureClassifier.diagnostic(FailureClassifier.TERN, later.diagnostic())));
         }
         List<MxHost> hosts = ((Resolution.Hosts) resolution).hosts();
-        context.pipeToSelf(MxConnector.connect(hosts, relay.settings().remotePort(), this::open),
-                (connection, failure) -> new Connected(attempt, connection, failure));
+        context.pipeToSelf(relay.policies().forDestination(domain, hosts.stream().map(MxHost::name).toList()),
+                (security, failure) -> new Secured(attempt, hosts, security, failure));
         return this;
     }
 
-    private CompletionStage<SmtpClientSession> open(InetSocketAddress address, String hostName) {
-        return SmtpClientSession.open(context.getSystem(), address, hostName, relay.settings().hostname(),
-                relay.settings().tls(), relay.tlsContext(), relay.settings().timeouts());
+    /** The hosts' TLS requirements are known: connect to the first host a policy allows (RFC 8461 §4.1: the others are skipped). */
+    private Behavior<Command> onSecured(Secured secured) {
+        if (state != secured.attempt()) {
+            return this; // from an attempt before a restart
+        }
+        Attempting attempt = secured.attempt();
+        if (secured.failure() != null) {
+            return destinationFailed(attempt, new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, "TLS policy lookup failed: " + secured.failure())));
+        }
+        DestinationSecurity security = secured.security();
+        Optional<String> refusal = security.refusal();
+        if (refusal.isPresent()) {
+            context.getLog().warn("domain={} no MX host allowed by its TLS policy: {}", domain, refusal.get());
+            return destinationFailed(attempt, new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, refusal.get())));
+        }
+        attempt.connections = new SecureConnections(context.getSystem(), relay, security);
+        List<MxHost> allowed = new ArrayList<>();
+        for (MxHost host : secured.hosts()) {
+            HostSecurity decided = security.host(host.name());
+            if (decided.allowed()) {
+                allowed.add(host);
+            } else {
+                context.getLog().info("domain={} skipping MX host {}: {}", domain, host.name(),
+                        decided.excludedBecause().orElseThrow());
+            }
+        }
+        context.pipeToSelf(MxConnector.connect(allowed, relay.settings().remotePort(), attempt.connections::open),
+                (connection, failure) -> new Connected(attempt, connection, failure));
+        return this;
     }
 
     private Behavior<Command> onConnected(Connected connected) {
@@ -403,7 +441,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private void openAnother(Attempting attempt, MxConnector.Connection model) {
         attempt.opening++;
-        context.pipeToSelf(open(model.address(), model.host().name()).thenApply(
+        context.pipeToSelf(attempt.connections.open(model.address(), model.host().name()).thenApply(
                         client -> new MxConnector.Connection(client, model.host(), model.address())),
                 (connection, failure) -> new ExtraConnected(attempt, connection, failure));
     }
@@ -775,8 +813,14 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 Duration.between(entry.arrival(), relay.clock().instant()).toSeconds(), status, detail);
     }
 
+    /** e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384 verified (PKIX for mx.example.com) policy=opportunistic}. */
     private static String tlsOf(Session session) {
-        return session.client().tls().map(tls -> tls.protocol() + " " + tls.cipherSuite()).orElse("none");
+        SmtpClientSession client = session.client();
+        String policy = " policy=" + client.security().policy();
+        return client.tls().map(tls -> tls.protocol() + " " + tls.cipherSuite() + client.tlsVerdict()
+                .map(verdict -> verdict instanceof TlsVerdict.Verified verified ? " verified (" + verified.how() + ")"
+                        : " unverified (" + ((TlsVerdict.Failed) verdict).reason() + ")")
+                .orElse("")).orElse("none") + policy;
     }
 
     /** The entry's octets as a file for this attempt; a queue that cannot produce them fails the relay (backoff). */

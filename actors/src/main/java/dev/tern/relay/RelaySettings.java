@@ -9,6 +9,8 @@ import dev.tern.streams.client.ClientTimeouts;
 import dev.tern.streams.client.TlsPolicy;
 import dev.tern.supervision.BackoffCurve;
 import dev.tern.supervision.RetrySchedule;
+import dev.tern.transport.OutboundTls;
+import dev.tern.transport.TransportSettings;
 
 /**
  * How Tern relays mail to remote domains.
@@ -26,11 +28,22 @@ import dev.tern.supervision.RetrySchedule;
  * @param hostname                 this host's name: EHLO, Reporting-MTA, MAILER-DAEMON
  * @param delayWarning             a recipient still deferred this long after arrival gets one delay warning
  *                                 ({@code tern.relay.delay-warning}); zero: none
+ * @param transport                verified TLS, trusted CAs and published policies ({@code --outbound-tls},
+ *                                 {@code --tls-trust}, {@code --mta-sts}); {@code tls} is its STARTTLS part
  */
 public record RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
                             BackoffCurve backoff, Duration queueLifetime, int maxConnections,
                             int maxMessagesPerConnection, Duration dnsTimeout, ClientTimeouts timeouts,
-                            String hostname, Duration delayWarning) {
+                            String hostname, Duration delayWarning, TransportSettings transport) {
+
+    /** {@code tls} alone, verifying nothing and honouring no published policy. */
+    public RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
+                         BackoffCurve backoff, Duration queueLifetime, int maxConnections,
+                         int maxMessagesPerConnection, Duration dnsTimeout, ClientTimeouts timeouts,
+                         String hostname, Duration delayWarning) {
+        this(dns, remotePort, tls, queueDir, backoff, queueLifetime, maxConnections, maxMessagesPerConnection,
+                dnsTimeout, timeouts, hostname, delayWarning, TransportSettings.local(OutboundTls.of(tls)));
+    }
 
     /** Without delay warnings. */
     public RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
@@ -45,6 +58,9 @@ public record RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPoli
         dns = List.copyOf(dns);
         if (delayWarning == null || delayWarning.isNegative()) {
             throw new IllegalArgumentException("delay warning " + delayWarning);
+        }
+        if (transport.outboundTls().startTls() != tls) {
+            throw new IllegalArgumentException("STARTTLS " + tls + " is not what " + transport.outboundTls() + " asks");
         }
     }
 

@@ -49,8 +49,14 @@ final class CommandLine {
         HOSTNAME(null, "--hostname", Kind.VALUE, "hostname", "NAME", "name in banner, EHLO and Received: (default: machine's name)"),
         DNS(null, "--dns", Kind.REPEATABLE, "dns", "ADDR[:PORT]", "DNS resolver to query for relaying (default: system resolvers)"),
         REMOTE_PORT(null, "--remote-port", Kind.VALUE, "remote-port", "PORT", "TCP port of remote MX hosts (default 25)"),
-        OUTBOUND_TLS(null, "--outbound-tls", Kind.VALUE, "outbound-tls", "opportunistic|required|off",
-                "STARTTLS toward remote MX (default opportunistic)"),
+        OUTBOUND_TLS(null, "--outbound-tls", Kind.VALUE, "outbound-tls", "opportunistic|required|verify|off",
+                "STARTTLS toward remote MX; verify: also a certificate valid for the MX host name, else defer "
+                        + "(default opportunistic)"),
+        TLS_TRUST(null, "--tls-trust", Kind.VALUE, "tls-trust", "FILE",
+                "PEM CA certificates trusted besides the system's, for outbound TLS and MTA-STS policy fetches "
+                        + "(default: none)"),
+        MTA_STS(null, "--mta-sts", Kind.VALUE, "mta-sts", "on|off",
+                "honour destinations' MTA-STS policies (RFC 8461) (default on)"),
         QUEUE_DIR(null, "--queue-dir", Kind.VALUE, "queue-dir", "DIR", "outbound queue spool (default DATA/queue)"),
         QUEUE_DB(null, "--queue-db", Kind.VALUE, "queue-db", "URL",
                 "JDBC URL of a shared PostgreSQL queue, e.g. jdbc:postgresql://HOST:5432/tern?user=U&password=P; "

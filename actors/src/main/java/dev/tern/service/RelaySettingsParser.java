@@ -1,6 +1,9 @@
 package dev.tern.service;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.security.cert.X509Certificate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,8 +15,10 @@ import com.typesafe.config.ConfigException;
 
 import dev.tern.relay.RelaySettings;
 import dev.tern.streams.client.ClientTimeouts;
-import dev.tern.streams.client.TlsPolicy;
 import dev.tern.supervision.BackoffCurve;
+import dev.tern.transport.OutboundTls;
+import dev.tern.transport.TransportSettings;
+import dev.tern.transport.TrustedCertificates;
 
 /** The relaying keys of {@code tern.*}, checked with option names in every message. */
 final class RelaySettingsParser {
@@ -31,13 +36,15 @@ final class RelaySettingsParser {
             dns.add(dnsServer(server));
         }
         int remotePort = Ports.parse("--remote-port", String.valueOf(tern.getValue("remote-port").unwrapped()), 1);
-        TlsPolicy tls = switch (tern.getString("outbound-tls").toLowerCase(Locale.ROOT)) {
-            case "opportunistic" -> TlsPolicy.OPPORTUNISTIC;
-            case "required" -> TlsPolicy.REQUIRED;
-            case "off" -> TlsPolicy.OFF;
+        OutboundTls outboundTls = switch (tern.getString("outbound-tls").toLowerCase(Locale.ROOT)) {
+            case "opportunistic" -> OutboundTls.OPPORTUNISTIC;
+            case "required" -> OutboundTls.REQUIRED;
+            case "verify" -> OutboundTls.VERIFY;
+            case "off" -> OutboundTls.OFF;
             default -> throw new UsageException("--outbound-tls: '" + tern.getString("outbound-tls")
-                    + "' is not opportunistic, required or off");
+                    + "' is not opportunistic, required, verify or off");
         };
+        TransportSettings transport = new TransportSettings(outboundTls, trusted(tern), mtaSts(tern));
         String queueDir = tern.getString("queue-dir");
         Duration initial = duration(tern, "retry-initial", "--retry-initial");
         Duration max = duration(tern, "retry-max", "--retry-max");
@@ -50,7 +57,7 @@ final class RelaySettingsParser {
         return new RelaySettings(
                 List.copyOf(dns),
                 remotePort,
-                tls,
+                outboundTls.startTls(),
                 queueDir.isBlank() ? dataDir.resolve("queue") : Path.of(queueDir),
                 new BackoffCurve(initial, max, RETRY_JITTER),
                 duration(tern, "queue-lifetime", "--queue-lifetime"),
@@ -67,7 +74,34 @@ final class RelaySettingsParser {
                         duration(timeouts, "data-block", "tern.relay.timeouts.data-block"),
                         duration(timeouts, "data-end", "tern.relay.timeouts.data-end")),
                 hostname,
-                delayWarning(relay));
+                delayWarning(relay),
+                transport);
+    }
+
+    /** {@code --tls-trust}: empty for none, else a PEM file of CA certificates that must read. */
+    private static List<X509Certificate> trusted(Config tern) throws UsageException {
+        String file = tern.getString("tls-trust");
+        if (file.isBlank()) {
+            return List.of();
+        }
+        try {
+            return TrustedCertificates.read(Path.of(file));
+        } catch (IOException | InvalidPathException e) {
+            throw new UsageException("--tls-trust: " + e.getMessage());
+        }
+    }
+
+    /** {@code --mta-sts on|off}; HOCON reads a bare on/off as a boolean. */
+    private static boolean mtaSts(Config tern) throws UsageException {
+        Object value = tern.getValue("mta-sts").unwrapped();
+        if (value instanceof Boolean on) {
+            return on;
+        }
+        return switch (String.valueOf(value).toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new UsageException("--mta-sts: '" + value + "' is not on or off");
+        };
     }
 
     /** {@code tern.relay.delay-warning}: a duration, or {@code off} (as 0) for no delay warnings. */

@@ -44,7 +44,7 @@ class ArchitectureTest {
     /** The packages of the actors module, top floor first: mail flows downwards. */
     private static final String[] ACTOR_PACKAGES = {"dev.tern.service..", "dev.tern.http..", "dev.tern.session..",
             "dev.tern.users..", "dev.tern.tls..", "dev.tern.dkim..", "dev.tern.mailauth..", "dev.tern.router..",
-            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.queue..",
+            "dev.tern.aliases..", "dev.tern.relay..", "dev.tern.transport..", "dev.tern.dns..", "dev.tern.queue..",
             "dev.tern.queuedb..", "dev.tern.store..", "dev.tern.files..", "dev.tern.metrics.."};
 
     @ArchTest
@@ -92,6 +92,8 @@ class ArchitectureTest {
             .layer("router").definedBy("dev.tern.router..")
             .layer("aliases").definedBy("dev.tern.aliases..")
             .layer("relay").definedBy("dev.tern.relay..")
+            .layer("transport").definedBy("dev.tern.transport..")
+            .layer("dns").definedBy("dev.tern.dns..")
             .layer("queue").definedBy("dev.tern.queue..")
             .layer("queuedb").definedBy("dev.tern.queuedb..")
             .layer("store").definedBy("dev.tern.store..")
@@ -109,6 +111,10 @@ class ArchitectureTest {
             .whereLayer("router").mayOnlyBeAccessedByLayers("service", "session", "dkim")
             .whereLayer("aliases").mayOnlyBeAccessedByLayers("service", "router")
             .whereLayer("relay").mayOnlyBeAccessedByLayers("service", "router")
+            // below the relays: what TLS each MX host requires (published policies, --outbound-tls)
+            .whereLayer("transport").mayOnlyBeAccessedByLayers("service", "relay")
+            // asynchronous DNS questions, for MX lookups and policy records alike
+            .whereLayer("dns").mayOnlyBeAccessedByLayers("service", "relay", "transport")
             .whereLayer("queue").mayOnlyBeAccessedByLayers("service", "http", "session", "router", "relay",
                     "queuedb")
             // beside queue: the same queue in PostgreSQL for cluster mode, reached through queue/QueueStore

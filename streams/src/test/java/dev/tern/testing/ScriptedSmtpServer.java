@@ -344,7 +344,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 out.flush();
                 return false;
             }
-            SSLSocket secure = (SSLSocket) serverTlsContext().getSocketFactory().createSocket(socket, null, true);
+            SSLSocket secure = (SSLSocket) (config.tls != null ? config.tls : serverTlsContext()).getSocketFactory().createSocket(socket, null, true);
             secure.setUseClientMode(false);
             try {
                 secure.startHandshake();
@@ -644,6 +644,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private Long size;
         private boolean startTls;
         private boolean breakTlsHandshake;
+        private SSLContext tls;
         private boolean stallData;
         private Duration endOfDataDelay = Duration.ZERO;
         private boolean eightBitMime = true;
@@ -733,6 +734,13 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** Advertises STARTTLS and performs it with a self-signed certificate for {@code localhost}. */
         public Builder startTls(boolean startTls) {
             this.startTls = startTls;
+            return this;
+        }
+
+        /** Advertises STARTTLS and performs it with this context's certificate (e.g. one of {@link TestCa}'s). */
+        public Builder startTls(SSLContext context) {
+            this.startTls = true;
+            this.tls = context;
             return this;
         }
 

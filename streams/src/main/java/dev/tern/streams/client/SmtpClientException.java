@@ -10,7 +10,7 @@ import dev.tern.protocol.SmtpReply;
  */
 public abstract sealed class SmtpClientException extends RuntimeException permits
         SmtpClientException.ConnectFailed, SmtpClientException.ReplyTimeout, SmtpClientException.SessionRejected,
-        SmtpClientException.TlsHandshakeFailed, SmtpClientException.TlsUnavailable,
+        SmtpClientException.TlsHandshakeFailed, SmtpClientException.TlsVerificationFailed, SmtpClientException.TlsUnavailable,
         SmtpClientException.ProtocolViolation, SmtpClientException.BodyUnreadable {
 
     SmtpClientException(String message, Throwable cause) {
@@ -63,6 +63,31 @@ public abstract sealed class SmtpClientException extends RuntimeException permit
     public static final class TlsHandshakeFailed extends SmtpClientException {
         public TlsHandshakeFailed(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * The handshake finished, but the server's certificate did not prove what the
+     * connection's {@link ConnectionSecurity} enforces: the session ended before EHLO.
+     */
+    public static final class TlsVerificationFailed extends SmtpClientException {
+        private final TlsVerdict.Failed verdict;
+        private final String policy;
+
+        public TlsVerificationFailed(String server, TlsVerdict.Failed verdict, String policy) {
+            super(policy + " policy: " + verdict.reason() + " (" + verdict.failure().resultType() + ", " + server + ")",
+                    null);
+            this.verdict = verdict;
+            this.policy = policy;
+        }
+
+        public TlsVerdict.Failed verdict() {
+            return verdict;
+        }
+
+        /** What imposed the check, e.g. {@code mta-sts enforce}. */
+        public String policy() {
+            return policy;
         }
     }
 

@@ -31,6 +31,7 @@ import dev.tern.streams.TlsInbound;
 import dev.tern.streams.client.SmtpClientException.BodyUnreadable;
 import dev.tern.streams.client.SmtpClientException.SessionRejected;
 import dev.tern.streams.client.SmtpClientException.TlsHandshakeFailed;
+import dev.tern.streams.client.SmtpClientException.TlsVerificationFailed;
 
 /**
  * An SMTP client conversation with one server (RFC 5321 §3, §4): opened with greeting,
@@ -58,13 +59,17 @@ public final class SmtpClientSession {
     private final ClientTimeouts timeouts;
     private final ClientFailures failures;
     private final AtomicBoolean busy = new AtomicBoolean(true); // opening
+    private final ConnectionSecurity security;
     private volatile TlsInbound.Established tls;
+    private volatile TlsVerdict verdict;
     private volatile SmtpClientException failure;
     private volatile boolean closed;
 
     private SmtpClientSession(ClassicActorSystemProvider system, ClientConnection connection, InetSocketAddress remote,
-                              String serverName, ClientDialogue dialogue, ClientTimeouts timeouts) {
+                              String serverName, ClientDialogue dialogue, ClientTimeouts timeouts,
+                              ConnectionSecurity security) {
         this.system = system;
+        this.security = security;
         this.connection = connection;
         this.remote = remote;
         this.serverName = serverName;
@@ -89,22 +94,40 @@ public final class SmtpClientSession {
     public static CompletionStage<SmtpClientSession> open(ClassicActorSystemProvider system, InetSocketAddress address,
                                                          String serverName, String heloName, TlsPolicy policy,
                                                          SSLContext tlsContext, ClientTimeouts timeouts) {
+        Objects.requireNonNull(policy, "policy");
+        return open(system, address, serverName, heloName, ConnectionSecurity.of(policy), tlsContext, timeouts);
+    }
+
+    /**
+     * As {@link #open(ClassicActorSystemProvider, InetSocketAddress, String, String, TlsPolicy, SSLContext, ClientTimeouts)},
+     * and every completed handshake judged by the security's {@link CertificateCheck}: the
+     * verdict is {@link #tlsVerdict()}, and when the security enforces, a failed one ends the
+     * session with {@link TlsVerificationFailed} before EHLO. The handshake itself accepts any
+     * chain ({@code tlsContext} need not verify): the check decides, with reasons a trust
+     * manager could not give.
+     */
+    public static CompletionStage<SmtpClientSession> open(ClassicActorSystemProvider system, InetSocketAddress address,
+                                                         String serverName, String heloName, ConnectionSecurity security,
+                                                         SSLContext tlsContext, ClientTimeouts timeouts) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(serverName, "serverName");
         Objects.requireNonNull(heloName, "heloName");
-        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(security, "security");
         Objects.requireNonNull(timeouts, "timeouts");
+        TlsPolicy policy = security.startTls();
         if (policy != TlsPolicy.OFF && tlsContext == null) {
             throw new IllegalArgumentException("TLS policy " + policy + " needs a TLS context");
         }
-        CompletionStage<SmtpClientSession> first = attempt(system, address, serverName, heloName, policy, tlsContext, timeouts);
+        CompletionStage<SmtpClientSession> first = attempt(system, address, serverName, heloName, security, tlsContext,
+                timeouts);
         if (policy != TlsPolicy.OPPORTUNISTIC) {
             return first;
         }
         CompletableFuture<SmtpClientSession> result = new CompletableFuture<>();
+        ConnectionSecurity inClear = new ConnectionSecurity(TlsPolicy.OFF, security.check(), false, security.policy());
         first.whenComplete((session, error) -> (error instanceof TlsHandshakeFailed
-                ? attempt(system, address, serverName, heloName, TlsPolicy.OFF, null, timeouts)
+                ? attempt(system, address, serverName, heloName, inClear, null, timeouts)
                 : first).whenComplete((retried, retryError) -> {
                     if (retryError == null) {
                         result.complete(retried);
@@ -116,12 +139,14 @@ public final class SmtpClientSession {
     }
 
     private static CompletionStage<SmtpClientSession> attempt(ClassicActorSystemProvider system, InetSocketAddress address,
-                                                             String serverName, String heloName, TlsPolicy policy,
-                                                             SSLContext tlsContext, ClientTimeouts timeouts) {
+                                                             String serverName, String heloName,
+                                                             ConnectionSecurity security, SSLContext tlsContext,
+                                                             ClientTimeouts timeouts) {
+        TlsPolicy policy = security.startTls();
         ClientConnection connection = ClientConnection.open(system, address, serverName,
                 policy == TlsPolicy.OFF ? null : tlsContext, timeouts.connect());
         SmtpClientSession session = new SmtpClientSession(system, connection, address, serverName,
-                new ClientDialogue(serverName, heloName, policy.startTls()), timeouts);
+                new ClientDialogue(serverName, heloName, policy.startTls()), timeouts, security);
         return session.finish(session.connected()
                 .thenCompose(done -> session.run(session.dialogue.connected(), null))
                 .thenApply(ready -> session));
@@ -132,6 +157,16 @@ public final class SmtpClientSession {
     /** The TLS session when STARTTLS succeeded; empty in clear. */
     public Optional<TlsInbound.Established> tls() {
         return Optional.ofNullable(tls);
+    }
+
+    /** What the server's certificate proved, judged by the session's {@link CertificateCheck}; empty in clear. */
+    public Optional<TlsVerdict> tlsVerdict() {
+        return Optional.ofNullable(verdict);
+    }
+
+    /** What this session was opened to require. */
+    public ConnectionSecurity security() {
+        return security;
     }
 
     /** The server's extensions from the latest EHLO (after STARTTLS, the one inside TLS); none after HELO. */
@@ -260,6 +295,10 @@ public final class SmtpClientSession {
         Step next = dialogue.onTlsStarted();
         if (!(next instanceof Step.Fail)) {
             tls = ((ServerEvent.TlsStarted) event).session();
+            verdict = security.check().check(PeerChain.of(tls.session()), serverName);
+            if (security.enforce() && verdict instanceof TlsVerdict.Failed failed) {
+                throw new TlsVerificationFailed(failures.server(), failed, security.policy());
+            }
         }
         return next;
     }

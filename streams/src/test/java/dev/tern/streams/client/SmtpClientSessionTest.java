@@ -40,6 +40,7 @@ import dev.tern.streams.client.SmtpClientException.SessionRejected;
 import dev.tern.streams.client.SmtpClientException.TlsHandshakeFailed;
 import dev.tern.streams.client.SmtpClientException.TlsUnavailable;
 import dev.tern.testing.ScriptedSmtpServer;
+import dev.tern.testing.TestCa;
 import dev.tern.testing.ScriptedSmtpServer.Command;
 import dev.tern.testing.ScriptedSmtpServer.Transaction;
 
@@ -235,6 +236,49 @@ class SmtpClientSessionTest {
         assertThat(session.tls()).isPresent();
         assertThat(session.capabilities().pipelining()).isFalse();
         assertThat(session.capabilities().domain()).isEqualTo("mx.scripted.test");
+    }
+
+    @Test
+    void anEnforcedCheckThatFailsEndsTheSessionBeforeEhloInsideTls() throws Exception {
+        TestCa ca = TestCa.create();
+        server = ScriptedSmtpServer.builder().startTls(ca.issue("other.test").serverContext()).start();
+        ConnectionSecurity verify = new ConnectionSecurity(TlsPolicy.REQUIRED, PkixCheck.trusting(List.of(ca.certificate())),
+                true, "verify");
+
+        Throwable failure = failure(SmtpClientSession.open(testKit.system(), server.address(), "mx.dest.test",
+                "client.test", verify, OpportunisticTls.context(), TIMEOUTS));
+
+        assertThat(failure).isInstanceOf(SmtpClientException.TlsVerificationFailed.class);
+        SmtpClientException.TlsVerificationFailed failed = (SmtpClientException.TlsVerificationFailed) failure;
+        assertThat(failed.verdict().failure()).isEqualTo(TlsFailure.CERTIFICATE_HOST_MISMATCH);
+        assertThat(failed.getMessage()).startsWith("verify policy: certificate of mx.dest.test is for other.test")
+                .contains("certificate-host-mismatch");
+        assertThat(server.commandLines()).contains("STARTTLS");
+        assertThat(server.commands()).as("nothing said inside the unverified TLS session")
+                .noneMatch(ScriptedSmtpServer.Command::tls);
+    }
+
+    @Test
+    void aCheckThatDoesNotEnforceLeavesItsVerdictOnTheSession() throws Exception {
+        TestCa ca = TestCa.create();
+        server = ScriptedSmtpServer.builder().startTls(ca.issue("mx.dest.test").serverContext()).start();
+        PkixCheck pkix = PkixCheck.trusting(List.of(ca.certificate()));
+
+        session = await(SmtpClientSession.open(testKit.system(), server.address(), "mx.dest.test", "client.test",
+                new ConnectionSecurity(TlsPolicy.OPPORTUNISTIC, pkix, false, "opportunistic"),
+                OpportunisticTls.context(), TIMEOUTS));
+        assertThat(session.tlsVerdict()).contains(new TlsVerdict.Verified("PKIX for mx.dest.test"));
+        session.abort();
+
+        server.close();
+        server = ScriptedSmtpServer.builder().startTls(TestCa.selfSigned("mx.dest.test").serverContext()).start();
+        session = await(SmtpClientSession.open(testKit.system(), server.address(), "mx.dest.test", "client.test",
+                new ConnectionSecurity(TlsPolicy.OPPORTUNISTIC, pkix, false, "opportunistic"),
+                OpportunisticTls.context(), TIMEOUTS));
+        assertThat(session.tls()).isPresent();
+        assertThat(session.tlsVerdict()).get().extracting(TlsVerdict::verified).isEqualTo(false);
+        await(session.send(message(MESSAGE, BOB)));
+        assertThat(single().tls()).isTrue();
     }
 
     @Test

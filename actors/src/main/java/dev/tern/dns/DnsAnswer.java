@@ -1,4 +1,4 @@
-package dev.tern.relay;
+package dev.tern.dns;
 
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +11,7 @@ import org.xbill.DNS.Type;
  * The outcome of one DNS question, with failures as values so that callers can combine
  * several lookups without exception plumbing.
  */
-sealed interface DnsAnswer {
+public sealed interface DnsAnswer {
 
     /** The records of the asked type, after following CNAMEs; never empty. */
     record Found(List<Record> records) implements DnsAnswer {
@@ -42,7 +42,7 @@ sealed interface DnsAnswer {
      * Name service error for name=x.test type=MX: Host not found}. Only for answers without
      * records.
      */
-    static String diagnostic(Name name, int type, DnsAnswer answer) {
+    public static String diagnostic(Name name, int type, DnsAnswer answer) {
         String error;
         if (answer instanceof NoSuchDomain) {
             error = "Host not found";
@@ -58,7 +58,7 @@ sealed interface DnsAnswer {
     }
 
     /** A name as mail software shows it: lower case, no trailing dot. */
-    static String text(Name name) {
+    public static String text(Name name) {
         return name.toString(true).toLowerCase(Locale.ROOT);
     }
 }

@@ -1,4 +1,4 @@
-package dev.tern.relay;
+package dev.tern.dns;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,7 +33,7 @@ import dev.tern.supervision.Causes;
  * CNAMEs) and turns every outcome, including exceptions, into a {@link DnsAnswer}. No cache,
  * no hosts file, no search path: every question goes to the servers, names are absolute.
  */
-final class DnsQueries {
+public final class DnsQueries {
 
     /** Tries per server: one retransmission covers a lost UDP datagram. */
     private static final int ATTEMPTS_PER_SERVER = 2;
@@ -46,7 +46,7 @@ final class DnsQueries {
      * @param servers DNS servers to ask; empty means the system's (ResolverConfig)
      * @param timeout the most one question may take, all servers and retries included
      */
-    DnsQueries(List<InetSocketAddress> servers, Duration timeout) {
+    public DnsQueries(List<InetSocketAddress> servers, Duration timeout) {
         this.timeout = timeout;
         List<InetSocketAddress> targets =
                 servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
@@ -73,7 +73,7 @@ final class DnsQueries {
     }
 
     /** Never completes exceptionally. */
-    CompletionStage<DnsAnswer> query(Name name, int type) {
+    public CompletionStage<DnsAnswer> query(Name name, int type) {
         if (session == null) {
             return CompletableFuture.completedFuture(new DnsAnswer.Failed("no DNS servers configured"));
         }
