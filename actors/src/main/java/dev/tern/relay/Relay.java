@@ -490,7 +490,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             entry.pending().forEach(r -> recipientDsn.put(r.address(), r.dsn()));
             BodyFile body = bodyFile(entry);
             OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, body.file(), body.offset(),
-                    body.size(), entry.encoding(), entry.dsn(), recipientDsn);
+                    body.size(), entry.encoding(), entry.dsn(), recipientDsn, entry.tls());
             SmtpClientSession client = session.client();
             CompletionStage<MessageReport> sending = (session.messages == 0
                     ? client.send(message)
