@@ -19,6 +19,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.store.StagedMessage;
 
 /**
@@ -32,10 +33,19 @@ import dev.tern.store.StagedMessage;
  * @param recipients in RCPT order, each address at most once
  * @param encoding   {@code BODY=} and {@code SMTPUTF8} as the message arrived; PLAIN for records written before
  * @param dsn        what MAIL asked of DSNs (RET, ENVID; RFC 3461); NONE for records written before
+ * @param tls        whether MAIL carried REQUIRETLS (RFC 8689 §4.1); DEFAULT for records written before
  */
 public record QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
                          long bodyOffset, long bodySize, List<RecipientState> recipients, MessageEncoding encoding,
-                         DsnRequest dsn) {
+                         DsnRequest dsn, TlsRequirement tls) {
+
+    /** An entry whose MAIL did not ask for REQUIRETLS. */
+    public QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
+                      long bodyOffset, long bodySize, List<RecipientState> recipients, MessageEncoding encoding,
+                      DsnRequest dsn) {
+        this(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, encoding, dsn,
+                TlsRequirement.DEFAULT);
+    }
 
     /** An entry for a plain message whose MAIL had no DSN parameters. */
     public QueueEntry(String id, String domain, String messageId, ReversePath sender, Instant arrival,
@@ -68,6 +78,7 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(encoding, "encoding");
         Objects.requireNonNull(dsn, "dsn");
+        Objects.requireNonNull(tls, "tls");
         if (bodyOffset < 0 || bodySize < 0) {
             throw new IllegalArgumentException("invalid body region " + bodyOffset + "+" + bodySize);
         }
@@ -106,6 +117,15 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
     public static List<QueueEntry> perDomain(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                              StagedMessage message, Instant arrival, MessageEncoding encoding,
                                              DsnRequest dsn, Map<MailAddress, RecipientDsn> recipientDsn) {
+        return perDomain(messageId, sender, remoteRecipients, message, arrival, encoding, dsn, recipientDsn,
+                TlsRequirement.DEFAULT);
+    }
+
+    /** As above, for a message whose MAIL asked {@code tls} (RFC 8689 §4.1: every copy is tagged alike). */
+    public static List<QueueEntry> perDomain(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
+                                             StagedMessage message, Instant arrival, MessageEncoding encoding,
+                                             DsnRequest dsn, Map<MailAddress, RecipientDsn> recipientDsn,
+                                             TlsRequirement tls) {
         Map<String, Set<MailAddress>> byDomain = new LinkedHashMap<>();
         for (MailAddress recipient : remoteRecipients) {
             byDomain.computeIfAbsent(QueueSpool.checkDomain(recipient.asciiDomain()), d -> new LinkedHashSet<>())
@@ -116,7 +136,7 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
         for (Map.Entry<String, Set<MailAddress>> group : byDomain.entrySet()) {
             entries.add(QueueEntry.create(messageId + "-" + ++n, group.getKey(), messageId, sender, arrival,
                     message.relayOffset(), message.size() - message.relayOffset(), List.copyOf(group.getValue()), dsn,
-                    recipientDsn).withEncoding(encoding));
+                    recipientDsn).withEncoding(encoding).withTls(tls));
         }
         return entries;
     }
@@ -173,12 +193,19 @@ public record QueueEntry(String id, String domain, String messageId, ReversePath
     }
 
     private QueueEntry withRecipients(List<RecipientState> next) {
-        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next, encoding, dsn);
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, next, encoding, dsn, tls);
     }
 
     /** The same entry for a message that arrived with {@code encoding}. */
     public QueueEntry withEncoding(MessageEncoding next) {
-        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, next, dsn);
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, next, dsn,
+                tls);
+    }
+
+    /** The same entry for a message whose MAIL asked {@code requirement} (RFC 8689). */
+    public QueueEntry withTls(TlsRequirement requirement) {
+        return new QueueEntry(id, domain, messageId, sender, arrival, bodyOffset, bodySize, recipients, encoding, dsn,
+                requirement);
     }
 
     // ---- queries

@@ -47,7 +47,8 @@ import dev.tern.protocol.ReversePath;
  * requests of RFC 3461, {@code ret} and {@code envid} for the message, and per recipient {@code notify}
  * ({@code NEVER} or the conditions), {@code orcpt} (the parameter form, {@code rfc822;bob+2Bx@example.org}),
  * {@code relayed} ({@code yes}: delivered to a next hop without DSN) and {@code delay-warned} (when the
- * delay warning went out).
+ * delay warning went out); {@code tls-requirement REQUIRETLS} when the message's MAIL asked for REQUIRETLS
+ * (RFC 8689), absent otherwise.
  */
 public final class QueueRecords {
 
@@ -73,6 +74,7 @@ public final class QueueRecords {
         field(text, "body", entry.encoding().body() == BodyType.SEVEN_BIT ? null : entry.encoding().body().keyword());
         field(text, "smtputf8", entry.encoding().smtpUtf8() ? "yes" : null);
         DsnRecords.writeMessage(text, entry.dsn());
+        field(text, TlsRecords.KEY, TlsRecords.write(entry.tls()));
         for (RecipientState r : entry.recipients()) {
             field(text, "rcpt", "<" + r.address() + ">");
             field(text, "status", r.status().name());
@@ -151,7 +153,8 @@ public final class QueueRecords {
                     Long.parseLong(header.required("body-size")),
                     states,
                     encoding(header.optional("body"), header.optional("smtputf8")),
-                    DsnRecords.message(header.optional("ret"), header.optional("envid")));
+                    DsnRecords.message(header.optional("ret"), header.optional("envid")),
+                    TlsRecords.read(header.optional(TlsRecords.KEY)));
             header.checkAllUsed();
             return entry;
         } catch (IllegalArgumentException | DateTimeParseException e) { // NumberFormatException is one too

@@ -38,6 +38,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.store.SpoolLinks;
 import dev.tern.store.StagedMessage;
 
@@ -99,9 +100,10 @@ public final class QueueSpool implements QueueStore {
     @Override
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                     StagedMessage message, Instant arrival, MessageEncoding encoding, DsnRequest dsn,
-                                    Map<MailAddress, RecipientDsn> recipientDsn) throws IOException {
+                                    Map<MailAddress, RecipientDsn> recipientDsn, TlsRequirement tls)
+            throws IOException {
         List<QueueEntry> entries = QueueEntry.perDomain(messageId, sender, remoteRecipients, message, arrival, encoding,
-                dsn, recipientDsn);
+                dsn, recipientDsn, tls);
         List<Path> created = new ArrayList<>();
         sweepLock.readLock().lock();
         try {

@@ -14,6 +14,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.store.StagedMessage;
 
 /**
@@ -34,7 +35,15 @@ public interface QueueStore {
      */
     List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                              StagedMessage message, Instant arrival, MessageEncoding encoding, DsnRequest dsn,
-                             Map<MailAddress, RecipientDsn> recipientDsn) throws IOException;
+                             Map<MailAddress, RecipientDsn> recipientDsn, TlsRequirement tls) throws IOException;
+
+    /** As above, for a message whose MAIL did not ask for REQUIRETLS. */
+    default List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
+                                     StagedMessage message, Instant arrival, MessageEncoding encoding, DsnRequest dsn,
+                                     Map<MailAddress, RecipientDsn> recipientDsn) throws IOException {
+        return enqueue(messageId, sender, remoteRecipients, message, arrival, encoding, dsn, recipientDsn,
+                TlsRequirement.DEFAULT);
+    }
 
     /** The domains with entries queued, sorted. */
     List<String> domains() throws IOException;

@@ -23,6 +23,7 @@ import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueRecords;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
+import dev.tern.queue.TlsRecords;
 
 /** {@link QueueEntry} as a {@code queue_entry} row and its {@code queue_recipient} rows, and back. */
 final class EntryRows {
@@ -31,7 +32,7 @@ final class EntryRows {
 
     /** Entries with their recipients, one row per recipient, grouped by entry in arrival order. */
     static final String SELECT = "SELECT e.id, e.domain, e.message_id, e.sender, e.arrival, e.body_offset, "
-            + "e.body_size, e.body_type, e.smtputf8, e.ret, e.envid, r.address, r.status, r.attempts, "
+            + "e.body_size, e.body_type, e.smtputf8, e.ret, e.envid, e.tls_requirement, r.address, r.status, r.attempts, "
             + "r.last_attempt, r.next_attempt, r.dsn_status, r.diagnostic, r.remote_mta, r.notify, r.orcpt, "
             + "r.relayed, r.delay_warned FROM queue_entry e JOIN queue_recipient r ON r.entry_id = e.id ";
     static final String ORDER = " ORDER BY e.arrival, e.id, r.ordinal";
@@ -41,8 +42,8 @@ final class EntryRows {
 
     static void insert(Connection connection, QueueEntry entry) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO queue_entry (id, domain, "
-                + "message_id, sender, arrival, body_offset, body_size, body_type, smtputf8, ret, envid) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "message_id, sender, arrival, body_offset, body_size, body_type, smtputf8, ret, envid, "
+                + "tls_requirement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             insert.setString(1, entry.id());
             insert.setString(2, entry.domain());
             insert.setString(3, entry.messageId());
@@ -54,6 +55,7 @@ final class EntryRows {
             insert.setBoolean(9, entry.encoding().smtpUtf8());
             insert.setString(10, entry.dsn().ret() == null ? null : entry.dsn().ret().name());
             insert.setString(11, text(entry.dsn().envid()));
+            insert.setString(12, TlsRecords.write(entry.tls()));
             insert.executeUpdate();
         }
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO queue_recipient (entry_id, "
@@ -132,6 +134,7 @@ final class EntryRows {
             boolean smtpUtf8 = rows.getBoolean("smtputf8");
             String ret = rows.getString("ret");
             String envid = rows.getString("envid");
+            String tls = rows.getString("tls_requirement");
             IOException corrupt = null;
             do {
                 try {
@@ -149,7 +152,7 @@ final class EntryRows {
                         bodyOffset, bodySize, recipients,
                         new MessageEncoding(BodyType.parse(bodyType)
                                 .orElseThrow(() -> new IllegalArgumentException("body type " + bodyType)), smtpUtf8),
-                        DsnRecords.message(ret, unescaped(envid))));
+                        DsnRecords.message(ret, unescaped(envid)), TlsRecords.read(tls)));
             } catch (IOException | IllegalArgumentException e) {
                 LOG.error("Queue database entry {} is unreadable, left in place: {}", id, e.getMessage());
             }

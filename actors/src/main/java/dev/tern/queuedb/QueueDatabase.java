@@ -22,6 +22,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.files.PrivateFiles;
 import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
@@ -84,10 +85,11 @@ public final class QueueDatabase implements QueueStore {
     @Override
     public List<QueueEntry> enqueue(String messageId, ReversePath sender, List<MailAddress> remoteRecipients,
                                     StagedMessage message, Instant arrival, MessageEncoding encoding, DsnRequest dsn,
-                                    Map<MailAddress, RecipientDsn> recipientDsn) throws IOException {
+                                    Map<MailAddress, RecipientDsn> recipientDsn, TlsRequirement tls)
+            throws IOException {
         // timestamptz keeps microseconds: the entries returned are the ones stored
         List<QueueEntry> entries = QueueEntry.perDomain(messageId, sender, remoteRecipients, message,
-                EntryRows.timestamp(arrival).toInstant(), encoding, dsn, recipientDsn);
+                EntryRows.timestamp(arrival).toInstant(), encoding, dsn, recipientDsn, tls);
         if (entries.isEmpty()) {
             return entries;
         }

@@ -24,7 +24,10 @@ import java.util.List;
  * <li>{@code queue_recipient}: one row per recipient of an entry, in RCPT order, the fields of
  *     {@code RecipientState}.</li>
  * </ul>
- * Free-text columns (diagnostic, remote MTA, DSN status, ENVID) hold the queue record's escaped form
+ * <p>Version 2: {@code queue_entry.tls_requirement}, {@code REQUIRETLS} when the message's MAIL asked for it
+ * (RFC 8689), else null.
+ *
+ * <p>Free-text columns (diagnostic, remote MTA, DSN status, ENVID) hold the queue record's escaped form
  * ({@code QueueRecords.escape}): PostgreSQL's {@code text} takes neither NUL nor a lone surrogate. Instants are
  * {@code timestamptz}, to the microsecond.
  */
@@ -85,7 +88,10 @@ public final class QueueSchema {
                         delay_warned timestamptz,
                         PRIMARY KEY (entry_id, ordinal),
                         UNIQUE (entry_id, address)
-                    )""")));
+                    )""")),
+            new Migration(2, "REQUIRETLS (RFC 8689) kept with each entry", List.of(
+                    "ALTER TABLE queue_entry ADD COLUMN tls_requirement text"
+                            + " CHECK (tls_requirement IN ('REQUIRETLS'))")));
 
     private QueueSchema() {
     }

@@ -182,6 +182,13 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         int opening;
         /** What the destination's hosts require of TLS, once decided. */
         SecureConnections connections;
+        /** The destination's MX hosts, once resolved: all of them, whatever a policy allows. */
+        List<MxHost> hosts = List.of();
+        /**
+         * Whether this attempt carries only messages whose {@code TLS-Required: No} waived the TLS policy that held
+         * the attempt back (RFC 8689 §5): its sessions use opportunistic TLS, and nothing else rides them.
+         */
+        boolean waived;
         DeliveryFailure lastSessionFailure;
 
         Attempting(Deque<String> work) {
@@ -281,12 +288,13 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     private Behavior<Command> onEnqueued(Enqueued enqueued) {
         for (QueueEntry entry : enqueued.entries()) {
-            if (entries.putIfAbsent(entry.id(), entry) == null && state instanceof Attempting attempt) {
+            if (entries.putIfAbsent(entry.id(), entry) == null && state instanceof Attempting attempt
+                    && !attempt.waived) { // a waived attempt's sessions are for its waived messages only
                 attempt.work.add(entry.id()); // rides the attempt in progress, on a session already open
             }
         }
         entriesChanged();
-        if (state instanceof Attempting attempt) {
+        if (state instanceof Attempting attempt && !attempt.waived) {
             attempt.sessions.stream().findFirst().ifPresent(session -> openExtraSessions(attempt, session));
         } else {
             processDue();
@@ -386,10 +394,12 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         DestinationSecurity security = secured.security();
         Optional<String> refusal = security.refusal();
+        attempt.hosts = secured.hosts();
         if (refusal.isPresent()) {
             context.getLog().warn("domain={} no MX host allowed by its TLS policy: {}", domain, refusal.get());
-            return destinationFailed(attempt, new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, refusal.get())));
+            DeliveryFailure failure = new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, refusal.get()));
+            return sendWaivedAnyway(attempt, failure) ? this : destinationFailed(attempt, failure);
         }
         attempt.connections = new SecureConnections(context.getSystem(), relay, security);
         List<MxHost> allowed = new ArrayList<>();
@@ -421,6 +431,9 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                 attemptEnded();
                 return this;
             }
+            if (TlsWaiver.isPolicyFailure(connected.failure()) && sendWaivedAnyway(attempt, failure)) {
+                return this;
+            }
             return destinationFailed(attempt, failure);
         }
         Session session = new Session(connected.connection());
@@ -429,6 +442,33 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         openExtraSessions(attempt, session);
         feed(attempt, session);
         return this;
+    }
+
+    /**
+     * RFC 8689 §5: the destination's TLS policy held this attempt back ({@code failure}), but the messages whose
+     * sender waived it with {@code TLS-Required: No} are sent anyway, over opportunistic TLS to every MX host, as a
+     * new attempt; the others are deferred as the policy wants. False, with nothing done, when no message waives it,
+     * when this attempt already is such a one, or while the relay drains.
+     */
+    private boolean sendWaivedAnyway(Attempting attempt, DeliveryFailure failure) {
+        if (attempt.waived || drainer.isPresent()) {
+            return false;
+        }
+        List<String> waived = attempt.work.stream().filter(id -> TlsWaiver.waives(entries.get(id), relay.queue(),
+                context.getLog())).toList();
+        if (waived.isEmpty()) {
+            return false;
+        }
+        attempt.work.removeAll(waived);
+        settleRemainingWork(attempt, failure);
+        attempt.work.addAll(waived);
+        attempt.waived = true;
+        attempt.connections = SecureConnections.waived(context.getSystem(), relay, domain, attempt.hosts);
+        context.getLog().info("domain={} {} message(s) with TLS-Required: No go despite the TLS policy ({}): {}",
+                domain, waived.size(), failure.diagnostic(), waived);
+        context.pipeToSelf(MxConnector.connect(attempt.hosts, relay.settings().remotePort(),
+                attempt.connections::open), (connection, error) -> new Connected(attempt, connection, error));
+        return true;
     }
 
     /** More sessions to the host that answered, while there is more work than sessions. */
@@ -490,7 +530,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
             entry.pending().forEach(r -> recipientDsn.put(r.address(), r.dsn()));
             BodyFile body = bodyFile(entry);
             OutboundMessage message = new OutboundMessage(id, entry.sender(), recipients, body.file(), body.offset(),
-                    body.size(), entry.encoding(), entry.dsn(), recipientDsn);
+                    body.size(), entry.encoding(), entry.dsn(), recipientDsn, entry.tls());
             SmtpClientSession client = session.client();
             CompletionStage<MessageReport> sending = (session.messages == 0
                     ? client.send(message)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -17,6 +18,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueStore;
 import dev.tern.store.StagedMessage;
@@ -33,10 +35,17 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
     /**
      * @param encoding {@code BODY=} and {@code SMTPUTF8}, kept in the queue record for the next hop
      * @param dsn      the DSN requests of MAIL and of each recipient (RFC 3461), kept in the queue record
+     * @param tls      whether MAIL asked for REQUIRETLS (RFC 8689), kept in the queue record
      */
     public record Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
                           ActorRef<Result> replyTo, MessageEncoding encoding, DsnRequest dsn,
-                          Map<MailAddress, RecipientDsn> recipientDsn) implements Command {
+                          Map<MailAddress, RecipientDsn> recipientDsn, TlsRequirement tls) implements Command {
+
+        public Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
+                       ActorRef<Result> replyTo, MessageEncoding encoding, DsnRequest dsn,
+                       Map<MailAddress, RecipientDsn> recipientDsn) {
+            this(messageId, sender, recipients, message, replyTo, encoding, dsn, recipientDsn, TlsRequirement.DEFAULT);
+        }
 
         public Enqueue(String messageId, ReversePath sender, List<MailAddress> recipients, StagedMessage message,
                        ActorRef<Result> replyTo) {
@@ -45,6 +54,7 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
 
         public Enqueue {
             recipientDsn = Map.copyOf(recipientDsn);
+            Objects.requireNonNull(tls, "tls");
         }
     }
 
@@ -89,7 +99,7 @@ public final class QueueWriter extends AbstractBehavior<QueueWriter.Command> {
         try {
             List<QueueEntry> entries = spool.enqueue(enqueue.messageId(), enqueue.sender(),
                     enqueue.recipients(), enqueue.message(), clock.instant(), enqueue.encoding(), enqueue.dsn(),
-                    enqueue.recipientDsn());
+                    enqueue.recipientDsn(), enqueue.tls());
             enqueue.replyTo().tell(new Queued(enqueue.messageId(), entries));
         } catch (IOException | RuntimeException e) {
             context.getLog().error("id={} cannot queue for relaying: {}", enqueue.messageId(), e.toString());

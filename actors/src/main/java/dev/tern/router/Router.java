@@ -265,7 +265,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
         if (!remote.isEmpty()) {
             queueWriters.tell(new QueueWriter.Enqueue(id, deliver.envelope().sender(), remote, deliver.message(),
-                    queueReports, deliver.envelope().encoding(), deliver.envelope().dsn(), routing.remoteDsn()));
+                    queueReports, deliver.envelope().encoding(), deliver.envelope().dsn(), routing.remoteDsn(),
+                    deliver.envelope().tls()));
         }
         return this;
     }

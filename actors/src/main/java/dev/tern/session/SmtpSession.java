@@ -594,7 +594,7 @@ public final class SmtpSession extends AbstractBehavior<SmtpSession.Command> {
     private Envelope envelope(String messageId) {
         Transaction transaction = state.transaction();
         return new Envelope(messageId, transaction.sender(), transaction.recipients(), transaction.encoding(),
-                transaction.dsn());
+                transaction.dsn(), transaction.tls());
     }
 
     /** The authenticated copy goes to the router in place of the staged file; a refusal ends the message. */

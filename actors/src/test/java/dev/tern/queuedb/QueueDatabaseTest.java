@@ -45,6 +45,7 @@ import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.OriginalRecipient;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
 import dev.tern.store.StagedMessage;
@@ -94,7 +95,7 @@ class QueueDatabaseTest {
         String empty = postgres.createDatabase("empty" + DATABASES.incrementAndGet());
         try (Connection connection = DriverManager.getConnection(empty)) {
             assertThat(QueueSchema.version(connection)).isZero();
-            assertThat(QueueSchema.migrate(connection)).containsExactly(1);
+            assertThat(QueueSchema.migrate(connection)).containsExactly(1, 2);
             assertThat(QueueSchema.version(connection)).isEqualTo(QueueSchema.latest());
         }
         QueueDatabase first = QueueDatabase.open(Connections.driverManager(empty));
@@ -104,7 +105,7 @@ class QueueDatabaseTest {
         QueueDatabase second = QueueDatabase.open(Connections.driverManager(empty));
         try (Connection connection = DriverManager.getConnection(empty)) {
             assertThat(QueueSchema.migrate(connection)).isEmpty();
-            assertThat(count(connection, "queue_schema_version")).isEqualTo(1);
+            assertThat(count(connection, "queue_schema_version")).isEqualTo(2);
         }
         assertThat(second.all()).isEqualTo(queued);
     }
@@ -138,12 +139,15 @@ class QueueDatabaseTest {
     void aSchemaNewerThanThisTernIsRefused() throws Exception {
         String database = postgres.createDatabase("newer" + DATABASES.incrementAndGet());
         try (Connection connection = DriverManager.getConnection(database)) {
-            QueueSchema.migrate(connection, List.of(QueueSchema.MIGRATIONS.get(0),
-                    new Migration(2, "from the future", List.of("CREATE TABLE queue_future (x integer)"))));
+            List<Migration> future = new ArrayList<>(QueueSchema.MIGRATIONS);
+            int latest = QueueSchema.latest();
+            future.add(new Migration(latest + 1, "from the future", List.of("CREATE TABLE queue_future (x integer)")));
+            QueueSchema.migrate(connection, future);
         }
+        int latest = QueueSchema.latest();
         assertThatThrownBy(() -> QueueDatabase.open(Connections.driverManager(database)))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("version 2, newer than this Tern knows (1)");
+                .hasMessageContaining("version " + (latest + 1) + ", newer than this Tern knows (" + latest + ")");
     }
 
     @Test
@@ -165,13 +169,14 @@ class QueueDatabaseTest {
     @Test
     void aFailedMigrationLeavesTheSchemaAsItWas() throws Exception {
         String database = postgres.createDatabase("broken" + DATABASES.incrementAndGet());
-        Migration broken = new Migration(2, "fails half-way",
-                List.of("CREATE TABLE queue_half (x integer)", "ALTER TABLE no_such_table ADD COLUMN y integer"));
+        List<Migration> withBroken = new ArrayList<>(QueueSchema.MIGRATIONS);
+        withBroken.add(new Migration(QueueSchema.latest() + 1, "fails half-way",
+                List.of("CREATE TABLE queue_half (x integer)", "ALTER TABLE no_such_table ADD COLUMN y integer")));
         try (Connection connection = DriverManager.getConnection(database)) {
             QueueSchema.migrate(connection);
-            assertThatThrownBy(() -> QueueSchema.migrate(connection, List.of(QueueSchema.MIGRATIONS.get(0), broken)))
+            assertThatThrownBy(() -> QueueSchema.migrate(connection, withBroken))
                     .isInstanceOf(SQLException.class);
-            assertThat(QueueSchema.version(connection)).isEqualTo(1);
+            assertThat(QueueSchema.version(connection)).isEqualTo(QueueSchema.latest());
             try (Statement statement = connection.createStatement();
                  ResultSet row = statement.executeQuery("SELECT to_regclass('queue_half') IS NULL")) {
                 row.next();
@@ -196,7 +201,7 @@ class QueueDatabaseTest {
             nodes.shutdownNow();
         }
         try (Connection connection = DriverManager.getConnection(database)) {
-            assertThat(count(connection, "queue_schema_version")).isEqualTo(1);
+            assertThat(count(connection, "queue_schema_version")).isEqualTo(2);
         }
     }
 
@@ -235,6 +240,41 @@ class QueueDatabaseTest {
         assertThat(queue.all()).containsExactly(changed, net);
         assertThat(queue.domains()).containsExactly("example.net", "example.org");
         assertThat(queue.find("NOPE-1")).isEmpty();
+    }
+
+    @Test
+    void requireTlsRoundTripsAndMarksEveryEntryOfTheMessage() throws Exception {
+        List<QueueEntry> queued = queue.enqueue("M1", ALICE, List.of(BOB, CAROL), staged("M1", "x\r\n"), ARRIVAL,
+                MessageEncoding.PLAIN, DsnRequest.NONE, Map.of(), TlsRequirement.REQUIRETLS);
+
+        assertThat(queued).extracting(QueueEntry::tls).containsExactly(TlsRequirement.REQUIRETLS,
+                TlsRequirement.REQUIRETLS); // RFC 8689 §4.1: every copy tagged alike
+        assertThat(queue.all()).isEqualTo(queued);
+        QueueEntry deferred = queued.get(0).deferred(BOB, "4.4.1", "X-Tern; later", null, ARRIVAL, ARRIVAL);
+        queue.update(deferred);
+        assertThat(queue.find("M1-1")).map(QueueEntry::tls).contains(TlsRequirement.REQUIRETLS);
+        assertThat(plain(queue, "M2", ALICE, List.of(BOB), staged("M2", "x\r\n"), ARRIVAL).get(0).tls())
+                .isEqualTo(TlsRequirement.DEFAULT);
+        assertThat(queue.find("M2-1")).map(QueueEntry::tls).contains(TlsRequirement.DEFAULT);
+    }
+
+    @Test
+    void anEntryWrittenBySchemaVersionOneReadsWithoutRequireTls() throws Exception {
+        String database = postgres.createDatabase("v1rows" + DATABASES.incrementAndGet());
+        try (Connection connection = DriverManager.getConnection(database)) {
+            QueueSchema.migrate(connection, List.of(QueueSchema.MIGRATIONS.get(0)));
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("INSERT INTO queue_message VALUES ('M', 3, 1024)");
+                statement.execute("INSERT INTO queue_entry (id, domain, message_id, sender, arrival, body_offset, "
+                        + "body_size, body_type, smtputf8) VALUES ('M-1', 'example.org', 'M', '<>', now(), 0, 3, "
+                        + "'7BIT', false)");
+                statement.execute("INSERT INTO queue_recipient (entry_id, ordinal, address, status, attempts, "
+                        + "relayed) VALUES ('M-1', 0, '<bob@example.org>', 'PENDING', 0, false)");
+            }
+        }
+        QueueDatabase migrated = QueueDatabase.open(Connections.driverManager(database));
+
+        assertThat(migrated.find("M-1")).map(QueueEntry::tls).contains(TlsRequirement.DEFAULT);
     }
 
     @Test

@@ -263,6 +263,18 @@ public final class ClientDialogue {
     /** Both of the above: the content's encoding and the DSN parameters. */
     public Step send(ReversePath sender, List<MailAddress> to, long size, MessageEncoding encoding,
                      NextHopEncoding.Content content, DsnRequest dsn, Map<MailAddress, RecipientDsn> perRecipient) {
+        return send(sender, to, size, encoding, content, dsn, perRecipient, TlsRequirement.DEFAULT);
+    }
+
+    /**
+     * As above, for a message that may require TLS (RFC 8689 §4.2.1): a {@link TlsRequirement#REQUIRETLS} message
+     * goes only inside TLS to a server whose EHLO there advertised REQUIRETLS, with REQUIRETLS on its MAIL. Otherwise
+     * nothing is sent and every recipient gets the status RFC 8689 §4.2.1 names: 5.7.10 without TLS, 5.7.30 without
+     * REQUIRETLS. Whether the certificate was verified is not the dialogue's to know: the session checks that first.
+     */
+    public Step send(ReversePath sender, List<MailAddress> to, long size, MessageEncoding encoding,
+                     NextHopEncoding.Content content, DsnRequest dsn, Map<MailAddress, RecipientDsn> perRecipient,
+                     TlsRequirement tls) {
         requireReady();
         List<MailAddress> unique = List.copyOf(new LinkedHashSet<>(to));
         if (unique.isEmpty()) {
@@ -273,6 +285,12 @@ public final class ClientDialogue {
                     + " exceeds the fixed maximum message size " + capabilities.sizeLimit().getAsLong() + " of "
                     + serverName);
             return everyRecipient(unique, tooBig);
+        }
+        if (tls == TlsRequirement.REQUIRETLS && !encrypted) {
+            return everyRecipient(unique, requireTlsRefusal("5.7.10", "no TLS session with " + serverName));
+        }
+        if (tls == TlsRequirement.REQUIRETLS && !capabilities.has(TlsRequirement.KEYWORD)) {
+            return everyRecipient(unique, requireTlsRefusal("5.7.30", serverName + " does not offer REQUIRETLS"));
         }
         NextHopEncoding.Decision decision = NextHopEncoding.decide(encoding, sender, unique, capabilities, content,
                 serverName);
@@ -291,7 +309,8 @@ public final class ClientDialogue {
         List<String> lines = new ArrayList<>();
         lines.add("MAIL FROM:" + sender.bracketed() + (capabilities.size() ? " SIZE=" + size : "")
                 + ((NextHopEncoding.Decision.Send) decision).mailParameters()
-                + (capabilities.has("DSN") ? dsn.parameters() : ""));
+                + (capabilities.has("DSN") ? dsn.parameters() : "")
+                + (tls == TlsRequirement.REQUIRETLS ? " " + TlsRequirement.KEYWORD : ""));
         if (pipelined) {
             recipients.forEach(recipient -> lines.add(rcpt(recipient)));
             if (!chunking) {
@@ -299,6 +318,14 @@ public final class ClientDialogue {
             }
         }
         return write(lines, Stage.MAIL);
+    }
+
+    /**
+     * Why a REQUIRETLS message was not offered (RFC 8689 §4.2.1), as the reply that decides each of its recipients: a
+     * permanent failure, so the sender learns of it at once rather than after the queue lifetime.
+     */
+    public static SmtpReply requireTlsRefusal(String status, String why) {
+        return SmtpReply.of(550, status, "REQUIRETLS: not sent, " + why);
     }
 
     /** A transaction not offered: the same reply decides every recipient. */

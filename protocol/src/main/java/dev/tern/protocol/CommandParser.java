@@ -136,7 +136,7 @@ public final class CommandParser {
 
     private static SmtpCommand parseMail(String argument) {
         return withPath(argument, "FROM:", "MAIL FROM:<address>",
-                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME|BINARYMIME] [SMTPUTF8] [RET=FULL|HDRS] [ENVID=xtext]", (path, parameters) -> {
+                "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME|BINARYMIME] [SMTPUTF8] [RET=FULL|HDRS] [ENVID=xtext] [REQUIRETLS]", (path, parameters) -> {
                     if (path.isEmpty()) {
                         return new SmtpCommand.Mail(ReversePath.NULL, parameters);
                     }

@@ -8,9 +8,15 @@ import java.util.Objects;
  *
  * @param encoding what MAIL declared about the content ({@code BODY=}, {@code SMTPUTF8}), for the next hop
  * @param dsn      what MAIL asked of DSNs (RET, ENVID; RFC 3461)
+ * @param tls      whether MAIL carried REQUIRETLS (RFC 8689 §4.1), for the queue and the relay
  */
 public record Envelope(String messageId, ReversePath sender, List<Recipient> recipients, MessageEncoding encoding,
-                       DsnRequest dsn) {
+                       DsnRequest dsn, TlsRequirement tls) {
+
+    public Envelope(String messageId, ReversePath sender, List<Recipient> recipients, MessageEncoding encoding,
+                    DsnRequest dsn) {
+        this(messageId, sender, recipients, encoding, dsn, TlsRequirement.DEFAULT);
+    }
 
     public Envelope(String messageId, ReversePath sender, List<Recipient> recipients) {
         this(messageId, sender, recipients, MessageEncoding.PLAIN, DsnRequest.NONE);
@@ -27,6 +33,7 @@ public record Envelope(String messageId, ReversePath sender, List<Recipient> rec
     public Envelope {
         Objects.requireNonNull(encoding, "encoding");
         Objects.requireNonNull(dsn, "dsn");
+        Objects.requireNonNull(tls, "tls");
         recipients = List.copyOf(recipients);
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("an envelope needs a recipient");

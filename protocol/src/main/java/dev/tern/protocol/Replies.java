@@ -60,6 +60,12 @@ public final class Replies {
     public static final SmtpReply STORAGE_FAILED = SmtpReply.of(451, "4.3.0", "Error: queue file write error, try again later");
 
     // Authentication (RFC 4954 §6)
+    /**
+     * RFC 8689 §2: REQUIRETLS is offered only inside TLS, so a MAIL that asks for it in clear is refused. 530 as
+     * RFC 3207 §4 answers commands that need STARTTLS first; 5.7.10 "Encryption needed" (RFC 5248).
+     */
+    public static final SmtpReply REQUIRETLS_NEEDS_TLS = SmtpReply.of(530, "5.7.10",
+            "REQUIRETLS needs an encrypted session: send STARTTLS first");
     public static final SmtpReply ENCRYPTION_REQUIRED = SmtpReply.of(538, "5.7.11", "Error: authentication requires an encrypted connection (STARTTLS)");
     public static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Error: authentication failed");
     /** RFC 4954 §6: the server could not check the credentials now; the client may try again. */

@@ -218,6 +218,7 @@ public final class ServerDialogue {
             lines.add("STARTTLS");
         }
         if (state.encrypted()) {
+            lines.add(TlsRequirement.KEYWORD); // RFC 8689 §2: offered only once TLS is up
             lines.add("AUTH PLAIN LOGIN"); // RFC 4954 §4: plaintext mechanisms only where encrypted
         }
         return new SmtpReply(250, null, lines);
@@ -288,8 +289,10 @@ public final class ServerDialogue {
         if (space.low() || (size != null && !space.roomFor(Long.parseLong(size)))) {
             return reply(state, Replies.INSUFFICIENT_STORAGE);
         }
+        TlsRequirement tls = mail.parameters().containsKey(TlsRequirement.KEYWORD)
+                ? TlsRequirement.REQUIRETLS : TlsRequirement.DEFAULT; // RFC 8689 §4.1: tag the message
         return reply(state.withTransaction(Transaction.from(mail.from(), encoding)
-                        .withDsn(DsnParameters.mail(mail.parameters()))),
+                        .withDsn(DsnParameters.mail(mail.parameters())).withTls(tls)),
                 Replies.SENDER_OK);
     }
 
@@ -307,6 +310,11 @@ public final class ServerDialogue {
                 return BodyType.parse(value).isPresent() ? null : Replies.syntax("BODY=7BIT|8BITMIME|BINARYMIME");
             case "SMTPUTF8": // RFC 6531 §3.4: a bare keyword
                 return value == null ? null : Replies.syntax("SMTPUTF8");
+            case TlsRequirement.KEYWORD: // RFC 8689 §2: a bare keyword, taken only inside TLS
+                if (value != null) {
+                    return Replies.syntax(TlsRequirement.KEYWORD);
+                }
+                return state.encrypted() ? null : Replies.REQUIRETLS_NEEDS_TLS;
             case "RET": // RFC 3461 §4.3
             case "ENVID": // RFC 3461 §4.4
                 return DsnParameters.mailProblem(key, value);

@@ -10,6 +10,7 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 
 /**
  * One message to send over a session.
@@ -22,10 +23,17 @@ import dev.tern.protocol.ReversePath;
  * @param encoding   {@code BODY=} and {@code SMTPUTF8} as the message arrived, passed on where the server offers them
  * @param dsn          RET and ENVID to pass on (RFC 3461)
  * @param recipientDsn NOTIFY and ORCPT to pass on, by recipient (absent: none)
+ * @param tls          REQUIRETLS (RFC 8689): sent only over verified TLS to a server that offers it
  */
 public record OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body,
                               long offset, long size, MessageEncoding encoding, DsnRequest dsn,
-                              Map<MailAddress, RecipientDsn> recipientDsn) {
+                              Map<MailAddress, RecipientDsn> recipientDsn, TlsRequirement tls) {
+
+    public OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body, long offset,
+                           long size, MessageEncoding encoding, DsnRequest dsn,
+                           Map<MailAddress, RecipientDsn> recipientDsn) {
+        this(id, sender, recipients, body, offset, size, encoding, dsn, recipientDsn, TlsRequirement.DEFAULT);
+    }
 
     public OutboundMessage(String id, ReversePath sender, List<MailAddress> recipients, Path body, long offset,
                            long size) {
@@ -43,6 +51,7 @@ public record OutboundMessage(String id, ReversePath sender, List<MailAddress> r
         Objects.requireNonNull(body, "body");
         recipients = List.copyOf(recipients);
         Objects.requireNonNull(dsn, "dsn");
+        Objects.requireNonNull(tls, "tls");
         recipientDsn = Map.copyOf(recipientDsn);
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("a message needs at least one recipient");

@@ -3,6 +3,8 @@ package dev.tern.streams.client;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +28,9 @@ import dev.tern.protocol.ClientDialogue;
 import dev.tern.protocol.ClientDialogue.Stage;
 import dev.tern.protocol.ClientDialogue.Step;
 import dev.tern.protocol.EhloCapabilities;
+import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.SmtpReply;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.streams.TlsInbound;
 import dev.tern.streams.client.SmtpClientException.BodyUnreadable;
 import dev.tern.streams.client.SmtpClientException.SessionRejected;
@@ -210,15 +214,35 @@ public final class SmtpClientSession {
      * still open on the server).
      */
     public CompletionStage<MessageReport> send(OutboundMessage message) {
+        Optional<SmtpReply> unverified = requireTlsUnverified(message);
+        if (unverified.isPresent()) {
+            Map<MailAddress, SmtpReply> replies = new LinkedHashMap<>();
+            message.recipients().forEach(recipient -> replies.put(recipient, unverified.get()));
+            return CompletableFuture.completedFuture(new MessageReport(replies)); // nothing said: the session goes on
+        }
         return operation(() -> {
             if (dialogue.fits(message.size())) {
                 BodySource.check(message.body(), message.offset(), message.size());
             }
             return run(dialogue.send(message.sender(), message.recipients(), message.size(), message.encoding(),
                     new MessageOctets(message.body(), message.offset(), message.size()), message.dsn(),
-                    message.recipientDsn()), message)
+                    message.recipientDsn(), message.tls()), message)
                     .thenApply(report -> new MessageReport(((Step.Report) report).replies()));
         });
+    }
+
+    /**
+     * RFC 8689 §4.2.1: a REQUIRETLS message goes only where the server's certificate verified for the MX host name,
+     * whatever the session's policy enforces; the reply that refuses it (5.7.10) when the session is in TLS without
+     * that. In clear, and without REQUIRETLS in EHLO, {@link ClientDialogue} refuses it.
+     */
+    private Optional<SmtpReply> requireTlsUnverified(OutboundMessage message) {
+        if (message.tls() != TlsRequirement.REQUIRETLS || verdict == null
+                || verdict instanceof TlsVerdict.Verified) {
+            return Optional.empty();
+        }
+        return Optional.of(ClientDialogue.requireTlsRefusal("5.7.10", "the certificate of " + serverName
+                + " did not verify: " + ((TlsVerdict.Failed) verdict).reason()));
     }
 
     /** RSET: ends any transaction; a reply other than 2xx fails with {@link SessionRejected}. */
