@@ -7,9 +7,9 @@ import java.util.List;
  * The counts of one policy domain for one UTC day: what one report is made of (RFC 8460 §4.4
  * has one report per policy domain and period, with a "policies" entry per policy applied).
  */
-public record DomainPeriod(LocalDate day, String policyDomain, List<PolicyTally> policies) {
+record DomainPeriod(LocalDate day, String policyDomain, List<PolicyTally> policies) {
 
-    public DomainPeriod {
+    DomainPeriod {
         policies = List.copyOf(policies);
     }
 }

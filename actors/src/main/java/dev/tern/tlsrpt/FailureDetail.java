@@ -9,7 +9,7 @@ package dev.tern.tlsrpt;
  * @param receivingIp         the address it connected to, or {@code null} when unknown
  * @param failureReasonCode   the reason as the TLS stack gave it, shortened to one line
  */
-public record FailureDetail(String resultType, String receivingMxHostname, String receivingIp,
+record FailureDetail(String resultType, String receivingMxHostname, String receivingIp,
                             String failureReasonCode) {
 
     /** The longest failure-reason-code kept: enough for a TLS alert or a validator's message. */

@@ -10,9 +10,9 @@ import dev.tern.transport.PolicyRef;
  *
  * @param details sessions per kind of failure; failures beyond the row limit count in {@code failures} only
  */
-public record PolicyTally(PolicyRef policy, long successes, long failures, Map<FailureDetail, Long> details) {
+record PolicyTally(PolicyRef policy, long successes, long failures, Map<FailureDetail, Long> details) {
 
-    public PolicyTally {
+    PolicyTally {
         details = Map.copyOf(details);
     }
 }
