@@ -38,7 +38,7 @@ class MtaStsTest {
         net = FakeInternet.start();
         ca = TestCa.create();
         policies = PolicyServer.start(POLICY_HOST, ca.issue("mta-sts.enforced.test", "mta-sts.impostor.test",
-                "mta-sts.trial.test", "mta-sts.unlisted.test").serverContext());
+                "mta-sts.trial.test", "mta-sts.unlisted.test", "mta-sts.changing.test").serverContext());
         Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
         tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m", "--tls-trust", trust.toString()));
     }
@@ -51,15 +51,23 @@ class MtaStsTest {
         FakeInternet.close(tern, net);
     }
 
-    /** {@code domain} publishes {@code mode} with {@code mx} patterns, policy id 1. */
+    /** {@code domain} publishes {@code mode} with {@code mx} patterns, policy id 1, on the shared policy host. */
     private static void publish(String domain, String mode, String... mx) {
+        policies.serve("mta-sts." + domain, policy(mode, mx));
+        net.dns().txt("_mta-sts." + domain, "v=STSv1; id=1;");
+        net.address("mta-sts." + domain, POLICY_HOST);
+    }
+
+    private static String policy(String mode, String... mx) {
         StringBuilder policy = new StringBuilder("version: STSv1\r\nmode: " + mode + "\r\n");
         for (String pattern : mx) {
             policy.append("mx: ").append(pattern).append("\r\n");
         }
-        policies.serve("mta-sts." + domain, policy.append("max_age: 86400\r\n").toString());
-        net.dns().txt("_mta-sts." + domain, "v=STSv1; id=1;");
-        net.address("mta-sts." + domain, POLICY_HOST);
+        return policy.append("max_age: 86400\r\n").toString();
+    }
+
+    private static void changeId(String domain, String id) {
+        net.dns().remove("_mta-sts." + domain, org.xbill.DNS.Type.TXT).txt("_mta-sts." + domain, "v=STSv1; id=" + id + ";");
     }
 
     @Test
@@ -128,5 +136,34 @@ class MtaStsTest {
                 "MTA-STS policy of unlisted.test (id 1): MX host mx.unlisted.test does not match mx patterns");
         assertThat(Relaying.queueList(tern)).contains("does not match mx patterns [mail.unlisted.test]");
         assertThat(server.connections()).isZero();
+    }
+
+    @Test
+    void aNewIdIsFetchedAndACachedPolicyOutlivesItsHost() throws Exception {
+        String host = net.nextAddress();
+        net.mx("changing.test", 10, "mx.changing.test", host);
+        publish("changing.test", "testing", "mx.changing.test");
+        ScriptedSmtpServer server = net.run(net.smtp(host)
+                .startTls(TestCa.selfSigned("mx.changing.test").serverContext()));
+
+        send(tern, "alice@example.test", List.of("bob@changing.test"), message("sts", "while testing"));
+        awaitOnlyTransaction(server, tern); // testing: delivered despite the self-signed certificate
+
+        // The domain turns to enforce under a new id: Tern fetches again and holds the next message back.
+        policies.serve("mta-sts.changing.test", policy("enforce", "mx.changing.test"));
+        changeId("changing.test", "2");
+        send(tern, "alice@example.test", List.of("carol@changing.test"), message("sts", "now enforced"));
+        Relaying.awaitLogLine(tern, DEFERRAL, "to=<carol@changing.test>", "status=deferred", "mta-sts enforce",
+                "certificate-not-trusted");
+        long fetches = policies.requests().stream().filter(r -> r.endsWith(" mta-sts.changing.test")).count();
+        assertThat(fetches).isEqualTo(2);
+
+        // The policy host goes away and the id changes again: the cached enforce policy still holds (RFC 8461 §5.1).
+        net.dns().remove("mta-sts.changing.test");
+        net.address("mta-sts.changing.test", "127.0.14.11"); // nobody listens there
+        changeId("changing.test", "3");
+        send(tern, "alice@example.test", List.of("dave@changing.test"), message("sts", "still enforced"));
+        Relaying.awaitLogLine(tern, DEFERRAL, "to=<dave@changing.test>", "status=deferred", "mta-sts enforce");
+        assertThat(server.transactions()).hasSize(1);
     }
 }
