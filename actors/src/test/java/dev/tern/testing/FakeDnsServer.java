@@ -304,7 +304,7 @@ public final class FakeDnsServer implements AutoCloseable {
                     // an unknown CNAME target is NXDOMAIN too, with the CNAMEs so far
                     response.getHeader().setRcode(Rcode.NXDOMAIN);
                     if (dnssec) {
-                        addDenial(response, name);
+                        addDenial(response, name, true);
                     }
                     return response;
                 }
@@ -319,7 +319,7 @@ public final class FakeDnsServer implements AutoCloseable {
                 Record alias = records.stream().filter(r -> r.getType() == Type.CNAME).findFirst().orElse(null);
                 if (alias == null) {
                     if (dnssec) {
-                        addDenial(response, name);
+                        addDenial(response, name, false);
                     }
                     return response; // NODATA
                 }
@@ -350,9 +350,10 @@ public final class FakeDnsServer implements AutoCloseable {
 
     /**
      * RFC 4035 §3.1.3: the proof that a name or type does not exist, from the enclosing zone's
-     * SOA and NSEC records. Nothing is added for names outside any zone with an SOA here.
+     * SOA and NSEC records: for NODATA the name's own NSEC, for NXDOMAIN those covering the name
+     * and the wildcards that could have matched it. Nothing for names outside any zone with an SOA here.
      */
-    private void addDenial(Message response, Name name) {
+    private void addDenial(Message response, Name name, boolean nxdomain) {
         Name apex = null;
         for (Name n = name; n.labels() >= 1; n = new Name(n, 1)) {
             List<Record> records = zone.get(n);
@@ -372,7 +373,7 @@ public final class FakeDnsServer implements AutoCloseable {
         signatures(apexRecords, Type.SOA).forEach(r -> response.addRecord(r, Section.AUTHORITY));
         List<Name> denied = new ArrayList<>();
         denied.add(name);
-        for (Name n = name; n.labels() > apex.labels(); n = new Name(n, 1)) {
+        for (Name n = name; nxdomain && n.labels() > apex.labels(); n = new Name(n, 1)) {
             denied.add(wildcard(new Name(n, 1)));
         }
         for (Map.Entry<Name, List<Record>> entry : zone.entrySet()) {

@@ -14,10 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
@@ -185,5 +187,34 @@ class FakeDnsServerTest {
         assertThat(dns.queries("example.test")).isEqualTo(3);
         dns.resetCounts();
         assertThat(dns.queries("example.test")).isZero();
+    }
+
+    @Test
+    void dnssecRecordsGoOnlyToQueriesWithTheDoBit() throws Exception {
+        SignedZone.create("signed.test").a("mx.signed.test", "127.0.0.7").publish(dns);
+        SimpleResolver dnssec = new SimpleResolver(dns.address());
+        dnssec.setTimeout(Duration.ofSeconds(2));
+        dnssec.setEDNS(0, 1232, ExtendedFlags.DO);
+
+        Message plain = ask(udp, "mx.signed.test", Type.A);
+        assertThat(plain.getSection(Section.ANSWER)).extracting(Record::getType).containsExactly(Type.A);
+
+        Message signed = ask(dnssec, "mx.signed.test", Type.A);
+        assertThat(signed.getSection(Section.ANSWER)).extracting(Record::getType)
+                .containsExactlyInAnyOrder(Type.A, Type.RRSIG);
+        assertThat(((RRSIGRecord) signed.getSection(Section.ANSWER).stream()
+                .filter(r -> r.getType() == Type.RRSIG).findFirst().orElseThrow()).getTypeCovered()).isEqualTo(Type.A);
+
+        // NODATA: the zone's SOA and the name's own NSEC, signed
+        Message nodata = ask(dnssec, "mx.signed.test", Type.TLSA);
+        assertThat(nodata.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(nodata.getSection(Section.AUTHORITY)).extracting(Record::getType)
+                .containsExactlyInAnyOrder(Type.SOA, Type.RRSIG, Type.NSEC, Type.RRSIG);
+        assertThat(ask(udp, "mx.signed.test", Type.TLSA).getSection(Section.AUTHORITY)).isEmpty();
+
+        // NXDOMAIN: NSECs that cover the name and the wildcard
+        Message nxdomain = ask(dnssec, "_25._tcp.mx.signed.test", Type.TLSA);
+        assertThat(nxdomain.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(nxdomain.getSection(Section.AUTHORITY)).extracting(Record::getType).contains(Type.SOA, Type.NSEC);
     }
 }

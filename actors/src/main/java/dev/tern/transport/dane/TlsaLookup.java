@@ -39,7 +39,8 @@ import dev.tern.protocol.dane.TlsaRecord;
  *   <li>bogus or failed (SERVFAIL, timeout): RFC 7672 §2.2 ties the meaning of a failed TLSA
  *       lookup to the host's address records, so those are asked through the validator too.
  *       If they are insecure, the host's zone is unsigned and DANE does not apply (some unsigned
- *       zones' servers fail TLSA queries); otherwise the host is {@link DaneStatus.Invalid}.</li>
+ *       zones' servers fail TLSA queries); otherwise, if the trust anchor's DNSKEY still
+ *       validates, the host is {@link DaneStatus.Invalid}.</li>
  * </ul>
  *
  * <p>RFC 7672 §2.2.1: an insecure MX RRset does not stop DANE. Tern looks up TLSA records for
@@ -58,6 +59,7 @@ public final class TlsaLookup {
     private final String upstream;
     private final Clock clock;
     private final AtomicBoolean warned = new AtomicBoolean();
+    private final AtomicBoolean warnedLater = new AtomicBoolean();
     private final Object probeLock = new Object();
     private CompletableFuture<Availability> probe; // guarded by probeLock
     private Instant probedAt;                      // guarded by probeLock
@@ -124,10 +126,29 @@ public final class TlsaLookup {
         } catch (TextParseException e) {
             return CompletableFuture.completedFuture(new DaneStatus.Invalid(where + ": " + failure));
         }
-        return dns.query(hostName, Type.A).thenApply(addresses -> addresses instanceof DnssecAnswer.Insecure
-                ? new DaneStatus.NotApplicable(where + ": " + failure + ", but the address records of " + host
-                        + " are insecure: DANE does not apply")
-                : new DaneStatus.Invalid(where + ": " + failure));
+        return dns.query(hostName, Type.A).thenCompose(addresses -> addresses instanceof DnssecAnswer.Insecure
+                ? CompletableFuture.completedFuture(new DaneStatus.NotApplicable(where + ": " + failure
+                        + ", but the address records of " + host + " are insecure: DANE does not apply"))
+                : stillValidating(where + ": " + failure));
+    }
+
+    /**
+     * A host is ruled out only while validation as such still works: resolvers that start to strip
+     * DNSSEC records after the start-up probe (a failover to another upstream) make every signed
+     * answer bogus, and that must not fail mail either. One more DNSKEY question, on this path only.
+     */
+    private CompletionStage<DaneStatus> stillValidating(String invalid) {
+        Name owner = anchors.owner();
+        return dns.query(owner, Type.DNSKEY).thenApply(answer -> {
+            if (availability(answer, owner) instanceof Availability.Unavailable unavailable) {
+                if (warnedLater.compareAndSet(false, true)) {
+                    LOG.warn("DANE (RFC 7672): DNSSEC validation stopped working through {} ({}); TLSA records "
+                            + "are ignored while it does not", upstream, unavailable.reason());
+                }
+                return new DaneStatus.NotApplicable("DNSSEC validation unavailable: " + unavailable.reason());
+            }
+            return new DaneStatus.Invalid(invalid);
+        });
     }
 
     private static List<TlsaRecord> tlsa(List<Record> records) {

@@ -171,6 +171,20 @@ class TlsaLookupTest {
     }
 
     @Test
+    void resolversThatStartStrippingSignaturesDoNotFailMail() throws Exception {
+        TlsaLookup lookup = lookup(25, testAnchor());
+        assertTrue(lookup.validating().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        for (String name : List.of("secure.test", "mx.secure.test", "_25._tcp.mx.secure.test")) {
+            dns.remove(name, Type.RRSIG); // what a forwarder that drops DNSSEC records now answers
+        }
+        DaneStatus status = get(lookup, "mx.secure.test");
+        assertInstanceOf(DaneStatus.NotApplicable.class, status);
+        assertTrue(((DaneStatus.NotApplicable) status).reason().contains("validation unavailable"), status.toString());
+        assertTrue(log.list.stream().anyMatch(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().contains("stopped working")), log.list.toString());
+    }
+
+    @Test
     void addressLiteralsHaveNoTlsa() throws Exception {
         assertInstanceOf(DaneStatus.NotApplicable.class, get(lookup(25, testAnchor()), "127.0.0.1"));
         assertInstanceOf(DaneStatus.NotApplicable.class, get(lookup(25, testAnchor()), "::1"));
