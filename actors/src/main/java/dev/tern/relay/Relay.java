@@ -438,7 +438,7 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         Session session = new Session(connected.connection());
         attempt.sessions.add(session);
-        context.getLog().debug("domain={} connected to {} tls={}", domain, session.relayName(), tlsOf(session));
+        context.getLog().info("domain={} connected to {} tls={}", domain, session.relayName(), tlsOf(session));
         openExtraSessions(attempt, session);
         feed(attempt, session);
         return this;
