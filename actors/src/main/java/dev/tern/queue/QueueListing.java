@@ -6,6 +6,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 
+import dev.tern.protocol.TlsRequirement;
+
 /**
  * The text of {@code tern queue list}, in the spirit of Postfix's {@code postqueue -p}: one block per entry, its
  * recipients indented below it, and a count at the end.
@@ -39,6 +41,7 @@ public final class QueueListing {
                     .append("  ").append(entry.bodySize()).append(" octets")
                     .append("  arrived ").append(time(entry.arrival(), zone))
                     .append("  from ").append(printable(entry.sender().bracketed()))
+                    .append(entry.tls() == TlsRequirement.REQUIRETLS ? "  REQUIRETLS" : "") // RFC 8689
                     .append('\n');
             for (RecipientState r : entry.recipients()) {
                 text.append(INDENT).append(String.format(Locale.ROOT, "%-10s", r.status().name()))

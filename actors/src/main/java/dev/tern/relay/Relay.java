@@ -69,6 +69,12 @@ import dev.tern.transport.HostSecurity;
  * backoff (the whole domain waits, as Postfix does for a dead site), and the restarted relay
  * reads its entries from the spool again. Entries that arrive meanwhile are safe in the spool.
  *
+ * <p>REQUIRETLS (RFC 8689) is decided per message on the session at hand: {@link SmtpClientSession#send} refuses a
+ * REQUIRETLS message on a session without verified TLS or without REQUIRETLS in its EHLO, and the refusal is a
+ * permanent reply like a server's (5.7.10, 5.7.30), so it bounces while the session goes on. When the destination's
+ * TLS policy holds an attempt back, the messages that say {@code TLS-Required: No} go on sessions of their own with
+ * opportunistic TLS ({@link #sendWaivedAnyway}).
+ *
  * <p>What the relay is doing is its {@link State}: {@link Idle} between attempts,
  * {@link Attempting} with the attempt's work and sessions, {@link DestinationDown} while it
  * waits to fail.
@@ -446,8 +452,8 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
 
     /**
      * RFC 8689 §5: the destination's TLS policy held this attempt back ({@code failure}), but the messages whose
-     * sender waived it with {@code TLS-Required: No} are sent anyway, over opportunistic TLS to every MX host, as a
-     * new attempt; the others are deferred as the policy wants. False, with nothing done, when no message waives it,
+     * sender waived it with {@code TLS-Required: No} are sent anyway, on new sessions with opportunistic TLS to every
+     * MX host; the others are deferred as the policy wants. False, with nothing done, when no message waives it,
      * when this attempt already is such a one, or while the relay drains.
      */
     private boolean sendWaivedAnyway(Attempting attempt, DeliveryFailure failure) {

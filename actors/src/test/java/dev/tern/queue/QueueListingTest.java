@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 
 class QueueListingTest {
 
@@ -56,5 +57,14 @@ class QueueListingTest {
         QueueEntry one = QueueEntry.create("M1-1", "example.org", "M1", ReversePath.NULL, ARRIVAL, 0, 10, List.of(BOB));
 
         assertThat(QueueListing.format(List.of(one), ZoneOffset.UTC)).endsWith("\n-- 1 entry, 1 recipient pending\n");
+    }
+
+    @Test
+    void aRequireTlsEntrySaysSo() {
+        QueueEntry one = QueueEntry.create("M1-1", "example.org", "M1", ReversePath.NULL, ARRIVAL, 0, 10, List.of(BOB));
+
+        assertThat(QueueListing.format(List.of(one.withTls(TlsRequirement.REQUIRETLS)), ZoneOffset.UTC))
+                .startsWith("M1-1  10 octets  arrived 2026-03-01 12:00:00 +00:00  from <>  REQUIRETLS\n");
+        assertThat(QueueListing.format(List.of(one), ZoneOffset.UTC)).doesNotContain("REQUIRETLS");
     }
 }
