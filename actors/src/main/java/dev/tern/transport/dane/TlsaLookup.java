@@ -29,8 +29,13 @@ import dev.tern.protocol.dane.TlsaRecord;
  * <p>At construction it asks the DNSKEY RRset of the trust anchor's zone (the root, normally)
  * through the validator. If that is not secure, the configured resolvers strip DNSSEC records
  * or the anchor does not fit the DNS they serve: a WARN line says so, once, and every host is
- * {@link DaneStatus.NotApplicable} — mail never fails for that. A probe that got no answer at
- * all (resolver down at start) is tried again at most once a minute.
+ * {@link DaneStatus.NotApplicable} — mail never fails for that. A probe that got no answer, or one
+ * that did not validate (which an on-path attacker can cause as easily as a flaky resolver), is
+ * tried again at most once a minute; if validation works then, one INFO line says DANE is on.
+ *
+ * <p>Once the probe has said that validation works, it is never asked again: from then on only
+ * the answers about each host count. An attacker who could turn DANE off by breaking one more
+ * question could strip STARTTLS too (RFC 7672 §1.3.1).
  *
  * <p>Outcomes per host:
  * <ul>
@@ -39,8 +44,8 @@ import dev.tern.protocol.dane.TlsaRecord;
  *   <li>bogus or failed (SERVFAIL, timeout): RFC 7672 §2.2 ties the meaning of a failed TLSA
  *       lookup to the host's address records, so those are asked through the validator too.
  *       If they are insecure, the host's zone is unsigned and DANE does not apply (some unsigned
- *       zones' servers fail TLSA queries); otherwise, if the trust anchor's DNSKEY still
- *       validates, the host is {@link DaneStatus.Invalid}.</li>
+ *       zones' servers fail TLSA queries); otherwise the host is {@link DaneStatus.Invalid}: not
+ *       to be delivered to (§2.2), the mail waits and is tried again.</li>
  * </ul>
  *
  * <p>RFC 7672 §2.2.1: an insecure MX RRset does not stop DANE. Tern looks up TLSA records for
@@ -51,6 +56,10 @@ import dev.tern.protocol.dane.TlsaRecord;
 public final class TlsaLookup {
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsaLookup.class);
+    /**
+     * At least the 60 s for which dnsjava's validator keeps a trust anchor key that did not
+     * validate: a sooner re-probe would only meet that cached failure.
+     */
     private static final Duration REPROBE_AFTER = Duration.ofMinutes(1);
 
     private final ValidatingDns dns;
@@ -59,7 +68,6 @@ public final class TlsaLookup {
     private final String upstream;
     private final Clock clock;
     private final AtomicBoolean warned = new AtomicBoolean();
-    private final AtomicBoolean warnedLater = new AtomicBoolean();
     private final Object probeLock = new Object();
     private CompletableFuture<Availability> probe; // guarded by probeLock
     private Instant probedAt;                      // guarded by probeLock
@@ -71,7 +79,7 @@ public final class TlsaLookup {
      * @param anchors built in, or {@code tern.dns-trust-anchor}
      */
     public TlsaLookup(List<InetSocketAddress> servers, Duration timeout, int port, TrustAnchors anchors, Clock clock) {
-        this.dns = new ValidatingDns(servers, timeout, anchors);
+        this.dns = new ValidatingDns(servers, timeout, anchors, clock);
         this.anchors = anchors;
         this.port = port;
         this.upstream = servers.isEmpty() ? "the system's DNS resolvers" : "--dns " + servers;
@@ -126,29 +134,10 @@ public final class TlsaLookup {
         } catch (TextParseException e) {
             return CompletableFuture.completedFuture(new DaneStatus.Invalid(where + ": " + failure));
         }
-        return dns.query(hostName, Type.A).thenCompose(addresses -> addresses instanceof DnssecAnswer.Insecure
-                ? CompletableFuture.completedFuture(new DaneStatus.NotApplicable(where + ": " + failure
-                        + ", but the address records of " + host + " are insecure: DANE does not apply"))
-                : stillValidating(where + ": " + failure));
-    }
-
-    /**
-     * A host is ruled out only while validation as such still works: resolvers that start to strip
-     * DNSSEC records after the start-up probe (a failover to another upstream) make every signed
-     * answer bogus, and that must not fail mail either. One more DNSKEY question, on this path only.
-     */
-    private CompletionStage<DaneStatus> stillValidating(String invalid) {
-        Name owner = anchors.owner();
-        return dns.query(owner, Type.DNSKEY).thenApply(answer -> {
-            if (availability(answer, owner) instanceof Availability.Unavailable unavailable) {
-                if (warnedLater.compareAndSet(false, true)) {
-                    LOG.warn("DANE (RFC 7672): DNSSEC validation stopped working through {} ({}); TLSA records "
-                            + "are ignored while it does not", upstream, unavailable.reason());
-                }
-                return new DaneStatus.NotApplicable("DNSSEC validation unavailable: " + unavailable.reason());
-            }
-            return new DaneStatus.Invalid(invalid);
-        });
+        return dns.query(hostName, Type.A).thenApply(addresses -> addresses instanceof DnssecAnswer.Insecure
+                ? new DaneStatus.NotApplicable(where + ": " + failure
+                        + ", but the address records of " + host + " are insecure: DANE does not apply")
+                : new DaneStatus.Invalid(where + ": " + failure));
     }
 
     private static List<TlsaRecord> tlsa(List<Record> records) {
@@ -168,7 +157,10 @@ public final class TlsaLookup {
         record Validating() implements Availability {
         }
 
-        /** @param retry true when the probe got no answer: the resolver may come up later */
+        /**
+         * @param retry true when the probe got no answer or a bogus one: the resolver may come up,
+         *              or an attacker go away, later
+         */
         record Unavailable(String reason, boolean retry) implements Availability {
         }
     }
@@ -206,14 +198,17 @@ public final class TlsaLookup {
             return new Availability.Unavailable(question + " came back unsigned", false);
         }
         if (answer instanceof DnssecAnswer.Bogus bogus) {
-            return new Availability.Unavailable(question + " did not validate: " + bogus.reason(), false);
+            return new Availability.Unavailable(question + " did not validate: " + bogus.reason(), true);
         }
         return new Availability.Unavailable(question + " got no answer: " + ((DnssecAnswer.Failed) answer).reason(),
                 true);
     }
 
     private void report(Availability result) {
-        if (result instanceof Availability.Validating) {
+        if (result instanceof Availability.Validating && warned.get()) {
+            LOG.info("DANE (RFC 7672) is on now: DNSSEC validation works through {} from {}", upstream,
+                    anchors.source());
+        } else if (result instanceof Availability.Validating) {
             LOG.info("DANE (RFC 7672): DNSSEC validation works through {} from {}", upstream, anchors.source());
         } else if (result instanceof Availability.Unavailable unavailable && warned.compareAndSet(false, true)) {
             LOG.warn("DANE (RFC 7672) is off: DNSSEC validation does not work through {} ({}; trust anchors: {}). "

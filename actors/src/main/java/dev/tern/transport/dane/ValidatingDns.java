@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +46,10 @@ final class ValidatingDns {
      * @param timeout one upstream question's limit (the relay's DNS timeout); a validated answer
      *                may take a few of them
      * @param anchors where validation starts
+     * @param clock   the validator's time: signature validity, and how long it keeps keys (a key
+     *                that did not validate is kept 60 s)
      */
-    ValidatingDns(List<InetSocketAddress> servers, Duration timeout, TrustAnchors anchors) {
+    ValidatingDns(List<InetSocketAddress> servers, Duration timeout, TrustAnchors anchors, Clock clock) {
         List<InetSocketAddress> targets =
                 servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : List.copyOf(servers);
         this.deadline = timeout.multipliedBy(3);
@@ -54,7 +57,7 @@ final class ValidatingDns {
             this.validator = null;
             return;
         }
-        this.validator = new ValidatingResolver(DnsQueries.resolver(targets, timeout));
+        this.validator = new ValidatingResolver(DnsQueries.resolver(targets, timeout), clock);
         try {
             validator.loadTrustAnchors(new ByteArrayInputStream(anchors.zoneText()));
         } catch (IOException e) {

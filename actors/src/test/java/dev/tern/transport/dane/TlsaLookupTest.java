@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -171,17 +174,44 @@ class TlsaLookupTest {
     }
 
     @Test
-    void resolversThatStartStrippingSignaturesDoNotFailMail() throws Exception {
-        TlsaLookup lookup = lookup(25, testAnchor());
+    void resolversThatStartStrippingSignaturesRuleTheHostOut() throws Exception {
+        MovableClock clock = new MovableClock();
+        TlsaLookup lookup = new TlsaLookup(List.of(dns.address()), TIMEOUT, 25, testAnchor(), clock);
         assertTrue(lookup.validating().toCompletableFuture().get(10, TimeUnit.SECONDS));
         for (String name : List.of("secure.test", "mx.secure.test", "_25._tcp.mx.secure.test")) {
-            dns.remove(name, Type.RRSIG); // what a forwarder that drops DNSSEC records now answers
+            dns.remove(name, Type.RRSIG); // a forwarder that drops DNSSEC records, or an attacker on the path
         }
-        DaneStatus status = get(lookup, "mx.secure.test");
-        assertInstanceOf(DaneStatus.NotApplicable.class, status);
-        assertTrue(((DaneStatus.NotApplicable) status).reason().contains("validation unavailable"), status.toString());
-        assertTrue(log.list.stream().anyMatch(e -> e.getLevel() == Level.WARN
-                && e.getFormattedMessage().contains("stopped working")), log.list.toString());
+        dns.servfail("secure.test", Type.DNSKEY); // and the trust anchor's keys fail too
+        for (int attempt = 0; attempt < 2; attempt++) {
+            DaneStatus status = get(lookup, "mx.secure.test");
+            assertInstanceOf(DaneStatus.Invalid.class, status, "RFC 7672 §2.2: not NotApplicable, STARTTLS could be stripped");
+            assertTrue(((DaneStatus.Invalid) status).reason().contains("DNSSEC-bogus"), status.toString());
+            clock.advance(Duration.ofMinutes(2)); // validation worked once: no later probe turns DANE off
+        }
+        assertTrue(log.list.stream().noneMatch(e -> e.getLevel() == Level.WARN), log.list.toString());
+    }
+
+    @Test
+    void aBogusProbeAtStartIsRepeatedAndDaneTurnsOnWithOneInfo() throws Exception {
+        FakeDnsServer late = FakeDnsServer.start(); // nothing signed yet: the DNSKEY answer does not validate
+        try (late) {
+            MovableClock clock = new MovableClock();
+            TlsaLookup lookup = new TlsaLookup(List.of(late.address()), TIMEOUT, 25, testAnchor(), clock);
+            assertFalse(lookup.validating().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            zone.publish(late);
+            clock.advance(Duration.ofSeconds(30));
+            assertInstanceOf(DaneStatus.NotApplicable.class, get(lookup, "mx.secure.test"), "not sooner than a minute");
+            assertEquals(0, late.queries("_25._tcp.mx.secure.test", Type.TLSA));
+            clock.advance(Duration.ofSeconds(31));
+            assertEquals(new DaneStatus.Tlsa(List.of(new TlsaRecord(3, 1, 1, DIGEST))), get(lookup, "mx.secure.test"));
+            assertTrue(lookup.validating().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        }
+        List<ILoggingEvent> warnings = log.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        assertEquals(1, warnings.size(), log.list.toString());
+        assertTrue(warnings.get(0).getFormattedMessage().contains("did not validate"), warnings.toString());
+        List<ILoggingEvent> infos = log.list.stream().filter(e -> e.getLevel() == Level.INFO).toList();
+        assertEquals(1, infos.size(), log.list.toString());
+        assertTrue(infos.get(0).getFormattedMessage().contains("DANE (RFC 7672) is on now"), infos.toString());
     }
 
     @Test
@@ -203,6 +233,30 @@ class TlsaLookupTest {
         Exception e = assertThrows(IOException.class,
                 () -> TrustAnchors.parse("example.test. IN A 127.0.0.1\n".getBytes(StandardCharsets.US_ASCII), "x.txt"));
         assertTrue(e.getMessage().contains("no DS or DNSKEY"), e.getMessage());
+    }
+
+    /** Time for the re-probe and for the validator's key cache, moved by the test. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now = Instant.now();
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
     private static byte[] digest() {
