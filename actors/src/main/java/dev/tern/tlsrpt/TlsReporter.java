@@ -46,7 +46,8 @@ import dev.tern.transport.TlsResults;
  * SMTP TLS Reporting (RFC 8460): counts every outbound session's TLS outcome per UTC day, policy domain and
  * policy, and once a day sends each policy domain that asks for it (its {@code _smtp._tls} TXT record, §3) the
  * aggregate report of §4.4, gzipped: to mailto addresses as a message through the queue (§5.3), to https URIs
- * as a POST (§5.2). A domain without a record gets nothing; its counts are dropped.
+ * as a POST (§5.2), to at most {@link TlsRptRecord#MAX_RUA} URIs. A domain without a record gets nothing; its
+ * counts are dropped.
  *
  * <p>Relays report through {@link #results(ActorRef)}, which only sends a message: it never blocks. Memory is
  * bounded ({@link TlsCounts}); the counts are written to a 0600 file at most every {@code save-interval}, and
@@ -199,13 +200,17 @@ public final class TlsReporter extends AbstractBehavior<TlsReporter.Command> {
 
     private Behavior<Command> changed() {
         dirty = true;
-        long overflow = counts.overflowSessions() + counts.overflowDetails();
+        long overflow = counts.overflowSessions() + counts.overflowDetails() + counts.overflowPolicies()
+                + counts.cutPolicies();
         // logged the first time, then each time the number doubles: visible, but not once a session
         if ((overflow > 0 && overflowLogged == 0) || (overflowLogged > 0 && overflow >= 2 * overflowLogged)) {
             overflowLogged = overflow;
             context.getLog().warn("tls-rpt: limits reached: {} sessions not counted (max-domains {}), {} failures"
-                            + " without detail rows (max-failure-details {})", counts.overflowSessions(),
-                    settings.maxDomains(), counts.overflowDetails(), settings.maxDetails());
+                            + " without detail rows (max-failure-details {}), {} sessions not counted (more than {}"
+                            + " policies of one domain a day), {} policies with their strings cut to {} octets",
+                    counts.overflowSessions(), settings.maxDomains(), counts.overflowDetails(),
+                    settings.maxDetails(), counts.overflowPolicies(), TlsCounts.MAX_POLICIES, counts.cutPolicies(),
+                    TlsCounts.MAX_POLICY_OCTETS);
         }
         return this;
     }

@@ -1,12 +1,15 @@
 package dev.tern.tlsrpt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +87,55 @@ class TlsCountsTest {
         assertEquals(2, tally.details().size());
         assertEquals(2L, tally.details().get(new FailureDetail("validation-failure", "mx0.example.com", null, "x")));
         assertEquals(3, counts.overflowDetails());
+    }
+
+    private static PolicyRef sts(String id) {
+        return new PolicyRef("sts", "hostile.example", List.of("version: STSv1", "mode: enforce",
+                "mx: mx.hostile.example", "max_age: 86400", "x-id: " + id), List.of("mx.hostile.example"));
+    }
+
+    @Test
+    void aDomainWithANewPolicyEveryLookupHoldsOnlyTheFirstFew() {
+        TlsCounts counts = new TlsCounts(10, 10);
+        for (int i = 0; i < 100; i++) {
+            counts.success(DAY, sts("id" + i));
+        }
+        counts.success(DAY, sts("id0"));
+        counts.success(DAY, none("other.example"));
+        List<DomainPeriod> periods = counts.snapshot();
+        DomainPeriod hostile = periods.stream().filter(p -> p.policyDomain().equals("hostile.example")).findFirst()
+                .orElseThrow();
+        assertEquals(TlsCounts.MAX_POLICIES, hostile.policies().size());
+        assertEquals(sts("id0"), hostile.policies().get(0).policy());
+        assertEquals(2, hostile.policies().get(0).successes());
+        assertEquals(100 - TlsCounts.MAX_POLICIES, counts.overflowPolicies());
+        assertEquals(2, periods.size(), "other domains are counted as before");
+        // the next day starts afresh
+        counts.success(DAY.plusDays(1), sts("id99"));
+        assertEquals(1, counts.takeBefore(LocalDate.MAX).get(2).policies().size());
+    }
+
+    @Test
+    void policyStringsPastTheOctetLimitAreDropped() {
+        String line = "x-pad: " + "a".repeat(4000);
+        List<String> lines = Collections.nCopies(16, line); // 64 KiB, an MTA-STS policy's most
+        List<String> patterns = IntStream.range(0, 2000)
+                .mapToObj(i -> "mx" + i + ".big.example.with.a.long.name").toList();
+        PolicyRef big = new PolicyRef("sts", "big.example", lines, patterns);
+        TlsCounts counts = new TlsCounts(10, 10);
+        counts.success(DAY, big);
+        counts.failure(DAY, big, "mx0.big.example", null, TlsFailure.VALIDATION_FAILURE, "x");
+        PolicyTally tally = counts.snapshot().get(0).policies().get(0);
+        assertEquals(1, tally.successes());
+        assertEquals(1, tally.failures(), "the same policy, cut the same way: one key");
+        int keptLines = TlsCounts.MAX_POLICY_OCTETS / line.length();
+        assertEquals(lines.subList(0, keptLines), tally.policy().policyStrings());
+        int octets = tally.policy().mxHosts().stream().mapToInt(String::length).sum();
+        assertTrue(octets <= TlsCounts.MAX_POLICY_OCTETS && octets > TlsCounts.MAX_POLICY_OCTETS - 40, "" + octets);
+        assertEquals(patterns.subList(0, tally.policy().mxHosts().size()), tally.policy().mxHosts());
+        assertEquals(1, counts.cutPolicies());
+        // a policy within the limit is held as it is
+        assertSame(STS, TlsCounts.bounded(STS));
     }
 
     @Test

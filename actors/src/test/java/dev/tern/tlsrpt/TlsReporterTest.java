@@ -152,6 +152,7 @@ class TlsReporterTest {
                 Arrays.copyOfRange(file, (int) deliver.message().relayOffset(), file.length)));
         assertEquals("example.com", message.getHeader("TLS-Report-Domain", null));
         assertEquals("mx.tern.test", message.getHeader("TLS-Report-Submitter", null));
+        assertEquals("No", message.getHeader("TLS-Required", null), "RFC 8460 §5.3: despite TLS failures");
         assertTrue(message.getSubject().startsWith("Report Domain: example.com Submitter: mx.tern.test Report-ID: <"),
                 message.getSubject());
         ContentType type = new ContentType(message.getContentType());

@@ -14,6 +14,11 @@ import java.util.Locale;
  * and the TLS-Report-Domain and TLS-Report-Submitter fields are those of §5.3, so that a
  * receiving system can sort reports without opening them.
  *
+ * <p>The message says {@code TLS-Required: No} (RFC 8689 §5): a report is often about the very TLS failure that
+ * would hold it back (an expired certificate, STARTTLS stripped), and RFC 8460 §5.3 has reports delivered despite
+ * TLS failures. Tern's relay, like any RFC 8689 MTA, then sends it with opportunistic TLS where the destination's
+ * policy would defer it; the gzipped JSON holds no more than the policy domain may learn anyway.
+ *
  * <p>Every value put into a header field comes from this host's settings or from a record that
  * {@link TlsRptRecord} accepted (printable ASCII only), so nothing can start a new line. The
  * output is 7-bit with CRLF line endings.
@@ -72,6 +77,7 @@ public record ReportMessage(String submitter, String from, String to, String pol
         header(out, "TLS-Report-Domain", policyDomain);
         header(out, "TLS-Report-Submitter", submitter);
         header(out, "Auto-Submitted", "auto-generated"); // RFC 3834: no vacation replies to reports
+        header(out, "TLS-Required", "No"); // RFC 8689 §5, RFC 8460 §5.3: delivered despite TLS failures
         header(out, "MIME-Version", "1.0");
         header(out, "Content-Type", "multipart/report; report-type=\"tlsrpt\";" + CRLF
                 + "\tboundary=\"" + boundary + "\"");

@@ -19,7 +19,13 @@ import java.util.regex.Pattern;
  * tlsrpt-rua    = "rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
  * </pre>
  *
- * @param rua where reports go, in the record's order: mailto and https only, at least one
+ * <p>At most {@link #MAX_RUA} URIs are used: the first distinct mailto and https ones, in the record's order.
+ * RFC 8460 sets no limit, but the record is the destination's to write, and without one a single domain could
+ * have Tern send its reports (and the load of sending them) to hundreds of third parties. A domain needs one
+ * or two (its own mailbox, a reporting service); DMARC, whose rua= this follows, lets receivers limit the URIs
+ * they send to as long as they take at least two (RFC 7489 §6.2), and four leaves room beyond that.
+ *
+ * @param rua where reports go, in the record's order: mailto and https only, at least one, at most four
  */
 public record TlsRptRecord(List<ReportUri> rua) {
 
@@ -27,6 +33,9 @@ public record TlsRptRecord(List<ReportUri> rua) {
     public static String name(String domain) {
         return "_smtp._tls." + domain;
     }
+
+    /** The most report URIs used from one record; the ones after are ignored. */
+    public static final int MAX_RUA = 4;
 
     private static final String VERSION = "v=TLSRPTv1";
     private static final Pattern FIELD_DELIM = Pattern.compile("[ \t]*;[ \t]*");
@@ -37,8 +46,8 @@ public record TlsRptRecord(List<ReportUri> rua) {
 
     public TlsRptRecord {
         rua = List.copyOf(rua);
-        if (rua.isEmpty()) {
-            throw new IllegalArgumentException("a TLS-RPT record needs a usable rua");
+        if (rua.isEmpty() || rua.size() > MAX_RUA) {
+            throw new IllegalArgumentException("a TLS-RPT record needs 1 to " + MAX_RUA + " usable rua");
         }
     }
 
@@ -102,7 +111,8 @@ public record TlsRptRecord(List<ReportUri> rua) {
                     } catch (IllegalArgumentException e) {
                         return new NotPublished("rua " + printable(uri) + ": " + e.getMessage());
                     }
-                    if (usable != null) {
+                    // every URI is checked (a malformed one spoils the record), the first MAX_RUA used
+                    if (usable != null && !uris.contains(usable) && uris.size() < MAX_RUA) {
                         uris.add(usable);
                     }
                 }

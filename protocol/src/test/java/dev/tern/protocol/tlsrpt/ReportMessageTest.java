@@ -21,6 +21,8 @@ import jakarta.mail.internet.MimeMessage;
 
 import org.junit.jupiter.api.Test;
 
+import dev.tern.protocol.TlsRequiredField;
+
 class ReportMessageTest {
 
     private static final byte[] REPORT = new byte[300];
@@ -46,6 +48,9 @@ class ReportMessageTest {
         assertEquals("example.com", parsed.getHeader("TLS-Report-Domain", null));
         assertEquals("mx.tern.test", parsed.getHeader("TLS-Report-Submitter", null));
         assertEquals("<2026-11-29.1a2b@mx.tern.test>", parsed.getMessageID());
+        // RFC 8460 §5.3: a report goes out despite the TLS failure it may be about (RFC 8689 §5)
+        assertEquals("No", parsed.getHeader("TLS-Required", null));
+        assertTrue(TlsRequiredField.waivesTlsPolicy(bytes));
         ContentType type = new ContentType(parsed.getContentType());
         assertEquals("multipart/report", type.getBaseType());
         assertEquals("tlsrpt", type.getParameter("report-type"));

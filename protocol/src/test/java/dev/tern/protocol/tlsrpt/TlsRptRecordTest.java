@@ -42,6 +42,25 @@ class TlsRptRecordTest {
     }
 
     @Test
+    void atMostTheFirstFourDistinctUrisAreUsed() {
+        StringBuilder record = new StringBuilder("v=TLSRPTv1; rua=mailto:r0@example.com,mailto:r0@example.com");
+        for (int i = 1; i < 300; i++) {
+            record.append(i % 2 == 0 ? ",mailto:r" + i + "@third" + i + ".example" : ",https://third" + i
+                    + ".example/tlsrpt");
+        }
+        assertEquals(List.of(new ReportUri.Mailto("r0@example.com"),
+                        new ReportUri.Https(URI.create("https://third1.example/tlsrpt")),
+                        new ReportUri.Mailto("r2@third2.example"),
+                        new ReportUri.Https(URI.create("https://third3.example/tlsrpt"))),
+                published(record.toString()));
+        assertEquals(TlsRptRecord.MAX_RUA, published(record.toString()).size());
+        // skipped schemes take no place
+        assertEquals(List.of(new ReportUri.Mailto("a@example.com")),
+                published("v=TLSRPTv1; rua=ftp://a.example/,ftp://b.example/,ftp://c.example/,ftp://d.example/,"
+                        + "mailto:a@example.com"));
+    }
+
+    @Test
     void mailtoIsDecodedAndItsQueryDropped() {
         assertEquals(List.of(new ReportUri.Mailto("tls+rpt@example.com")),
                 published("v=TLSRPTv1;rua=mailto:tls%2Brpt@example.com?subject=x"));
