@@ -22,6 +22,7 @@ import dev.tern.protocol.OriginalHeaders;
 import dev.tern.protocol.ReceivedHeader;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.queue.MessageIds;
 import dev.tern.queue.BodyFile;
 import dev.tern.queue.QueueEntry;
@@ -35,12 +36,19 @@ import dev.tern.store.StagedMessage;
  */
 public final class Bounces {
 
-    /** A staged bounce and its message id. */
-    public record Staged(String messageId, StagedMessage message) {
+    /**
+     * A staged bounce, its message id and the TLS requirement it inherits from the message it reports on.
+     *
+     * @param tls RFC 8689 §5: a non-delivery report of a REQUIRETLS message carries (some of) that message, so it
+     *            is itself sent with REQUIRETLS; delay and success reports carry its headers too, so they follow
+     *            the same rule. A report to a local mailbox never leaves the host and is unaffected.
+     */
+    public record Staged(String messageId, StagedMessage message, TlsRequirement tls) {
         public Envelope envelope(Recipient to) {
             // RFC 6531 §3.2: a bounce to a UTF-8 address needs SMTPUTF8 on its way there
             return new Envelope(messageId, ReversePath.NULL, List.of(to), to.address().isAscii()
-                    ? MessageEncoding.PLAIN : new MessageEncoding(BodyType.EIGHT_BIT_MIME, true));
+                    ? MessageEncoding.PLAIN : new MessageEncoding(BodyType.EIGHT_BIT_MIME, true), DsnRequest.NONE,
+                    tls);
         }
     }
 
@@ -51,15 +59,16 @@ public final class Bounces {
     static Staged stage(QueueEntry entry, List<DeliveryStatusNotification.RecipientReport> reports, BodyFile body,
                         String hostname, Path incomingDir, Clock clock) throws IOException {
         return stage(new Original(((ReversePath.Sender) entry.sender()).address(), entry.id(), entry.arrival(),
-                entry.dsn(), body.file(), body.offset(), body.size()), reports, hostname, incomingDir, clock);
+                entry.dsn(), body.file(), body.offset(), body.size(), entry.tls()), reports, hostname, incomingDir,
+                clock);
     }
 
     /**
-     * The message a DSN reports on: its sender (who gets the DSN), queue id, arrival, DSN request and where its
-     * octets are.
+     * The message a DSN reports on: its sender (who gets the DSN), queue id, arrival, DSN request, where its
+     * octets are, and whether it was sent with REQUIRETLS (the DSN then is too, RFC 8689 §5).
      */
     public record Original(MailAddress sender, String queueId, Instant arrival, DsnRequest dsn, Path body,
-                           long offset, long size) {
+                           long offset, long size, TlsRequirement tls) {
     }
 
     /**
@@ -95,7 +104,7 @@ public final class Bounces {
             Files.deleteIfExists(file);
             throw e;
         }
-        return new Staged(id, new StagedMessage(file, size, returnPath.length));
+        return new Staged(id, new StagedMessage(file, size, returnPath.length), original.tls());
     }
 
     private static void writeAll(FileChannel out, byte[] bytes) throws IOException {

@@ -53,7 +53,8 @@ final class SuccessNotices {
             return Optional.empty();
         }
         Bounces.Staged staged = Bounces.stage(new Bounces.Original(sender.address(), envelope.messageId(), now,
-                envelope.dsn(), message.file(), message.relayOffset(), message.size() - message.relayOffset()),
+                envelope.dsn(), message.file(), message.relayOffset(), message.size() - message.relayOffset(),
+                envelope.tls()),
                 reports, notifications.hostname(), notifications.incomingDir(), notifications.clock());
         return Optional.of(new Notice(staged.envelope(new Recipient(sender.address(), route.get())), staged.message()));
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -117,12 +118,42 @@ class RelayRequireTlsTest {
                 .contains("550 5.7.10 REQUIRETLS: not sent, no TLS session with");
         assertThat(bounce.envelope().recipients()).extracting(Recipient::address)
                 .containsExactly(new MailAddress("alice", "local.test"));
+        assertThat(bounce.envelope().tls()).isEqualTo(TlsRequirement.REQUIRETLS); // RFC 8689 §5
         List<ScriptedSmtpServer.Transaction> received = server.awaitTransactions(1, Duration.ofSeconds(10));
         assertThat(received).hasSize(1);
         assertThat(received.get(0).dataAsString()).contains("Subject: plain");
         assertThat(server.commandLines()).noneMatch(line -> line.contains("REQUIRETLS"));
         bounce.replyTo().tell(new BounceDelivery.Stored(bounce.envelope().messageId()));
         awaitTrue(() -> !Files.exists(envelopeOf(secret)) && !Files.exists(envelopeOf(plain)), "both entries done");
+    }
+
+    @Test
+    void theBounceOfARequireTlsMessageFromARemoteSenderIsRelayedWithRequireTls() throws Exception {
+        server = ScriptedSmtpServer.builder().extension("REQUIRETLS").start();
+        bounceRoute = address -> Optional.of(new Recipient.RemoteDomain(address.domain()));
+        enqueue("secret", "", TlsRequirement.REQUIRETLS);
+
+        start(OutboundTls.OPPORTUNISTIC);
+
+        BounceDelivery.Store bounce = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
+        assertThat(bounce.envelope().recipients()).singleElement().satisfies(to ->
+                assertThat(to.route()).isEqualTo(new Recipient.RemoteDomain("local.test")));
+        assertThat(bounce.envelope().sender()).isEqualTo(ReversePath.NULL);
+        assertThat(bounce.envelope().tls()).isEqualTo(TlsRequirement.REQUIRETLS); // RFC 8689 §5
+        bounce.replyTo().tell(new BounceDelivery.Stored(bounce.envelope().messageId()));
+    }
+
+    @Test
+    void theBounceOfAnOrdinaryMessageIsAnOrdinaryMessage() throws Exception {
+        server = ScriptedSmtpServer.builder().rcptReplies("550 5.1.1 no such user").start();
+        bounceRoute = address -> Optional.of(new Recipient.RemoteDomain(address.domain()));
+        enqueue("plain", "", TlsRequirement.DEFAULT);
+
+        start(OutboundTls.OPPORTUNISTIC);
+
+        BounceDelivery.Store bounce = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
+        assertThat(bounce.envelope().tls()).isEqualTo(TlsRequirement.DEFAULT);
+        bounce.replyTo().tell(new BounceDelivery.Stored(bounce.envelope().messageId()));
     }
 
     @Test
@@ -149,12 +180,15 @@ class RelayRequireTlsTest {
 
     // ---- scaffolding
 
+    private Function<MailAddress, Optional<Recipient.Route>> bounceRoute =
+            address -> Optional.of(new Recipient.LocalMailbox(address.localPart()));
+
     private void start(OutboundTls outboundTls) {
         RelaySettings settings = new RelaySettings(List.of(), server.port(), TlsPolicy.OPPORTUNISTIC, spool.dir(),
                 CURVE, Duration.ofSeconds(30), 2, 100, TWO, FAST, "tern.test");
         MxResolver resolver = new MxResolver(List.of(new InetSocketAddress("127.0.0.1", 9)), TWO, new Random(1));
         RelayContext context = new RelayContext(settings, spool, resolver, OpportunisticTls.context(), router.ref(),
-                address -> Optional.of(new Recipient.LocalMailbox(address.localPart())), incoming, Clock.systemUTC(),
+                bounceRoute, incoming, Clock.systemUTC(),
                 new Random(7), Props.empty(), new TernMetrics(),
                 new LocalPolicy(outboundTls, PkixCheck.trusting(List.of())), TlsResults.NONE);
         relay = testKit.spawn(RelaySupervision.supervise(Relay.create(DOMAIN, context, null), CURVE));

@@ -28,10 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.metrics.Samples;
 import dev.tern.metrics.TernMetrics;
+import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.Envelope;
 import dev.tern.protocol.MailAddress;
+import dev.tern.protocol.MessageEncoding;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
+import dev.tern.protocol.TlsRequirement;
 import dev.tern.queue.QueueEntry;
 import dev.tern.queue.QueueSpool;
 import dev.tern.relay.BounceDelivery;
@@ -309,6 +312,31 @@ class RouterTest {
         BounceDelivery.Outcome refused = answers.receiveMessage(TIMEOUT);
         assertThat(refused).isInstanceOf(BounceDelivery.NotStored.class);
         assertThat(refused.messageId()).isEqualTo(toNobody.messageId());
+        testKit.stop(router);
+    }
+
+    @Test
+    void aRequireTlsBounceToARemoteSenderIsQueuedWithRequireTls() throws Exception {
+        // RFC 8689 §5: the relay hands over a bounce of a REQUIRETLS message marked REQUIRETLS; the queue keeps it
+        QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
+        CompletableFuture<ActorRef<BounceDelivery.Store>> handedToRelays = new CompletableFuture<>();
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(maildir,
+                new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()), bounces -> {
+                    handedToRelays.complete(bounces);
+                    return Behaviors.ignore();
+                })));
+        ActorRef<BounceDelivery.Store> bounces = handedToRelays.get(10, TimeUnit.SECONDS);
+        TestProbe<BounceDelivery.Outcome> answers = testKit.createTestProbe();
+        Envelope bounce = new Envelope("B1", ReversePath.NULL, List.of(remote("alice@sender.example")),
+                MessageEncoding.PLAIN, DsnRequest.NONE, TlsRequirement.REQUIRETLS);
+
+        bounces.tell(new BounceDelivery.Store(bounce, staged, answers.getRef()));
+
+        assertThat(answers.receiveMessage(TIMEOUT)).isEqualTo(new BounceDelivery.Stored("B1"));
+        assertThat(spool.all()).singleElement().satisfies(entry -> {
+            assertThat(entry.sender()).isEqualTo(ReversePath.NULL);
+            assertThat(entry.tls()).isEqualTo(TlsRequirement.REQUIRETLS);
+        });
         testKit.stop(router);
     }
 

@@ -11,14 +11,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.tern.testing.PolicyServer;
 import dev.tern.testing.ScriptedSmtpServer;
 import dev.tern.testing.TestCa;
 
 /**
- * REQUIRETLS (RFC 8689) end to end: offered and taken only inside TLS; a REQUIRETLS message is relayed only over TLS
- * verified for the MX name (here through {@code --tls-trust} and the default opportunistic TLS) to an MX that offers
- * REQUIRETLS, with REQUIRETLS on its MAIL; anywhere else it is not sent at all, and the local sender gets a bounce
- * (5.7.10, or 5.7.30 for an MX that does not offer REQUIRETLS).
+ * REQUIRETLS (RFC 8689) end to end: offered and taken only inside TLS; a REQUIRETLS message is relayed only to an MX
+ * host that an MTA-STS policy lists (§4.2.1: the MX name authenticated; the policy fetched from a policy host on
+ * 127.0.15.10:443), over TLS verified for its name (through {@code --tls-trust} and the default opportunistic TLS),
+ * that offers REQUIRETLS, with REQUIRETLS on its MAIL; anywhere else it is not sent at all, and the sender gets a
+ * bounce (5.7.10, or 5.7.30 for an MX that does not offer REQUIRETLS), itself sent with REQUIRETLS (§5).
  */
 class RequireTlsTest {
 
@@ -37,21 +39,37 @@ class RequireTlsTest {
             "    print('refused:', smtp.sendmail(sender, [to], message, mail_options=['REQUIRETLS']))",
             "");
 
+    private static final String POLICY_HOST = "127.0.15.10";
+
     static FakeInternet net;
     static TernProcess tern;
     static TestCa ca;
+    static PolicyServer policies;
 
     @BeforeAll
     static void start() throws Exception {
         net = FakeInternet.start();
         ca = TestCa.create();
+        policies = PolicyServer.start(POLICY_HOST, ca.issue("mta-sts.secure.test", "mta-sts.norequiretls.test",
+                "mta-sts.home.test", "mta-sts.trial.test").serverContext());
         Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
         tern = TernProcess.launch(net.ternOptions("300ms", "1s", "1m", "--tls-trust", trust.toString()));
     }
 
     @AfterAll
     static void stop() {
+        if (policies != null) {
+            policies.close();
+        }
         FakeInternet.close(tern, net);
+    }
+
+    /** {@code domain} publishes an MTA-STS policy in {@code mode} that lists its one MX host {@code mx.DOMAIN}. */
+    private static void publishPolicy(String domain, String mode) {
+        policies.serve("mta-sts." + domain, "version: STSv1\r\nmode: " + mode + "\r\nmx: mx." + domain
+                + "\r\nmax_age: 86400\r\n");
+        net.dns().txt("_mta-sts." + domain, "v=STSv1; id=1;");
+        net.address("mta-sts." + domain, POLICY_HOST);
     }
 
     @Test
@@ -79,6 +97,7 @@ class RequireTlsTest {
     void relayedOverVerifiedTlsToAnMxThatOffersItWithRequireTlsOnMail() throws Exception {
         SSLContext tls = ca.issue("mx.secure.test").serverContext();
         ScriptedSmtpServer server = mx("secure.test", builder -> builder.startTls(tls).extension("REQUIRETLS"));
+        publishPolicy("secure.test", "enforce");
 
         Exec.Result sent = python(tern.outboundPort(), "alice@client.test", "bob@secure.test", "secure");
 
@@ -88,6 +107,55 @@ class RequireTlsTest {
         assertThat(t.mailParameters()).contains("REQUIRETLS");
         assertThat(t.recipients()).containsExactly("bob@secure.test");
         assertThat(t.dataAsString()).contains("Subject: secure\r\n");
+    }
+
+    @Test
+    void anMtaStsTestingPolicyThatListsTheMxAuthenticatesItToo() throws Exception {
+        SSLContext tls = ca.issue("mx.trial.test").serverContext();
+        ScriptedSmtpServer server = mx("trial.test", builder -> builder.startTls(tls).extension("REQUIRETLS"));
+        publishPolicy("trial.test", "testing");
+
+        python(tern.outboundPort(), "alice@client.test", "bob@trial.test", "trial");
+
+        ScriptedSmtpServer.Transaction t = awaitOnlyTransaction(server, tern);
+        assertThat(t.tls()).isTrue();
+        assertThat(t.mailParameters()).contains("REQUIRETLS");
+    }
+
+    @Test
+    void aVerifiedCertificateWithoutAPolicyGetsNothingAndTheSenderABounceWith5710() throws Exception {
+        // §4.2.1: the MX name came from DNS alone, so a valid certificate for it proves nothing
+        String alice = tern.newUser("alice");
+        SSLContext tls = ca.issue("mx.nopolicy.test").serverContext();
+        ScriptedSmtpServer server = mx("nopolicy.test", builder -> builder.startTls(tls).extension("REQUIRETLS"));
+
+        python(tern.outboundPort(), TernProcess.address(alice), "bob@nopolicy.test", "nopolicy");
+
+        String dsn = Relaying.awaitDsn(tern, alice, Relaying.DELIVERY_TIMEOUT);
+        Relaying.assertFailureDsn(dsn, TernProcess.address(alice), List.of("bob@nopolicy.test"));
+        assertThat(dsn).contains("\r\nStatus: 5.7.10\r\n").contains("\r\nDiagnostic-Code: smtp; 550 5.7.10 "
+                + "REQUIRETLS: not sent, MX host mx.nopolicy.test not authenticated by DANE or MTA-STS (policy "
+                + "opportunistic)\r\n");
+        assertNothingSent(server);
+    }
+
+    @Test
+    void theBounceToARemoteSenderIsRelayedWithRequireTls() throws Exception {
+        // §5: the bounce carries the original's headers, so it takes the same care
+        SSLContext homeTls = ca.issue("mx.home.test").serverContext();
+        ScriptedSmtpServer home = mx("home.test", builder -> builder.startTls(homeTls).extension("REQUIRETLS"));
+        publishPolicy("home.test", "enforce");
+        ScriptedSmtpServer sink = mx("clearhop.test", builder -> builder.extension("REQUIRETLS"));
+
+        python(tern.outboundPort(), "alice@home.test", "bob@clearhop.test", "clearhop");
+
+        ScriptedSmtpServer.Transaction bounce = awaitOnlyTransaction(home, tern);
+        assertThat(bounce.tls()).isTrue();
+        assertThat(bounce.recipients()).containsExactly("alice@home.test");
+        assertThat(bounce.mailParameters()).contains("REQUIRETLS");
+        assertThat(bounce.mailFrom()).isEmpty();
+        assertThat(bounce.dataAsString()).contains("Status: 5.7.10").contains("Subject: clearhop");
+        assertNothingSent(sink);
     }
 
     @Test
@@ -125,6 +193,7 @@ class RequireTlsTest {
         String alice = tern.newUser("alice");
         SSLContext tls = ca.issue("mx.norequiretls.test").serverContext();
         ScriptedSmtpServer server = mx("norequiretls.test", builder -> builder.startTls(tls));
+        publishPolicy("norequiretls.test", "enforce");
 
         python(tern.outboundPort(), TernProcess.address(alice), "bob@norequiretls.test", "norequiretls");
 

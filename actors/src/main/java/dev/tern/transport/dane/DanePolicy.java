@@ -82,8 +82,9 @@ public final class DanePolicy implements OutboundPolicies {
 
     private HostSecurity governed(String domain, String host, List<TlsaRecord> records) {
         boolean usable = records.stream().anyMatch(r -> r.unusable().isEmpty());
+        // secure TLSA records for the host authenticate it for REQUIRETLS (RFC 8689 §4.2.1)
         return new HostSecurity(host,
-                new ConnectionSecurity(TlsPolicy.REQUIRED, new DaneCheck(records, clock), usable, POLICY),
+                new ConnectionSecurity(TlsPolicy.REQUIRED, new DaneCheck(records, clock), usable, POLICY, true),
                 tlsaPolicy(domain, records));
     }
 

@@ -127,11 +127,14 @@ public final class MtaStsPolicies implements OutboundPolicies {
             if (enforce && !listed) {
                 decided.add(new HostSecurity(host, below.security(), ref, Optional.of(mismatch(cached, host))));
             } else if (enforce) {
-                decided.add(new HostSecurity(host, new ConnectionSecurity(TlsPolicy.REQUIRED, webPki, true, ENFORCE),
-                        ref, Optional.empty()));
+                // RFC 8689 §4.2.1: the policy lists the host, which authenticates it for REQUIRETLS
+                decided.add(new HostSecurity(host, new ConnectionSecurity(TlsPolicy.REQUIRED, webPki, true, ENFORCE,
+                        true), ref, Optional.empty()));
             } else {
-                decided.add(new HostSecurity(host, testing(below.security(), listed ? webPki : unlisted(cached)),
-                        ref, Optional.empty()));
+                ConnectionSecurity judged = testing(below.security(), listed ? webPki : unlisted(cached));
+                // RFC 8689 §4.2.1: a host the policy lists is authenticated for REQUIRETLS, in testing mode too
+                decided.add(new HostSecurity(host, listed ? judged.withHostAuthenticated() : judged, ref,
+                        Optional.empty()));
             }
         }
         LOG.debug("domain={} MTA-STS policy id {} mode {} ({})", domain, cached.id(), policy.mode().keyword(),

@@ -80,6 +80,7 @@ class DanePolicyTest {
         assertEquals(TlsPolicy.REQUIRED, host.security().startTls());
         assertTrue(host.security().enforce());
         assertEquals("dane", host.security().policy());
+        assertTrue(host.security().hostAuthenticated(), "RFC 8689 §4.2.1: DANE authenticates the MX host");
         assertTrue(host.allowed());
         assertEquals(new PolicyRef("tlsa", "example.test",
                 List.of("3 1 1 " + HexFormat.of().withUpperCase().formatHex(spkiSha256(mx))), List.of()), host.policy());
@@ -127,6 +128,7 @@ class DanePolicyTest {
         assertEquals(List.of("mx.plain.test", "mx.secure.test"), security.hosts().stream().map(HostSecurity::host).toList());
         HostSecurity plain = security.host("mx.plain.test");
         assertEquals("opportunistic", plain.security().policy());
+        assertFalse(plain.security().hostAuthenticated());
         assertEquals(PolicyRef.none("example.test"), plain.policy());
         assertEquals("dane", security.host("mx.secure.test").security().policy());
     }

@@ -97,6 +97,7 @@ class MtaStsPoliciesTest {
         assertThat(listed.security().startTls()).isEqualTo(TlsPolicy.REQUIRED);
         assertThat(listed.security().enforce()).isTrue();
         assertThat(listed.security().policy()).isEqualTo("mta-sts enforce");
+        assertThat(listed.security().hostAuthenticated()).isTrue(); // RFC 8689 §4.2.1
         assertThat(listed.policy()).isEqualTo(new PolicyRef("sts", "sts.test",
                 List.of("version: STSv1", "mode: enforce", "mx: *.sts.test", "max_age: 86400"), List.of("*.sts.test")));
         assertThat(listed.security().check().check(ca.issue("mx.sts.test").chain(), "mx.sts.test"))
@@ -134,6 +135,9 @@ class MtaStsPoliciesTest {
         assertThat(((TlsVerdict.Failed) unlisted).failure()).isEqualTo(TlsFailure.STS_POLICY_INVALID);
         assertThat(security.host("mx.sts.test").security().check().check(ca.issue("mx.sts.test").chain(),
                 "mx.sts.test")).isInstanceOf(TlsVerdict.Verified.class);
+        // RFC 8689 §4.2.1: the listed host is authenticated for REQUIRETLS, the unlisted one is not
+        assertThat(security.host("mx.sts.test").security().hostAuthenticated()).isTrue();
+        assertThat(security.host("backup.sts.test").security().hostAuthenticated()).isFalse();
     }
 
     @Test
@@ -146,6 +150,7 @@ class MtaStsPoliciesTest {
         dns.remove("_mta-sts.sts.test");
         HostSecurity noRecord = decide("mx.sts.test").host("mx.sts.test");
         assertThat(noRecord.security().policy()).isEqualTo("opportunistic");
+        assertThat(noRecord.security().hostAuthenticated()).isFalse();
         assertThat(reported).isEmpty();
     }
 

@@ -129,7 +129,8 @@ public final class SmtpClientSession {
             return first;
         }
         CompletableFuture<SmtpClientSession> result = new CompletableFuture<>();
-        ConnectionSecurity inClear = new ConnectionSecurity(TlsPolicy.OFF, security.check(), false, security.policy());
+        ConnectionSecurity inClear = new ConnectionSecurity(TlsPolicy.OFF, security.check(), false, security.policy(),
+                security.hostAuthenticated());
         first.whenComplete((session, error) -> (error instanceof TlsHandshakeFailed
                 ? attempt(system, address, serverName, heloName, inClear, null, timeouts)
                 : first).whenComplete((retried, retryError) -> {
@@ -232,17 +233,25 @@ public final class SmtpClientSession {
     }
 
     /**
-     * RFC 8689 §4.2.1: a REQUIRETLS message goes only where the server's certificate verified for the MX host name,
-     * whatever the session's policy enforces; the reply that refuses it (5.7.10) when the session is in TLS without
-     * that. In clear, and without REQUIRETLS in EHLO, {@link ClientDialogue} refuses it.
+     * RFC 8689 §4.2.1: a REQUIRETLS message goes only to an authenticated MX host (its name vouched for by DANE or an
+     * MTA-STS policy listing it, {@link ConnectionSecurity#hostAuthenticated()}: Tern does not validate MX answers
+     * with DNSSEC) whose certificate verified for that name, whatever the session's policy enforces; the reply that
+     * refuses it (5.7.10) when the session is in TLS without both. A certificate valid for a name that a spoofed MX
+     * answer supplied proves nothing. In clear, and without REQUIRETLS in EHLO, {@link ClientDialogue} refuses it.
      */
     private Optional<SmtpReply> requireTlsUnverified(OutboundMessage message) {
-        if (message.tls() != TlsRequirement.REQUIRETLS || verdict == null
-                || verdict instanceof TlsVerdict.Verified) {
+        if (message.tls() != TlsRequirement.REQUIRETLS || verdict == null) {
             return Optional.empty();
         }
-        return Optional.of(ClientDialogue.requireTlsRefusal("5.7.10", "the certificate of " + serverName
-                + " did not verify: " + ((TlsVerdict.Failed) verdict).reason()));
+        if (verdict instanceof TlsVerdict.Failed failed) {
+            return Optional.of(ClientDialogue.requireTlsRefusal("5.7.10", "the certificate of " + serverName
+                    + " did not verify: " + failed.reason()));
+        }
+        if (!security.hostAuthenticated()) {
+            return Optional.of(ClientDialogue.requireTlsRefusal("5.7.10", "MX host " + serverName
+                    + " not authenticated by DANE or MTA-STS (policy " + security.policy() + ")"));
+        }
+        return Optional.empty();
     }
 
     /** RSET: ends any transaction; a reply other than 2xx fails with {@link SessionRejected}. */

@@ -66,11 +66,15 @@ class SmtpClientSessionRequireTlsTest {
         }
     }
 
+    /** A session whose MX host a published policy (DANE, MTA-STS) vouched for, as RFC 8689 §4.2.1 wants. */
     private SmtpClientSession open() throws Exception {
-        ConnectionSecurity opportunistic = new ConnectionSecurity(TlsPolicy.OPPORTUNISTIC,
-                PkixCheck.trusting(List.of(ca.certificate())), false, "opportunistic");
+        return open(new ConnectionSecurity(TlsPolicy.OPPORTUNISTIC, PkixCheck.trusting(List.of(ca.certificate())),
+                false, "mta-sts testing", true));
+    }
+
+    private SmtpClientSession open(ConnectionSecurity security) throws Exception {
         return await(SmtpClientSession.open(testKit.system(), server.address(), "mx.dest.test", "client.test",
-                opportunistic, OpportunisticTls.context(), TIMEOUTS));
+                security, OpportunisticTls.context(), TIMEOUTS));
     }
 
     private OutboundMessage message(TlsRequirement tls) throws Exception {
@@ -112,6 +116,24 @@ class SmtpClientSessionRequireTlsTest {
         assertThat(other.delivered()).containsExactly(BOB);
         assertThat(server.commandLines()).noneMatch(line -> line.contains("REQUIRETLS"));
         assertThat(server.awaitTransactions(1, WAIT)).hasSize(1);
+    }
+
+    @Test
+    void aVerifiedCertificateOfAHostNoPolicyAuthenticatedGets5710() throws Exception {
+        // the MX name came from DNS alone: a spoofed answer could name any host with a valid certificate of its own
+        server = ScriptedSmtpServer.builder().startTls(ca.issue("mx.dest.test").serverContext())
+                .extension("REQUIRETLS").start();
+        session = open(new ConnectionSecurity(TlsPolicy.OPPORTUNISTIC, PkixCheck.trusting(List.of(ca.certificate())),
+                false, "opportunistic"));
+        assertThat(session.tlsVerdict()).get().extracting(TlsVerdict::verified).isEqualTo(true);
+
+        MessageReport report = await(session.send(message(TlsRequirement.REQUIRETLS)));
+
+        assertThat(report.replyFor(BOB).toString()).isEqualTo("550 5.7.10 REQUIRETLS: not sent, MX host mx.dest.test"
+                + " not authenticated by DANE or MTA-STS (policy opportunistic)");
+        assertThat(server.commandLines()).noneMatch(line -> line.startsWith("MAIL"));
+        MessageReport other = await(session.send(message(TlsRequirement.DEFAULT)));
+        assertThat(other.delivered()).containsExactly(BOB);
     }
 
     @Test
