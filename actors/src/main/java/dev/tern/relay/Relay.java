@@ -15,7 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -43,6 +46,7 @@ import dev.tern.streams.client.MessageReport;
 import dev.tern.streams.client.OutboundMessage;
 import dev.tern.streams.client.SmtpClientSession;
 import dev.tern.streams.client.TlsVerdict;
+import dev.tern.supervision.Causes;
 import dev.tern.supervision.DeliveryFailure;
 import dev.tern.supervision.DestinationUnavailable;
 import dev.tern.supervision.FailureClassifier;
@@ -383,9 +387,24 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
                     FailureClassifier.diagnostic(FailureClassifier.TERN, later.diagnostic())));
         }
         List<MxHost> hosts = ((Resolution.Hosts) resolution).hosts();
-        context.pipeToSelf(relay.policies().forDestination(domain, hosts.stream().map(MxHost::name).toList()),
-                (security, failure) -> new Secured(attempt, hosts, security, failure));
+        context.pipeToSelf(policyDecision(hosts), (security, failure) -> new Secured(attempt, hosts, security,
+                failure));
         return this;
+    }
+
+    /**
+     * What the destination's TLS policies require of {@code hosts}, within {@link RelaySettings#policyDecisionDeadline}:
+     * a lookup stuck for good would otherwise hold the destination in this attempt for good, since nothing else
+     * ends it. A copy gets the deadline, not the policies' own stage, which they may share among deliveries.
+     */
+    private CompletionStage<DestinationSecurity> policyDecision(List<MxHost> hosts) {
+        Duration deadline = relay.settings().policyDecisionDeadline();
+        try {
+            return relay.policies().forDestination(domain, hosts.stream().map(MxHost::name).toList())
+                    .toCompletableFuture().copy().orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** The hosts' TLS requirements are known: connect to the first host a policy allows (RFC 8461 §4.1: the others are skipped). */
@@ -395,8 +414,12 @@ public final class Relay extends AbstractBehavior<Relay.Command> {
         }
         Attempting attempt = secured.attempt();
         if (secured.failure() != null) {
+            String why = Causes.unwrap(secured.failure()) instanceof TimeoutException
+                    ? "TLS policy decision timed out after " + relay.settings().policyDecisionDeadline().toMillis()
+                            + " ms"
+                    : "TLS policy lookup failed: " + secured.failure();
             return destinationFailed(attempt, new DeliveryFailure(FailureKind.TRANSIENT, "4.7.5",
-                    FailureClassifier.diagnostic(FailureClassifier.TERN, "TLS policy lookup failed: " + secured.failure())));
+                    FailureClassifier.diagnostic(FailureClassifier.TERN, why)));
         }
         DestinationSecurity security = secured.security();
         Optional<String> refusal = security.refusal();

@@ -11,6 +11,7 @@ import dev.tern.supervision.BackoffCurve;
 import dev.tern.supervision.RetrySchedule;
 import dev.tern.transport.OutboundTls;
 import dev.tern.transport.TransportSettings;
+import dev.tern.transport.mtasts.MtaStsPolicies;
 
 /**
  * How Tern relays mail to remote domains.
@@ -35,6 +36,11 @@ public record RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPoli
                             BackoffCurve backoff, Duration queueLifetime, int maxConnections,
                             int maxMessagesPerConnection, Duration dnsTimeout, ClientTimeouts timeouts,
                             String hostname, Duration delayWarning, TransportSettings transport) {
+
+    /** Validated DNS questions a DANE decision may ask in a row ({@link #policyDecisionDeadline}). */
+    static final int DANE_QUESTIONS = 4;
+    /** Beyond the sum of the policy decision's bounds: scheduling, and the work between the questions. */
+    static final Duration POLICY_SLACK = Duration.ofMillis(500);
 
     /** {@code tls} alone, verifying nothing and honouring no published policy. */
     public RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPolicy tls, Path queueDir,
@@ -62,6 +68,22 @@ public record RelaySettings(List<InetSocketAddress> dns, int remotePort, TlsPoli
         if (transport.outboundTls().startTls() != tls) {
             throw new IllegalArgumentException("STARTTLS " + tls + " is not what " + transport.outboundTls() + " asks");
         }
+    }
+
+    /**
+     * The most a destination's TLS policy decision may take before the attempt is deferred with 4.7.5 ("TLS policy
+     * decision timed out"): a stage that never completes must not hold the destination in its attempt for good.
+     * It is the sum of the bounds of what the decision waits for, one after the other, so that it cuts off
+     * only what is stuck: DANE's validated questions ({@link #DANE_QUESTIONS} in a row, each bounded by 3 ×
+     * {@code dns-timeout}: the start-up probe, TLSA, the host's addresses, the anchor's DNSKEY), then, with
+     * {@code --mta-sts}, the {@code _mta-sts} TXT question ({@code dns-timeout}) and the policy fetch
+     * ({@link MtaStsPolicies#FETCH_TIMEOUT}); then one more {@code dns-timeout} and {@link #POLICY_SLACK}. With
+     * {@code dns-timeout} 10s and MTA-STS on: 150.5 s.
+     */
+    public Duration policyDecisionDeadline() {
+        Duration dane = dnsTimeout.multipliedBy(3L * DANE_QUESTIONS);
+        Duration mtaSts = transport.mtaSts() ? dnsTimeout.plus(MtaStsPolicies.FETCH_TIMEOUT) : Duration.ZERO;
+        return dane.plus(mtaSts).plus(dnsTimeout).plus(POLICY_SLACK);
     }
 
     public RetrySchedule retrySchedule() {

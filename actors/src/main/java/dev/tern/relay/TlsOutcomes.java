@@ -1,6 +1,7 @@
 package dev.tern.relay;
 
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 import dev.tern.streams.client.SmtpClientException;
 import dev.tern.streams.client.SmtpClientSession;
@@ -17,7 +18,10 @@ import dev.tern.transport.TlsResults;
  * verified certificate is a success; one that failed its policy, or in MTA-STS testing mode
  * would have, is a failure with its result type. Where no policy was published and nothing
  * enforced a check, any TLS session is a success: an unverified certificate broke no
- * policy. A session that never reached TLS for
+ * policy. A session that went on in clear after a failed handshake ({@link TlsPolicy#OPPORTUNISTIC}) is
+ * a {@code validation-failure} with the handshake's reason, as a failed handshake is when the policy
+ * requires TLS: the server offered STARTTLS, so {@code starttls-not-supported} would be wrong. A
+ * session that never reached TLS for
  * reasons of its own (refused connection, timeout) is no TLS result at all.
  */
 final class TlsOutcomes {
@@ -49,6 +53,12 @@ final class TlsOutcomes {
 
     private static void reportOpened(TlsResults results, HostSecurity host, InetSocketAddress address,
                                      SmtpClientSession session) {
+        Optional<String> handshake = session.fellBackToClear();
+        if (handshake.isPresent()) { // STARTTLS was offered and broke: a failed negotiation, not a server without TLS
+            results.failure(host.policy(), host.host(), address.getAddress(), TlsFailure.VALIDATION_FAILURE,
+                    handshake.get() + "; mail went in clear");
+            return;
+        }
         if (session.tls().isEmpty()) {
             results.failure(host.policy(), host.host(), address.getAddress(), TlsFailure.STARTTLS_NOT_SUPPORTED,
                     session.serverName() + " took mail without TLS");

@@ -167,8 +167,12 @@ public final class TlsaLookup {
 
     private CompletionStage<Availability> availability() {
         synchronized (probeLock) {
-            Availability done = probe.getNow(null);
-            if (done instanceof Availability.Unavailable unavailable && unavailable.retry()
+            // A probe broken by an exception (never expected) is asked again like one without an answer; meanwhile
+            // lookups fail with it, and the relay defers (4.7.5) rather than deliver without DANE. getNow would
+            // throw it here, out of forHost, instead of failing the stage.
+            boolean broken = probe.isCompletedExceptionally();
+            Availability done = broken ? null : probe.getNow(null);
+            if ((broken || done instanceof Availability.Unavailable unavailable && unavailable.retry())
                     && Duration.between(probedAt, clock.instant()).compareTo(REPROBE_AFTER) >= 0) {
                 startProbe();
             }

@@ -36,8 +36,9 @@ import dev.tern.protocol.mtasts.StsSyntaxException;
  * In front of the files a map of the most recently used {@value #MEMORY_ENTRIES} policies, so a
  * delivery reads no file. Expired policies are deleted when found, and all of them when the cache
  * opens. Thread-safe; the file I/O is small and happens once per domain per process and fetch.
+ * Not final only so that a test can make {@link #put} throw, as {@link StsPolicies} must survive.
  */
-public final class PolicyCache {
+public class PolicyCache {
 
     static final int MEMORY_ENTRIES = 10_000;
     private static final String SUFFIX = ".txt";

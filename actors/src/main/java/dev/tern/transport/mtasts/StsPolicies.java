@@ -80,8 +80,13 @@ public final class StsPolicies {
         }
         return outcome.exceptionally(e -> {
             LOG.warn("MTA-STS lookup for {} failed", domain, e);
-            return cache.get(domain, clock.instant())
-                    .<StsOutcome>map(cached -> new StsOutcome.Applies(cached, "cached; lookup failed: " + e))
+            Optional<CachedPolicy> cached;
+            try {
+                cached = cache.get(domain, clock.instant());
+            } catch (RuntimeException again) {
+                cached = Optional.empty(); // the cache broke too: still an answer, never an exception
+            }
+            return cached.<StsOutcome>map(c -> new StsOutcome.Applies(c, "cached; lookup failed: " + e))
                     .orElse(new StsOutcome.NoPolicy("MTA-STS lookup failed: " + e));
         });
     }
@@ -130,33 +135,64 @@ public final class StsPolicies {
         if (running != null) {
             return running;
         }
-        fetcher.fetch(domain).whenComplete((fetched, error) -> {
-            StsOutcome outcome;
-            if (fetched instanceof FetchOutcome.Fetched ok) {
-                CachedPolicy policy = new CachedPolicy(domain, id, clock.instant(), ok.policy());
-                cache.put(policy);
-                synchronized (failures) {
-                    failures.remove(domain);
-                }
-                LOG.info("MTA-STS policy of {} (id {}) fetched: mode {}, mx {}, max_age {}", domain, id,
-                        ok.policy().mode().keyword(), ok.policy().patterns(), ok.policy().maxAge());
-                outcome = new StsOutcome.Applies(policy, "fetched");
-            } else {
-                FetchOutcome.Failed failed = fetched instanceof FetchOutcome.Failed f ? f
-                        : new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR, "fetch failed: " + error);
-                StsOutcome.Unavailable unavailable = new StsOutcome.Unavailable(id, failed.problem(), failed.reason());
-                synchronized (failures) {
-                    failures.put(domain, new FailedFetch(id, clock.instant(), unavailable));
-                }
-                LOG.warn("MTA-STS policy of {} (id {}) not fetched{}: {}", domain, id,
-                        cached.isPresent() ? ", the cached one (id " + cached.get().id() + ") stays" : "",
-                        failed.reason());
-                outcome = afterFailure(cached, unavailable);
+        CompletionStage<FetchOutcome> fetch;
+        try {
+            fetch = fetcher.fetch(domain);
+        } catch (RuntimeException e) {
+            fetch = CompletableFuture.failedFuture(e);
+        }
+        fetch.whenComplete((fetched, error) -> {
+            StsOutcome outcome = null;
+            try {
+                outcome = fetched instanceof FetchOutcome.Fetched ok ? fetched(domain, id, ok)
+                        : failed(domain, id, cached, fetched instanceof FetchOutcome.Failed f ? f
+                                : new FetchOutcome.Failed(TlsFailure.STS_POLICY_FETCH_ERROR, "fetch failed: " + error));
+            } catch (RuntimeException e) {
+                outcome = failedQuietly(domain, id, cached, e);
+            } finally {
+                // Always, whatever was thrown: a domain left in `fetching` would hand every later delivery of it
+                // this future, never completed, and the relays would wait on it for good.
+                fetching.remove(domain, mine);
+                mine.complete(outcome != null ? outcome : orCached(cached, "MTA-STS policy fetch broke off"));
             }
-            fetching.remove(domain, mine);
-            mine.complete(outcome);
         });
         return mine;
+    }
+
+    private StsOutcome fetched(String domain, String id, FetchOutcome.Fetched ok) {
+        CachedPolicy policy = new CachedPolicy(domain, id, clock.instant(), ok.policy());
+        cache.put(policy);
+        synchronized (failures) {
+            failures.remove(domain);
+        }
+        LOG.info("MTA-STS policy of {} (id {}) fetched: mode {}, mx {}, max_age {}", domain, id,
+                ok.policy().mode().keyword(), ok.policy().patterns(), ok.policy().maxAge());
+        return new StsOutcome.Applies(policy, "fetched");
+    }
+
+    private StsOutcome failed(String domain, String id, Optional<CachedPolicy> cached, FetchOutcome.Failed failed) {
+        StsOutcome.Unavailable unavailable = unavailable(id, failed);
+        synchronized (failures) {
+            failures.put(domain, new FailedFetch(id, clock.instant(), unavailable));
+        }
+        LOG.warn("MTA-STS policy of {} (id {}) not fetched{}: {}", domain, id,
+                cached.isPresent() ? ", the cached one (id " + cached.get().id() + ") stays" : "", failed.reason());
+        return afterFailure(cached, unavailable);
+    }
+
+    /**
+     * Something unexpected broke while a fetch was handled (a cache that could not take the policy, say): handled as
+     * a failed fetch, the cached policy kept, else no policy; not reported as a fetch error nor remembered as a
+     * failure, since the policy host may well have answered.
+     */
+    private static StsOutcome failedQuietly(String domain, String id, Optional<CachedPolicy> cached,
+                                           Throwable e) {
+        LOG.warn("MTA-STS policy of {} (id {}) not taken: {}", domain, id, e.toString(), e);
+        return orCached(cached, "policy not taken: " + e);
+    }
+
+    private static StsOutcome.Unavailable unavailable(String id, FetchOutcome.Failed failed) {
+        return new StsOutcome.Unavailable(id, failed.problem(), failed.reason());
     }
 
     private static StsOutcome afterFailure(Optional<CachedPolicy> cached, StsOutcome.Unavailable failure) {

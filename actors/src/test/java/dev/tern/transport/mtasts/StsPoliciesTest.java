@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -72,10 +73,13 @@ class StsPoliciesTest {
 
     /** A process's view: a new one reads the same directory, as after a restart. */
     private StsPolicies policies() throws Exception {
+        return policies(new PolicyCache(data.resolve("mta-sts"), clock.instant()));
+    }
+
+    private StsPolicies policies(PolicyCache cache) throws Exception {
         MailAuthDns lookup = new MailAuthDns(List.of(dns.address()), Duration.ofSeconds(2));
         return new StsPolicies(lookup, new PolicyFetcher(testKit.system(), lookup,
-                WebPkiTrust.context(List.of(ca.certificate())), Duration.ofSeconds(5)),
-                new PolicyCache(data.resolve("mta-sts"), clock.instant()), clock);
+                WebPkiTrust.context(List.of(ca.certificate())), Duration.ofSeconds(5)), cache, clock);
     }
 
     private static StsOutcome policyOf(StsPolicies policies, String domain) throws Exception {
@@ -176,6 +180,45 @@ class StsPoliciesTest {
         clock.advance(StsPolicies.RETRY_FETCH);
         assertThat(policyOf(policies, "cached.test")).isInstanceOf(StsOutcome.Applies.class);
         assertThat(fetches()).isEqualTo(before + 2);
+    }
+
+    /**
+     * A cache that throws on writing (an unchecked exception from the file code, say) once ended the fetch's
+     * callback before it completed the shared future: that domain's lookups then never completed.
+     */
+    @Test
+    void aCacheThatThrowsOnWritingEndsTheFetchAndLaterLookupsStillComplete() throws Exception {
+        StsPolicies policies = policies(new PolicyCache(data.resolve("mta-sts"), clock.instant()) {
+            @Override
+            public void put(CachedPolicy policy) {
+                throw new IllegalStateException("the disk is gone");
+            }
+        });
+        int before = fetches();
+        StsOutcome first = policies.policyOf("cached.test").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(first).isInstanceOf(StsOutcome.NoPolicy.class); // nothing cached to keep
+        assertThat(((StsOutcome.NoPolicy) first).reason()).contains("policy not taken").contains("the disk is gone");
+
+        StsOutcome again = policies.policyOf("cached.test").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(again).isInstanceOf(StsOutcome.NoPolicy.class);
+        assertThat(fetches()).isEqualTo(before + 2); // not remembered as a failed fetch: the host answered
+    }
+
+    @Test
+    void aCacheThatThrowsOnARefreshKeepsTheCachedPolicy() throws Exception {
+        policyOf(policies(), "cached.test"); // fetched and written by a cache that works
+        StsPolicies policies = policies(new PolicyCache(data.resolve("mta-sts"), clock.instant()) {
+            @Override
+            public void put(CachedPolicy policy) {
+                throw new IllegalStateException("the disk is gone");
+            }
+        });
+        dns.remove("_mta-sts.cached.test", Type.TXT).txt("_mta-sts.cached.test", "v=STSv1; id=two;");
+        StsOutcome refreshed = policies.policyOf("cached.test").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(((StsOutcome.Applies) refreshed).policy().id()).isEqualTo("one"); // kept (§5.1)
+        assertThat(((StsOutcome.Applies) refreshed).how()).contains("the disk is gone");
+        assertThat(policies.policyOf("cached.test").toCompletableFuture().get(10, TimeUnit.SECONDS))
+                .isInstanceOf(StsOutcome.Applies.class);
     }
 
     @Test

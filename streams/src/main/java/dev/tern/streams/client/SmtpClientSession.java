@@ -68,6 +68,7 @@ public final class SmtpClientSession {
     private volatile TlsVerdict verdict;
     private volatile SmtpClientException failure;
     private volatile boolean closed;
+    private volatile TlsHandshakeFailed fellBackFrom;
 
     private SmtpClientSession(ClassicActorSystemProvider system, ClientConnection connection, InetSocketAddress remote,
                               String serverName, ClientDialogue dialogue, ClientTimeouts timeouts,
@@ -128,18 +129,28 @@ public final class SmtpClientSession {
         if (policy != TlsPolicy.OPPORTUNISTIC) {
             return first;
         }
-        CompletableFuture<SmtpClientSession> result = new CompletableFuture<>();
         ConnectionSecurity inClear = new ConnectionSecurity(TlsPolicy.OFF, security.check(), false, security.policy(),
                 security.hostAuthenticated());
-        first.whenComplete((session, error) -> (error instanceof TlsHandshakeFailed
-                ? attempt(system, address, serverName, heloName, inClear, null, timeouts)
-                : first).whenComplete((retried, retryError) -> {
-                    if (retryError == null) {
-                        result.complete(retried);
-                    } else {
-                        result.completeExceptionally(retryError);
-                    }
-                }));
+        CompletableFuture<SmtpClientSession> result = new CompletableFuture<>();
+        first.whenComplete((session, error) -> {
+            CompletionStage<SmtpClientSession> outcome;
+            try {
+                outcome = error instanceof TlsHandshakeFailed handshake
+                        ? attempt(system, address, serverName, heloName, inClear, null, timeouts)
+                                .thenApply(clear -> clear.afterFailedHandshake(handshake))
+                        : first;
+            } catch (RuntimeException e) { // the result completes whatever happens: a caller waits on it
+                outcome = CompletableFuture.failedFuture(e);
+            }
+            outcome.whenComplete((retried, retryError) -> {
+                if (retryError == null) {
+                    result.complete(retried);
+                } else {
+                    result.completeExceptionally(retryError instanceof CompletionException wrapped
+                            && wrapped.getCause() != null ? wrapped.getCause() : retryError);
+                }
+            });
+        });
         return result;
     }
 
@@ -167,6 +178,20 @@ public final class SmtpClientSession {
     /** What the server's certificate proved, judged by the session's {@link CertificateCheck}; empty in clear. */
     public Optional<TlsVerdict> tlsVerdict() {
         return Optional.ofNullable(verdict);
+    }
+
+    /**
+     * Why the STARTTLS handshake failed, when this session is the one opened in clear after it
+     * ({@link TlsPolicy#OPPORTUNISTIC}); empty otherwise. The server offered STARTTLS: such a
+     * session is a failed TLS negotiation, not a server without TLS (RFC 8460 §4.3).
+     */
+    public Optional<String> fellBackToClear() {
+        return Optional.ofNullable(fellBackFrom).map(Throwable::getMessage);
+    }
+
+    private SmtpClientSession afterFailedHandshake(TlsHandshakeFailed handshake) {
+        fellBackFrom = handshake;
+        return this;
     }
 
     /** What this session was opened to require. */

@@ -287,6 +287,7 @@ class SmtpClientSessionTest {
         session = open(TlsPolicy.OPPORTUNISTIC);
 
         assertThat(session.tls()).isEmpty();
+        assertThat(session.fellBackToClear()).hasValueSatisfying(reason -> assertThat(reason).isNotBlank());
         await(session.send(message(MESSAGE, BOB)));
 
         assertThat(single().tls()).isFalse();
@@ -332,6 +333,7 @@ class SmtpClientSessionTest {
         session = open(TlsPolicy.OPPORTUNISTIC);
 
         assertThat(session.tls()).isEmpty();
+        assertThat(session.fellBackToClear()).isEmpty(); // no handshake failed: refused, not broken
         await(session.send(message(MESSAGE, BOB)));
         assertThat(single().tls()).isFalse();
         assertThat(server.connections()).isEqualTo(1);
