@@ -1,6 +1,5 @@
 package dev.tern.relay;
 
-import static dev.tern.relay.RelayFixture.awaitTrue;
 import static dev.tern.relay.RelayFixture.deferredForAnHour;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,25 +15,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
 import dev.tern.supervision.BackoffCurve;
 import dev.tern.testing.ScriptedSmtpServer;
 
@@ -43,7 +35,7 @@ import dev.tern.testing.ScriptedSmtpServer;
  * reach the relay, a flush and a removal restart it (the removed entry gone from the spool and never sent), a stop
  * ends it and its sessions. Against real SMTP servers on loopback, the domain an address literal (no DNS).
  */
-class DomainRelayTest {
+class DomainRelayTest extends RelayTestCase {
 
     private static final String DOMAIN = "[127.0.0.1]";
     /** A domain whose relay finds nobody listening (refused on 127.0.0.2). */
@@ -51,37 +43,11 @@ class DomainRelayTest {
     private static final BackoffCurve CURVE = new BackoffCurve(Duration.ofMillis(200), Duration.ofSeconds(1), 0);
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static ActorTestKit testKit;
-
-    @TempDir
-    Path dir;
-    private QueueSpool spool;
-    private TestProbe<BounceDelivery.Store> router;
     private ScriptedSmtpServer server;
-    private final List<ActorRef<?>> started = new ArrayList<>();
-
-    @BeforeAll
-    static void startKit() {
-        testKit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stopKit() {
-        testKit.shutdownTestKit();
-    }
 
     @BeforeEach
-    void setUp() throws IOException {
-        spool = new QueueSpool(dir.resolve("queue"));
-        Files.createDirectories(spool.dir());
-        router = testKit.createTestProbe(BounceDelivery.Store.class);
-        server = ScriptedSmtpServer.builder().bind("127.0.0.1").start();
-    }
-
-    @AfterEach
-    void stopActorsAndServer() {
-        started.forEach(testKit::stop); // before the temporary directory goes away
-        server.close();
+    void startServer() throws IOException {
+        server = serve(ScriptedSmtpServer.builder().bind("127.0.0.1").start());
     }
 
     @Test
@@ -252,15 +218,11 @@ class DomainRelayTest {
     }
 
     private ActorRef<DomainRelay.Command> domainRelay(int port) throws IOException {
-        ActorRef<DomainRelay.Command> relay = testKit.spawn(DomainRelay.create(DOMAIN, context(port)));
-        started.add(relay);
-        return relay;
+        return spawn(DomainRelay.create(DOMAIN, context(port)));
     }
 
     private ActorRef<Relays.Command> relays(int port) throws IOException {
-        ActorRef<Relays.Command> relays = testKit.spawn(Relays.create(context(port)));
-        started.add(relays);
-        return relays;
+        return spawn(Relays.create(context(port)));
     }
 
     private RelayContext context(int port) throws IOException {
@@ -270,10 +232,6 @@ class DomainRelayTest {
 
     private List<QueueEntry> enqueue(String subject, String... recipients) throws IOException {
         return RelayFixture.enqueue(spool, dir, subject, recipients);
-    }
-
-    private Path envelopeOf(QueueEntry entry) {
-        return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
     }
 
     /** An MX that holds the reply to the end of data until {@link #release}; one connection at a time. */

@@ -10,24 +10,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.protocol.DsnRequest;
 import dev.tern.protocol.MailAddress;
@@ -38,7 +28,6 @@ import dev.tern.protocol.RecipientDsn;
 import dev.tern.protocol.RecipientDsn.Notify;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.ClientTimeouts;
 import dev.tern.streams.client.OpportunisticTls;
@@ -48,7 +37,7 @@ import dev.tern.supervision.RelaySupervision;
 import dev.tern.testing.ScriptedSmtpServer;
 
 /** DSN requests (RFC 3461) through a relay and a real SMTP server on loopback: NOTIFY, RET, delay warnings. */
-class RelayDsnTest {
+class RelayDsnTest extends RelayTestCase {
 
     private static final String DOMAIN = "[127.0.0.1]";
     private static final MailAddress BOB = new MailAddress("bob", DOMAIN);
@@ -60,40 +49,6 @@ class RelayDsnTest {
             Duration.ofSeconds(2), Duration.ofSeconds(2));
     private static final BackoffCurve CURVE = new BackoffCurve(Duration.ofMillis(100), Duration.ofMillis(200), 0);
     private static final String DEFERRALS = "451 4.2.0 full";
-
-    private static ActorTestKit testKit;
-
-    @TempDir
-    Path dir;
-    private QueueSpool spool;
-    private Path incoming;
-    private TestProbe<BounceDelivery.Store> router;
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
-    private final List<ActorRef<Relay.Command>> relays = new ArrayList<>();
-
-    @BeforeAll
-    static void startKit() {
-        testKit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stopKit() {
-        testKit.shutdownTestKit();
-    }
-
-    @BeforeEach
-    void setUp() throws IOException {
-        spool = new QueueSpool(dir.resolve("queue"));
-        Files.createDirectories(spool.dir());
-        incoming = Files.createDirectories(dir.resolve("incoming"));
-        router = testKit.createTestProbe(BounceDelivery.Store.class);
-    }
-
-    @AfterEach
-    void stop() {
-        relays.forEach(testKit::stop);
-        servers.forEach(ScriptedSmtpServer::close);
-    }
 
     @Test
     void aDeferredRecipientGetsOneDelayWarningRecordedInTheSpool() throws Exception {
@@ -123,8 +78,8 @@ class RelayDsnTest {
         start(server, Duration.ofMillis(200));
         BounceDelivery.Store warning = router.expectMessageClass(BounceDelivery.Store.class, Duration.ofSeconds(10));
         warning.replyTo().tell(new BounceDelivery.Stored(warning.envelope().messageId()));
-        relays.forEach(testKit::stop);
-        relays.clear();
+        started.forEach(testKit::stop);
+        started.clear();
         int before = rcpts(server);
 
         start(server, Duration.ofMillis(200)); // reads the entry, warned, from the spool
@@ -235,9 +190,7 @@ class RelayDsnTest {
     }
 
     private ScriptedSmtpServer server(ScriptedSmtpServer.Builder builder) throws IOException {
-        ScriptedSmtpServer server = builder.start();
-        servers.add(server);
-        return server;
+        return serve(builder.start());
     }
 
     private void start(ScriptedSmtpServer server, Duration delayWarning) {
@@ -248,9 +201,7 @@ class RelayDsnTest {
         RelayContext context = new RelayContext(settings, spool, resolver, OpportunisticTls.context(), router.ref(),
                 address -> Optional.of(new Recipient.LocalMailbox(address.localPart())),
                 incoming, Clock.systemUTC(), new Random(7), Props.empty());
-        ActorRef<Relay.Command> relay = testKit.spawn(RelaySupervision.supervise(
-                Relay.create(DOMAIN, context, null), CURVE));
-        relays.add(relay);
+        spawn(RelaySupervision.supervise(Relay.create(DOMAIN, context, null), CURVE));
     }
 
     private int staged;
@@ -265,24 +216,5 @@ class RelayDsnTest {
                 List.of(BOB), new StagedMessage(file, bytes.length, RETURN_PATH.length), Instant.now(), MessageEncoding.PLAIN, dsn,
                 Map.of(BOB, recipientDsn));
         return entries.get(0);
-    }
-
-    private Path envelopeOf(QueueEntry entry) {
-        return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitTrue(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (check.holds()) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 }

@@ -3,8 +3,6 @@ package dev.tern.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -13,20 +11,12 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.Recipient;
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
 import dev.tern.queue.RecipientState;
 import dev.tern.queue.RecipientStatus;
 import dev.tern.streams.client.OpportunisticTls;
@@ -41,45 +31,16 @@ import dev.tern.transport.TlsResults;
  * A TLS policy decision that never comes (a lookup whose stage is never completed) must not hold the destination
  * in its attempt for good: after {@link RelaySettings#policyDecisionDeadline} the entry is deferred with 4.7.5.
  */
-class RelayPolicyDeadlineTest {
+class RelayPolicyDeadlineTest extends RelayTestCase {
 
     private static final String DOMAIN = "[127.0.0.1]";
     /** Makes the deadline 12 × 50 ms + 50 ms + 500 ms = 1.15 s (no MTA-STS). */
     private static final Duration DNS_TIMEOUT = Duration.ofMillis(50);
     private static final BackoffCurve CURVE = new BackoffCurve(Duration.ofSeconds(30), Duration.ofMinutes(1), 0);
 
-    private static ActorTestKit testKit;
-
-    @TempDir
-    Path dir;
-    private ScriptedSmtpServer server;
-    private ActorRef<Relay.Command> relay;
-
-    @BeforeAll
-    static void startKit() {
-        testKit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stopKit() {
-        testKit.shutdownTestKit();
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            testKit.stop(relay); // before the temporary directory goes away
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
-
     @Test
     void aPolicyDecisionThatNeverComesDefersTheEntryWith475() throws Exception {
-        server = ScriptedSmtpServer.builder().bind("127.0.0.1").start();
-        QueueSpool spool = new QueueSpool(dir.resolve("queue"));
-        Files.createDirectories(spool.dir());
+        ScriptedSmtpServer server = serve(ScriptedSmtpServer.builder().bind("127.0.0.1").start());
         QueueEntry entry = RelayFixture.enqueue(spool, dir, "stuck", "bob@" + DOMAIN).get(0);
         AtomicInteger asked = new AtomicInteger();
         OutboundPolicies never = (domain, hosts) -> {
@@ -90,18 +51,17 @@ class RelayPolicyDeadlineTest {
                 CURVE, Duration.ofDays(5), 2, 100, DNS_TIMEOUT, RelayFixture.timeouts(Duration.ofSeconds(2)),
                 "tern.test");
         assertThat(settings.policyDecisionDeadline()).isEqualTo(Duration.ofMillis(1150));
-        TestProbe<BounceDelivery.Store> router = testKit.createTestProbe(BounceDelivery.Store.class);
         RelayContext context = new RelayContext(settings, spool,
                 new MxResolver(List.of(new InetSocketAddress("127.0.0.1", 9)), Duration.ofSeconds(2), new Random(1)),
                 OpportunisticTls.context(), router.ref(),
                 address -> Optional.of(new Recipient.LocalMailbox(address.localPart())),
-                Files.createDirectories(dir.resolve("incoming")), Clock.systemUTC(), new Random(7), Props.empty(),
+                incoming, Clock.systemUTC(), new Random(7), Props.empty(),
                 new TernMetrics(), never, TlsResults.NONE);
 
         long started = System.nanoTime();
-        relay = testKit.spawn(RelaySupervision.supervise(Relay.create(DOMAIN, context, null), CURVE));
+        spawn(RelaySupervision.supervise(Relay.create(DOMAIN, context, null), CURVE));
 
-        RelayFixture.awaitTrue(() -> spool.find(entry.id()).map(e -> e.recipients().get(0).attempts() == 1)
+        awaitTrue(() -> spool.find(entry.id()).map(e -> e.recipients().get(0).attempts() == 1)
                 .orElse(false), Duration.ofSeconds(10), "the entry is deferred");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(1150));
         RecipientState bob = spool.find(entry.id()).orElseThrow().recipients().get(0);

@@ -10,24 +10,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.metrics.TernMetrics;
 import dev.tern.protocol.DsnRequest;
@@ -37,7 +27,6 @@ import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.protocol.TlsRequirement;
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.ClientTimeouts;
 import dev.tern.streams.client.OpportunisticTls;
@@ -56,7 +45,7 @@ import dev.tern.transport.TlsResults;
  * fails at once with a bounce while the other messages of the session go; a {@code TLS-Required: No} message goes
  * where the destination's TLS policy holds the others back.
  */
-class RelayRequireTlsTest {
+class RelayRequireTlsTest extends RelayTestCase {
 
     private static final String DOMAIN = "[127.0.0.1]";
     private static final MailAddress BOB = new MailAddress("bob", DOMAIN);
@@ -66,47 +55,11 @@ class RelayRequireTlsTest {
     private static final ClientTimeouts FAST = new ClientTimeouts(TWO, TWO, TWO, TWO, TWO, TWO, TWO, TWO);
     private static final BackoffCurve CURVE = new BackoffCurve(Duration.ofMillis(100), Duration.ofMillis(200), 0);
 
-    private static ActorTestKit testKit;
-
-    @TempDir
-    Path dir;
-    private QueueSpool spool;
-    private Path incoming;
-    private TestProbe<BounceDelivery.Store> router;
     private ScriptedSmtpServer server;
-    private ActorRef<Relay.Command> relay;
-
-    @BeforeAll
-    static void startKit() {
-        testKit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stopKit() {
-        testKit.shutdownTestKit();
-    }
-
-    @BeforeEach
-    void setUp() throws IOException {
-        spool = new QueueSpool(dir.resolve("queue"));
-        Files.createDirectories(spool.dir());
-        incoming = Files.createDirectories(dir.resolve("incoming"));
-        router = testKit.createTestProbe(BounceDelivery.Store.class);
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            testKit.stop(relay);
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void aRequireTlsMessageToANextHopInClearBouncesWith5710AndTheOtherMessageGoes() throws Exception {
-        server = ScriptedSmtpServer.builder().extension("REQUIRETLS").start();
+        server = serve(ScriptedSmtpServer.builder().extension("REQUIRETLS").start());
         QueueEntry secret = enqueue("secret", "", TlsRequirement.REQUIRETLS);
         QueueEntry plain = enqueue("plain", "", TlsRequirement.DEFAULT);
 
@@ -129,7 +82,7 @@ class RelayRequireTlsTest {
 
     @Test
     void theBounceOfARequireTlsMessageFromARemoteSenderIsRelayedWithRequireTls() throws Exception {
-        server = ScriptedSmtpServer.builder().extension("REQUIRETLS").start();
+        server = serve(ScriptedSmtpServer.builder().extension("REQUIRETLS").start());
         bounceRoute = address -> Optional.of(new Recipient.RemoteDomain(address.domain()));
         enqueue("secret", "", TlsRequirement.REQUIRETLS);
 
@@ -145,7 +98,7 @@ class RelayRequireTlsTest {
 
     @Test
     void theBounceOfAnOrdinaryMessageIsAnOrdinaryMessage() throws Exception {
-        server = ScriptedSmtpServer.builder().rcptReplies("550 5.1.1 no such user").start();
+        server = serve(ScriptedSmtpServer.builder().rcptReplies("550 5.1.1 no such user").start());
         bounceRoute = address -> Optional.of(new Recipient.RemoteDomain(address.domain()));
         enqueue("plain", "", TlsRequirement.DEFAULT);
 
@@ -158,7 +111,8 @@ class RelayRequireTlsTest {
 
     @Test
     void tlsRequiredNoGoesWhereTheVerifyPolicyDefersTheOthers() throws Exception {
-        server = ScriptedSmtpServer.builder().startTls(TestCa.selfSigned("mx.dest.test").serverContext()).start();
+        server = serve(ScriptedSmtpServer.builder().startTls(TestCa.selfSigned("mx.dest.test").serverContext())
+                .start());
         QueueEntry held = enqueue("held", "", TlsRequirement.DEFAULT);
         QueueEntry waived = enqueue("waived", "TLS-Required: No\r\n", TlsRequirement.DEFAULT);
         QueueEntry both = enqueue("both", "TLS-Required: No\r\n", TlsRequirement.REQUIRETLS);
@@ -191,7 +145,7 @@ class RelayRequireTlsTest {
                 bounceRoute, incoming, Clock.systemUTC(),
                 new Random(7), Props.empty(), new TernMetrics(),
                 new LocalPolicy(outboundTls, PkixCheck.trusting(List.of())), TlsResults.NONE);
-        relay = testKit.spawn(RelaySupervision.supervise(Relay.create(DOMAIN, context, null), CURVE));
+        spawn(RelaySupervision.supervise(Relay.create(DOMAIN, context, null), CURVE));
     }
 
     private int staged;
@@ -203,24 +157,5 @@ class RelayRequireTlsTest {
         Path file = Files.write(incoming.resolve("staged-" + (++staged)), bytes);
         return spool.enqueue("M" + staged, ALICE, List.of(BOB), new StagedMessage(file, bytes.length,
                 RETURN_PATH.length()), Instant.now(), MessageEncoding.PLAIN, DsnRequest.NONE, Map.of(), tls).get(0);
-    }
-
-    private Path envelopeOf(QueueEntry entry) {
-        return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitTrue(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (check.holds()) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 }

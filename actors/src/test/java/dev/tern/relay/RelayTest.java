@@ -17,16 +17,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.tern.metrics.Samples;
 import dev.tern.metrics.TernMetrics;
@@ -34,7 +27,6 @@ import dev.tern.protocol.MailAddress;
 import dev.tern.protocol.Recipient;
 import dev.tern.protocol.ReversePath;
 import dev.tern.queue.QueueEntry;
-import dev.tern.queue.QueueSpool;
 import dev.tern.queue.RecipientStatus;
 import dev.tern.store.StagedMessage;
 import dev.tern.streams.client.ClientTimeouts;
@@ -50,7 +42,7 @@ import dev.tern.testing.ScriptedSmtpServer;
  * message-level retry, bounces through the router, and the destination backoff of its
  * supervisor.
  */
-class RelayTest {
+class RelayTest extends RelayTestCase {
 
     private static final String DOMAIN = "[127.0.0.1]";
     private static final byte[] RETURN_PATH = "Return-Path: <alice@local.test>\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -61,40 +53,7 @@ class RelayTest {
             Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2),
             Duration.ofSeconds(2), Duration.ofSeconds(2));
 
-    private static ActorTestKit testKit;
-
-    @TempDir
-    Path dir;
-    private QueueSpool spool;
-    private Path incoming;
-    private TestProbe<BounceDelivery.Store> router;
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
-    private final List<ActorRef<Relay.Command>> relays = new ArrayList<>();
     private int staged;
-
-    @BeforeAll
-    static void startKit() {
-        testKit = ActorTestKit.create();
-    }
-
-    @AfterAll
-    static void stopKit() {
-        testKit.shutdownTestKit();
-    }
-
-    @BeforeEach
-    void setUp() throws IOException {
-        spool = new QueueSpool(dir.resolve("queue"));
-        Files.createDirectories(spool.dir());
-        incoming = Files.createDirectories(dir.resolve("incoming"));
-        router = testKit.createTestProbe(BounceDelivery.Store.class);
-    }
-
-    @AfterEach
-    void stopRelaysAndServers() {
-        relays.forEach(testKit::stop); // before the temporary directory goes away
-        servers.forEach(ScriptedSmtpServer::close);
-    }
 
     @Test
     void deliversAQueuedMessageAndRemovesItFromTheSpool() throws Exception {
@@ -282,10 +241,10 @@ class RelayTest {
         Thread.sleep(300);
         assertThat(server.connections()).as("not due for an hour").isZero();
         testKit.stop(idle);
-        relays.remove(idle);
+        started.remove(idle);
 
-        relays.add(testKit.spawn(Relay.create(DOMAIN, context(server, new BackoffCurve(Duration.ofMillis(200),
-                Duration.ofSeconds(1), 0), Duration.ofDays(5)), Instant.now())));
+        spawn(Relay.create(DOMAIN, context(server, new BackoffCurve(Duration.ofMillis(200),
+                Duration.ofSeconds(1), 0), Duration.ofDays(5)), Instant.now()));
         assertThat(server.awaitTransactions(1, Duration.ofSeconds(10))).hasSize(1);
     }
 
@@ -312,15 +271,13 @@ class RelayTest {
         assertThat(spool.find(entry.id())).as("still queued for dave").isPresent();
 
         testKit.stop(relay);
-        relays.remove(relay);
+        started.remove(relay);
         awaitTrue(() -> Samples.scrape(metrics).value("tern_queue_messages") == 0,
                 "a stopped relay's entries leave the gauge (its successor counts them again)");
     }
 
     private ScriptedSmtpServer server(ScriptedSmtpServer.Builder builder) throws IOException {
-        ScriptedSmtpServer server = builder.bind("127.0.0.1").start();
-        servers.add(server);
-        return server;
+        return serve(builder.bind("127.0.0.1").start());
     }
 
     private ActorRef<Relay.Command> start(ScriptedSmtpServer server, BackoffCurve curve) {
@@ -333,10 +290,8 @@ class RelayTest {
 
     private ActorRef<Relay.Command> start(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime,
                                           TernMetrics metrics) {
-        ActorRef<Relay.Command> relay = testKit.spawn(RelaySupervision.supervise(
+        return spawn(RelaySupervision.supervise(
                 Relay.create(DOMAIN, context(server, curve, lifetime, metrics), null), curve));
-        relays.add(relay);
-        return relay;
     }
 
     private RelayContext context(ScriptedSmtpServer server, BackoffCurve curve, Duration lifetime) {
@@ -375,26 +330,7 @@ class RelayTest {
         return entries.get(0);
     }
 
-    private Path envelopeOf(QueueEntry entry) {
-        return spool.dir().resolve(entry.domain()).resolve(entry.id() + ".env");
-    }
-
     private static MailAddress address(String text) {
         return MailAddress.parse(text).orElseThrow();
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitTrue(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (check.holds()) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 }

@@ -1,6 +1,7 @@
 package dev.tern.tls;
 
 import dev.tern.streams.TlsEngines;
+import dev.tern.testing.TestCa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +15,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +29,6 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,7 +80,7 @@ class TlsContextsTest {
         TlsCredentials credentials = SelfSignedCertificate.loadOrGenerate(data.resolve("tls"), "mail.example.org")
                 .credentials();
 
-        String protocol = handshake(credentials, clientTrusting(credentials.certificate()), null);
+        String protocol = handshake(credentials, TestCa.clientTrusting(credentials.certificate()), null);
 
         assertThat(protocol).isIn("TLSv1.3", "TLSv1.2");
     }
@@ -94,8 +93,8 @@ class TlsContextsTest {
                 TestPem.write(data.resolve("cert.pem"), PemEncoding.certificates(made.chain())),
                 TestPem.write(data.resolve("key.pem"), TestPem.pkcs1(keys.getPrivate())));
 
-        assertThat(handshake(credentials, clientTrusting(made.certificate()), null)).isIn("TLSv1.3", "TLSv1.2");
-        assertThat(handshake(credentials, clientTrusting(made.certificate()), new String[] {"TLSv1.2"}))
+        assertThat(handshake(credentials, TestCa.clientTrusting(made.certificate()), null)).isIn("TLSv1.3", "TLSv1.2");
+        assertThat(handshake(credentials, TestCa.clientTrusting(made.certificate()), new String[] {"TLSv1.2"}))
                 .isEqualTo("TLSv1.2");
     }
 
@@ -103,7 +102,7 @@ class TlsContextsTest {
     void aClientLimitedToTls11FailsTheHandshake() throws Exception {
         TlsCredentials credentials = SelfSignedCertificate.generate("mail.example.org");
 
-        assertThatThrownBy(() -> handshake(credentials, clientTrusting(credentials.certificate()),
+        assertThatThrownBy(() -> handshake(credentials, TestCa.clientTrusting(credentials.certificate()),
                 new String[] {"TLSv1.1"}))
                 .isInstanceOf(SSLException.class);
     }
@@ -149,7 +148,7 @@ class TlsContextsTest {
         TlsCredentials credentials = SelfSignedCertificate.generate("mail.example.org");
         X509Certificate other = SelfSignedCertificate.generate("mail.example.org").certificate();
 
-        assertThatThrownBy(() -> handshake(credentials, clientTrusting(other), null))
+        assertThatThrownBy(() -> handshake(credentials, TestCa.clientTrusting(other), null))
                 .isInstanceOf(SSLException.class);
     }
 
@@ -202,17 +201,6 @@ class TlsContextsTest {
         listener.setSSLParameters(TlsEngines.serverParameters(context));
         listener.setSoTimeout(TIMEOUT_MILLIS);
         return listener;
-    }
-
-    private static SSLContext clientTrusting(X509Certificate certificate) throws Exception {
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        trusted.setCertificateEntry("server", certificate);
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), new SecureRandom());
-        return context;
     }
 
     /** A minimal TLS 1.1 ClientHello: ECDHE and RSA suites with AES-128-CBC-SHA, P-256, no session. */

@@ -35,7 +35,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.bouncycastle.asn1.x509.GeneralName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +49,7 @@ import dev.tern.relay.MailAuthDns;
 import dev.tern.router.Router;
 import dev.tern.streams.client.TlsFailure;
 import dev.tern.testing.FakeDnsServer;
+import dev.tern.testing.TestCa;
 import dev.tern.testing.TlsReportJson;
 import dev.tern.transport.PolicyRef;
 import dev.tern.transport.TlsResults;
@@ -174,11 +174,11 @@ class TlsReporterTest {
 
     @Test
     void postsTheReportToAnHttpsRuaWithTheCertificateVerified() throws Exception {
-        TlsRptTestTls tls = TlsRptTestTls.create();
-        try (ReportServer server = new ReportServer(testKit.system(), tls.server())) {
+        TestCa ca = TestCa.create();
+        try (ReportServer server = new ReportServer(testKit.system(), ca.issue("127.0.0.1").serverContext())) {
             dns.txt("_smtp._tls.example.com", "v=TLSRPTv1;rua=https://127.0.0.1:" + server.address().getPort()
                     + "/v1/tlsrpt");
-            ActorRef<TlsReporter.Command> reporter = reporter(tls.trustingClient());
+            ActorRef<TlsReporter.Command> reporter = reporter(ca.clientContext());
             someSessions(TlsReporter.results(reporter, Clock.systemUTC()));
             TestProbe<Done> done = testKit.createTestProbe();
             reporter.tell(new TlsReporter.ReportNow(done.ref()));
@@ -195,8 +195,8 @@ class TlsReporterTest {
 
     @Test
     void anUntrustedReportServerGetsNothing() throws Exception {
-        TlsRptTestTls tls = TlsRptTestTls.create();
-        try (ReportServer server = new ReportServer(testKit.system(), tls.server())) {
+        try (ReportServer server = new ReportServer(testKit.system(),
+                TestCa.selfSigned("127.0.0.1").serverContext())) {
             dns.txt("_smtp._tls.example.com", "v=TLSRPTv1;rua=https://127.0.0.1:" + server.address().getPort()
                     + "/v1/tlsrpt");
             ActorRef<TlsReporter.Command> reporter = reporter(SSLContext.getDefault()); // the system's CAs only
@@ -211,11 +211,11 @@ class TlsReporterTest {
     @Test
     void aReportServerWhoseCertificateNamesAnotherHostGetsNothing() throws Exception {
         // trusted, but for www.example.com, not the 127.0.0.1 of the URI
-        TlsRptTestTls tls = TlsRptTestTls.create(new GeneralName(GeneralName.dNSName, "www.example.com"));
-        try (ReportServer server = new ReportServer(testKit.system(), tls.server())) {
+        TestCa ca = TestCa.create();
+        try (ReportServer server = new ReportServer(testKit.system(), ca.issue("www.example.com").serverContext())) {
             dns.txt("_smtp._tls.example.com", "v=TLSRPTv1;rua=https://127.0.0.1:" + server.address().getPort()
                     + "/v1/tlsrpt");
-            ActorRef<TlsReporter.Command> reporter = reporter(tls.trustingClient());
+            ActorRef<TlsReporter.Command> reporter = reporter(ca.clientContext());
             someSessions(TlsReporter.results(reporter, Clock.systemUTC()));
             TestProbe<Done> done = testKit.createTestProbe();
             reporter.tell(new TlsReporter.ReportNow(done.ref()));
@@ -253,10 +253,10 @@ class TlsReporterTest {
         Thread.sleep(300); // a save after the last session
         testKit.stop(first, WAIT);
 
-        TlsRptTestTls tls = TlsRptTestTls.create();
-        try (ReportServer server = new ReportServer(testKit.system(), tls.server())) {
+        TestCa ca = TestCa.create();
+        try (ReportServer server = new ReportServer(testKit.system(), ca.issue("127.0.0.1").serverContext())) {
             dns.txt("_smtp._tls.example.com", "v=TLSRPTv1;rua=https://127.0.0.1:" + server.address().getPort() + "/");
-            ActorRef<TlsReporter.Command> second = reporter(tls.trustingClient());
+            ActorRef<TlsReporter.Command> second = reporter(ca.clientContext());
             TestProbe<Done> done = testKit.createTestProbe();
             second.tell(new TlsReporter.ReportNow(done.ref()));
             ReportServer.Received post = server.next(WAIT.toSeconds());

@@ -15,7 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.tern.testing.FakeDnsServer;
+import dev.tern.testing.PolicyServer;
 import dev.tern.testing.ScriptedSmtpServer;
+import dev.tern.testing.TestCa;
 
 /**
  * The internet of the relaying tests, all on loopback: one {@link FakeDnsServer} and SMTP
@@ -79,6 +81,27 @@ final class FakeInternet implements AutoCloseable {
                 .extra("--dns", "127.0.0.1:" + dns.address().getPort(), "--remote-port", Integer.toString(smtpPort),
                         "--retry-initial", retryInitial, "--retry-max", retryMax, "--queue-lifetime", lifetime)
                 .extra(extra);
+    }
+
+    /**
+     * {@link #ternOptions} for a Tern that trusts {@code ca} as well as the system's CAs when it verifies a certificate
+     * ({@code --tls-trust}, the CA's certificate written to this internet's directory): the MX hosts and MTA-STS
+     * policy hosts of the TLS tests present certificates that {@code ca} issued.
+     */
+    TernProcess.Options ternOptionsTrusting(TestCa ca, String retryInitial, String retryMax, String lifetime,
+                                            String... extra) throws Exception {
+        Path trust = ca.writePem(dir.resolve("ca.pem"));
+        return ternOptions(retryInitial, retryMax, lifetime, extra).extra("--tls-trust", trust.toString());
+    }
+
+    /**
+     * An MTA-STS policy host (RFC 8461 §3.3) on {@code address}:443 with a certificate from {@code ca} for
+     * {@code names}, one per policy domain ({@code mta-sts.DOMAIN}); closed with this internet.
+     */
+    PolicyServer policyHost(String address, TestCa ca, String... names) throws Exception {
+        PolicyServer policies = PolicyServer.start(address, ca.issue(names).serverContext());
+        running.add(policies);
+        return policies;
     }
 
     /** A HOCON file in this internet's directory (kept until {@link #close()}). */

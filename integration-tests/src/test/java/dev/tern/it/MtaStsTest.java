@@ -5,7 +5,6 @@ import static dev.tern.it.Relaying.message;
 import static dev.tern.it.Relaying.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -37,18 +36,14 @@ class MtaStsTest {
     static void start() throws Exception {
         net = FakeInternet.start();
         ca = TestCa.create();
-        policies = PolicyServer.start(POLICY_HOST, ca.issue("mta-sts.enforced.test", "mta-sts.impostor.test",
-                "mta-sts.trial.test", "mta-sts.unlisted.test", "mta-sts.changing.test").serverContext());
-        Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
-        tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m", "--tls-trust", trust.toString()));
+        policies = net.policyHost(POLICY_HOST, ca, "mta-sts.enforced.test", "mta-sts.impostor.test",
+                "mta-sts.trial.test", "mta-sts.unlisted.test", "mta-sts.changing.test");
+        tern = TernProcess.launch(net.ternOptionsTrusting(ca, "500ms", "2s", "1m"));
     }
 
     @AfterAll
     static void stop() {
-        if (policies != null) {
-            policies.close();
-        }
-        FakeInternet.close(tern, net);
+        FakeInternet.close(tern, net); // the policy host with it
     }
 
     /** {@code domain} publishes {@code mode} with {@code mx} patterns, policy id 1, on the shared policy host. */

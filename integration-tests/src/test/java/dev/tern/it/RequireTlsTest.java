@@ -3,7 +3,6 @@ package dev.tern.it;
 import static dev.tern.it.Relaying.awaitOnlyTransaction;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 
@@ -50,18 +49,14 @@ class RequireTlsTest {
     static void start() throws Exception {
         net = FakeInternet.start();
         ca = TestCa.create();
-        policies = PolicyServer.start(POLICY_HOST, ca.issue("mta-sts.secure.test", "mta-sts.norequiretls.test",
-                "mta-sts.home.test", "mta-sts.trial.test").serverContext());
-        Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
-        tern = TernProcess.launch(net.ternOptions("300ms", "1s", "1m", "--tls-trust", trust.toString()));
+        policies = net.policyHost(POLICY_HOST, ca, "mta-sts.secure.test", "mta-sts.norequiretls.test",
+                "mta-sts.home.test", "mta-sts.trial.test");
+        tern = TernProcess.launch(net.ternOptionsTrusting(ca, "300ms", "1s", "1m"));
     }
 
     @AfterAll
     static void stop() {
-        if (policies != null) {
-            policies.close();
-        }
-        FakeInternet.close(tern, net);
+        FakeInternet.close(tern, net); // the policy host with it
     }
 
     /** {@code domain} publishes an MTA-STS policy in {@code mode} that lists its one MX host {@code mx.DOMAIN}. */

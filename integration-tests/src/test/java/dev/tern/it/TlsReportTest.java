@@ -55,7 +55,6 @@ class TlsReportTest {
     static void start() throws Exception {
         net = FakeInternet.start();
         ca = TestCa.create();
-        Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
         https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         https.setHttpsConfigurator(new HttpsConfigurator(ca.issue("localhost").serverContext()));
         https.createContext("/tlsrpt", exchange -> {
@@ -73,8 +72,8 @@ class TlsReportTest {
                   save-interval = 1s
                 }
                 """);
-        tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m",
-                "--outbound-tls", "verify", "--tls-trust", trust.toString()).config(config));
+        tern = TernProcess.launch(net.ternOptionsTrusting(ca, "500ms", "2s", "1m", "--outbound-tls", "verify")
+                .config(config));
     }
 
     @AfterAll

@@ -3,13 +3,9 @@ package dev.tern.it;
 import static dev.tern.it.Relaying.awaitOnlyTransaction;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.tern.testing.ScriptedSmtpServer;
@@ -20,27 +16,7 @@ import dev.tern.testing.TestCa;
  * where the policy defers every other message (a self-signed certificate, no STARTTLS), with the header as it came;
  * a message that also asked for REQUIRETLS on MAIL is not (§4.1: the parameter wins).
  */
-class TlsRequiredNoTest {
-
-    private static final Duration DEFERRAL = Duration.ofSeconds(20);
-
-    static FakeInternet net;
-    static TernProcess tern;
-    static TestCa ca;
-
-    @BeforeAll
-    static void start() throws Exception {
-        net = FakeInternet.start();
-        ca = TestCa.create();
-        Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
-        tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m",
-                "--outbound-tls", "verify", "--tls-trust", trust.toString()));
-    }
-
-    @AfterAll
-    static void stop() {
-        FakeInternet.close(tern, net);
-    }
+class TlsRequiredNoTest extends VerifyingTernTestCase {
 
     private static String waiving(String subject) {
         return "From: <alice@client.test>\r\nSubject: " + subject + "\r\nTLS-Required: No\r\nMessage-ID: <" + subject

@@ -5,12 +5,8 @@ import static dev.tern.it.Relaying.message;
 import static dev.tern.it.Relaying.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.tern.testing.ScriptedSmtpServer;
@@ -21,27 +17,7 @@ import dev.tern.testing.TestCa;
  * for the MX name delivers; a wrong name or a self-signed certificate defers with the reason
  * in the log and in {@code queue list}, and the MX never sees a MAIL command.
  */
-class VerifiedTlsTest {
-
-    private static final Duration DEFERRAL = Duration.ofSeconds(20);
-
-    static FakeInternet net;
-    static TernProcess tern;
-    static TestCa ca;
-
-    @BeforeAll
-    static void start() throws Exception {
-        net = FakeInternet.start();
-        ca = TestCa.create();
-        Path trust = ca.writePem(TestDirs.create("ca").resolve("ca.pem"));
-        tern = TernProcess.launch(net.ternOptions("500ms", "2s", "1m",
-                "--outbound-tls", "verify", "--tls-trust", trust.toString()));
-    }
-
-    @AfterAll
-    static void stop() {
-        FakeInternet.close(tern, net);
-    }
+class VerifiedTlsTest extends VerifyingTernTestCase {
 
     @Test
     void aCertificateFromATrustedCaForTheMxNameDelivers() throws Exception {

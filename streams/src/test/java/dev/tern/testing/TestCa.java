@@ -15,9 +15,11 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -37,6 +39,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class TestCa {
 
     private static final char[] PASSWORD = "test".toCharArray();
+    /** A dotted IPv4 address or an IPv6 one (a host name has no colon). */
+    private static final Pattern IP_ADDRESS = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
     private final KeyPair keys;
     private final X509Certificate certificate;
@@ -74,7 +78,11 @@ public final class TestCa {
         return file;
     }
 
-    /** A leaf for {@code names}, valid from yesterday for 30 days, and its private key. */
+    /**
+     * A leaf for {@code names}, valid from yesterday for 30 days, and its private key. A name that is an IP address
+     * ({@code 127.0.0.1}) goes in as an iPAddress subjectAltName: what a client that reaches the server by that
+     * address checks (RFC 2818 §3.1, RFC 5280 §4.2.1.6).
+     */
     public Issued issue(String... names) throws Exception {
         Instant now = Instant.now();
         return issue(now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)), names);
@@ -86,16 +94,12 @@ public final class TestCa {
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                 new X500Name(certificate.getSubjectX500Principal().getName()), serial(), Date.from(notBefore),
                 Date.from(notAfter), new X500Name("CN=" + names[0]), leafKeys.getPublic());
-        GeneralName[] alternatives = new GeneralName[names.length];
-        for (int i = 0; i < names.length; i++) {
-            alternatives[i] = new GeneralName(GeneralName.dNSName, names[i]);
-        }
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternatives));
+        builder.addExtension(Extension.subjectAlternativeName, false, alternativeNames(names));
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         return new Issued(sign(builder, keys), certificate, leafKeys);
     }
 
-    /** A self-signed leaf for {@code names}: no CA vouches for it. */
+    /** A self-signed leaf for {@code names} (IP addresses as in {@link #issue(String...)}): no CA vouches for it. */
     public static Issued selfSigned(String... names) throws Exception {
         KeyPair leafKeys = keyPair();
         X500Name name = new X500Name("CN=" + names[0]);
@@ -103,13 +107,26 @@ public final class TestCa {
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
                 Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(30))), name,
                 leafKeys.getPublic());
-        GeneralName[] alternatives = new GeneralName[names.length];
-        for (int i = 0; i < names.length; i++) {
-            alternatives[i] = new GeneralName(GeneralName.dNSName, names[i]);
-        }
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternatives));
+        builder.addExtension(Extension.subjectAlternativeName, false, alternativeNames(names));
         X509Certificate leaf = sign(builder, leafKeys);
         return new Issued(leaf, null, leafKeys);
+    }
+
+    /** A client context that trusts this CA and nothing else: for a test client that verifies the server. */
+    public SSLContext clientContext() throws Exception {
+        return clientTrusting(certificate);
+    }
+
+    /** A client context whose one trust anchor is {@code anchor}: a CA, or a self-signed server certificate. */
+    public static SSLContext clientTrusting(X509Certificate anchor) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setCertificateEntry("anchor", anchor);
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
     }
 
     /**
@@ -156,6 +173,15 @@ public final class TestCa {
         return "-----BEGIN CERTIFICATE-----\n"
                 + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(certificate.getEncoded())
                 + "\n-----END CERTIFICATE-----\n";
+    }
+
+    private static GeneralNames alternativeNames(String... names) {
+        GeneralName[] alternatives = new GeneralName[names.length];
+        for (int i = 0; i < names.length; i++) {
+            boolean address = IP_ADDRESS.matcher(names[i]).matches();
+            alternatives[i] = new GeneralName(address ? GeneralName.iPAddress : GeneralName.dNSName, names[i]);
+        }
+        return new GeneralNames(alternatives);
     }
 
     private static KeyPair keyPair() throws Exception {
