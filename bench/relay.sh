@@ -15,6 +15,7 @@
 #
 # Environment: RUNS=3 MESSAGES=2000 WARMUP=1000 SESSIONS=10 SIZE=4096
 #   MODES="plain rsa ed25519" JAR=actors/target/tern.jar BENCH_WORK=/tmp/tern-bench-relay
+#   JFR=1 (a Flight Recording per run and mode: $BENCH_WORK/RUN-MODE.jfr, settings=profile)
 # Output: one line per run and mode on stdout (TSV), the log on stderr.
 set -euo pipefail
 BENCH_WORK=${BENCH_WORK:-/tmp/tern-bench-relay}
@@ -70,8 +71,10 @@ one() { # one RUN MODE
   [ "$(id -u)" = 0 ] && sink_user=(-u nobody)
   /usr/sbin/smtp-sink "${sink_user[@]}" "127.0.0.1:$SINK_PORT" 256 & SINK=$!
   wait_port "$SINK_PORT" 10 || die "smtp-sink did not listen on $SINK_PORT"
+  local profile=()
+  [ "${JFR:-0}" = 1 ] && profile=("-XX:StartFlightRecording=filename=$BENCH_WORK/$1-$2.jfr,settings=profile,dumponexit=true")
   # shellcheck disable=SC2086
-  java $opts -jar "$JAR" run --data-dir "$WORK/data" -d bench.test --hostname bench-tern --http off \
+  java $opts "${profile[@]}" -jar "$JAR" run --data-dir "$WORK/data" -d bench.test --hostname bench-tern --http off \
     --inbound "127.0.0.1:$IN_PORT" --outbound "127.0.0.1:$OUT_PORT" --smtps "127.0.0.1:$SMTPS_PORT" \
     --dns 127.0.0.1:9 --remote-port "$SINK_PORT" "${key[@]}" >"$WORK/tern.log" 2>&1 & TERN=$!
   local i

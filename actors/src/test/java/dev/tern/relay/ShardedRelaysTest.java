@@ -3,9 +3,6 @@ package dev.tern.relay;
 import static dev.tern.relay.RelayFixture.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +37,7 @@ import dev.tern.queue.QueueEntry;
 import dev.tern.queuedb.Connections;
 import dev.tern.queuedb.QueueDatabase;
 import dev.tern.supervision.BackoffCurve;
+import dev.tern.testing.LoopbackPorts;
 import dev.tern.testing.PrivatePostgres;
 import dev.tern.testing.ScriptedSmtpServer;
 
@@ -82,9 +80,9 @@ class ShardedRelaysTest {
         postgres = PrivatePostgres.startOrSkip();
         String url = postgres.createDatabase("sharded");
         mx = ScriptedSmtpServer.builder().bind("127.0.0.1").start();
-        int seedPort = freePort();
+        int seedPort = LoopbackPorts.free();
         for (int i = 1; i <= 3; i++) {
-            int port = i == 1 ? seedPort : freePort();
+            int port = i == 1 ? seedPort : LoopbackPorts.free();
             ActorTestKit kit = ActorTestKit.create(SYSTEM, memberConfig(port, seedPort));
             QueueDatabase queue = QueueDatabase.open(Connections.driverManager(url));
             String name = "node" + i + ".test";
@@ -222,11 +220,5 @@ class ShardedRelaysTest {
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.coordinated-shutdown.phases.service-requests-done.timeout = 5s
                 """.formatted(port, SYSTEM, seedPort)).withFallback(ConfigFactory.load());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

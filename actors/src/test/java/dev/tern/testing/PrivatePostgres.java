@@ -1,9 +1,6 @@
 package dev.tern.testing;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +125,7 @@ public final class PrivatePostgres implements AutoCloseable {
             run(dir, runAs, List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", ROLE,
                     "--auth=scram-sha-256", "--pwfile=" + passwordFile, "--encoding=UTF8", "--locale=C"));
             Files.delete(passwordFile);
-            int port = freePort();
+            int port = LoopbackPorts.free();
             List<String> command = new ArrayList<>(runAs);
             command.addAll(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
                     "-c", "listen_addresses=127.0.0.1", "-p", Integer.toString(port),
@@ -197,13 +194,6 @@ public final class PrivatePostgres implements AutoCloseable {
         }
         if (process.exitValue() != 0) {
             throw new IOException(command + " exited " + process.exitValue() + ": " + tail(log));
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return socket.getLocalPort();
         }
     }
 

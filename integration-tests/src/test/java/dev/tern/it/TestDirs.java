@@ -12,6 +12,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
+import dev.tern.testing.LoopbackPorts;
+
 /** Temporary directories and free loopback ports for the tests. */
 public final class TestDirs {
     private TestDirs() {
@@ -55,19 +57,13 @@ public final class TestDirs {
         }
     }
 
-    /** A port that was free on the given loopback address a moment ago. */
+    /** A port free on the given loopback address, that no outgoing connection will take: see {@link LoopbackPorts}. */
     public static int freePort(String loopbackAddress) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(false);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(loopbackAddress), 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LoopbackPorts.free(loopbackAddress);
     }
 
     public static int freePort() {
-        return freePort("127.0.0.1");
+        return LoopbackPorts.free();
     }
 
     /** Whether an IPv6 loopback socket can be bound here. */
