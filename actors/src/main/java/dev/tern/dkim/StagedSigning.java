@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
@@ -15,14 +14,15 @@ import dev.tern.protocol.dkim.AuthorDomain;
 import dev.tern.protocol.dkim.BodyHash;
 import dev.tern.protocol.dkim.DkimSigner;
 import dev.tern.protocol.dkim.HeaderField;
-import dev.tern.store.StagedCopy;
+import dev.tern.store.StagedInsertion;
 import dev.tern.store.StagedMessage;
 
 /**
  * Signs a staged message (blocking file I/O: run it off the actors' threads). The header section
- * is read into a bounded buffer, the body streamed through the hash in blocks, and a new staged
- * file written: the part only final delivery keeps (Return-Path:), the DKIM-Signature field, then
- * the original octets, copied by the kernel. The original file is left as it is.
+ * is read into a bounded buffer, the body streamed through the hash in blocks, and the
+ * DKIM-Signature field put into the staged file itself, after the part only final delivery keeps
+ * (Return-Path:): {@link StagedInsertion}, no second file. So the file must still be the
+ * sender's own, linked nowhere yet.
  */
 final class StagedSigning {
 
@@ -44,12 +44,14 @@ final class StagedSigning {
     }
 
     /**
-     * @param signedFile where the signed copy goes; must not exist
-     * @throws IOException              the staged file cannot be read or the copy written (no copy is left)
-     * @throws GeneralSecurityException the key refuses to sign
+     * @throws StagedInsertion.Damaged  the field went in part-way: the file no longer holds the message
+     * @throws IOException              the staged file cannot be read or grow; it is as it was
+     * @throws GeneralSecurityException the key refuses to sign; the file is as it was
      */
-    static Result sign(StagedMessage staged, DkimKeys keys, Path signedFile, Instant now)
+    static Result sign(StagedMessage staged, DkimKeys keys, Instant now)
             throws IOException, GeneralSecurityException {
+        byte[] field;
+        DkimSigner key;
         try (FileChannel in = FileChannel.open(staged.file(), StandardOpenOption.READ)) {
             long length = staged.size() - staged.relayOffset();
             ByteBuffer head = ByteBuffer.allocate((int) Math.min(length, HEADER_LIMIT + 4)); // no bigger than the message
@@ -79,10 +81,10 @@ final class StagedSigning {
                     block.clear();
                 }
             }
-            byte[] field = signer.get().sign(headers, body.digest(), now).getBytes(StandardCharsets.ISO_8859_1);
-            return new Signed(StagedCopy.write(staged, signedFile, field, List.of()),
-                    signer.get().domain(), signer.get().selector());
+            key = signer.get();
+            field = key.sign(headers, body.digest(), now).getBytes(StandardCharsets.ISO_8859_1);
         }
+        return new Signed(StagedInsertion.insert(staged, field), key.domain(), key.selector());
     }
 
     /**

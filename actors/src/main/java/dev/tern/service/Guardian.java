@@ -213,7 +213,7 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                                                           ActorRef<Router.Command> router) throws UsageException {
         DkimKeys keys = settings.dkimKeys();
         return keys.isEmpty() ? null
-                : context.spawn(MessageSigner.create(keys, router, settings.incomingDir(), Clock.systemUTC()), "dkim-signer");
+                : context.spawn(MessageSigner.create(keys, router, Clock.systemUTC()), "dkim-signer");
     }
 
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {
