@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +28,8 @@ import dev.tern.testing.FakeDnsServer;
  * SPF, DKIM and DMARC on mail from outside, against a fake DNS on loopback: two Terns, one with
  * {@code --inbound-auth record}, one with {@code enforce}; the client is 127.0.0.1. What is checked
  * is what lands on disk (the Authentication-Results: field Tern wrote) and the replies a client
- * gets. Signed mail comes from Debian's python3-dkim ({@code dknewkey}, {@code dkimsign}).
+ * gets. Signed mail comes from Debian's python3-dkim ({@code dknewkey}, {@code dkimsign}) and from
+ * OpenDKIM ({@link OpenDkimSigner}).
  */
 class InboundAuthTest {
 
@@ -215,6 +217,37 @@ class InboundAuthTest {
         String signed = sign(message("alice@signed.test", ""), "ed1", key, "ed25519-sha256");
         assertThat(field(stored(record, "bounce@spf-fail.test", signed)))
                 .contains("dkim=pass header.d=signed.test header.s=ed1", "dmarc=pass");
+    }
+
+    // ----- DKIM, signed by OpenDKIM -----
+
+    @Test
+    void mailSignedByOpenDkimPassesAndATamperedCopyFails() throws IOException {
+        Assumptions.assumeTrue(OpenDkimSigner.available() && Files.isExecutable(DKNEWKEY),
+                "no opendkim, miltertest or python3-dkim (apt-get install opendkim miltertest python3-dkim; .ci/run does)");
+        Path key = newKey("odk1", "rsa");
+        List<Map.Entry<String, String>> headers = List.of(Map.entry("From", "Alice <alice@signed.test>"),
+                Map.entry("To", "someone@example.test"), Map.entry("Subject", "signed by OpenDKIM"),
+                Map.entry("Date", "Mon, 30 Nov 2026 12:00:00 +0000"),
+                Map.entry("Message-ID", "<" + System.nanoTime() + "@client.test>"));
+        String body = "Hello from a milter.\r\n";
+        String field;
+        try (OpenDkimSigner opendkim = OpenDkimSigner.start(dir, "signed.test", "odk1", key)) {
+            field = opendkim.signatureField("bounce@spf-fail.test", headers, body);
+        }
+        StringBuilder signed = new StringBuilder(field);
+        headers.forEach(header -> signed.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n"));
+        signed.append("\r\n").append(body);
+
+        // SPF fails for the MAIL FROM domain: DMARC passes by the aligned DKIM signature alone
+        String good = field(stored(enforce, "bounce@spf-fail.test", signed.toString()));
+        assertThat(good).contains("dkim=pass header.d=signed.test header.s=odk1",
+                "dmarc=pass (p=reject dis=none) header.from=signed.test");
+
+        String tampered = field(stored(record, "bounce@spf-fail.test",
+                signed.toString().replace("Subject: signed by OpenDKIM", "Subject: signed by someone else")));
+        assertThat(tampered).contains("dkim=fail", "header.d=signed.test header.s=odk1",
+                "dmarc=fail (p=reject dis=reject) header.from=signed.test");
     }
 
     // ----- helpers -----
