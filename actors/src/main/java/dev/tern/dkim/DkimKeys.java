@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 import dev.tern.protocol.dkim.DkimAlgorithm;
+import dev.tern.protocol.dkim.DkimKeyRecord;
 import dev.tern.protocol.dkim.DkimSigner;
 import dev.tern.tls.PemCredentials;
 import dev.tern.tls.TlsCredentialsException;
@@ -31,13 +32,15 @@ public final class DkimKeys {
     private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
 
     private final Map<String, DkimSigner> byDomain;
+    private final Map<String, String> records;
 
-    private DkimKeys(Map<String, DkimSigner> byDomain) {
+    private DkimKeys(Map<String, DkimSigner> byDomain, Map<String, String> records) {
         this.byDomain = Map.copyOf(byDomain);
+        this.records = Map.copyOf(records);
     }
 
     public static DkimKeys none() {
-        return new DkimKeys(Map.of());
+        return new DkimKeys(Map.of(), Map.of());
     }
 
     /**
@@ -46,6 +49,7 @@ public final class DkimKeys {
      */
     public static DkimKeys load(List<String> specs) {
         Map<String, DkimSigner> byDomain = new LinkedHashMap<>();
+        Map<String, String> records = new LinkedHashMap<>();
         for (String spec : specs) {
             String[] parts = spec.split(":", 3);
             if (parts.length != 3 || parts[0].isBlank() || parts[1].isBlank() || parts[2].isBlank()) {
@@ -63,11 +67,28 @@ public final class DkimKeys {
                 throw new IllegalArgumentException("a second key for " + domain + " (one key per domain)");
             }
             PrivateKey key = read(Path.of(parts[2]));
-            byDomain.put(domain, DkimAlgorithm.forKey(key) == DkimAlgorithm.ED25519_SHA256
-                    ? new DkimSigner(domain, selector, bouncyCastle(key, parts[2]), BOUNCY_CASTLE)
-                    : new DkimSigner(domain, selector, key));
+            PrivateKey signing = DkimAlgorithm.forKey(key) == DkimAlgorithm.ED25519_SHA256
+                    ? bouncyCastle(key, parts[2]) : key;
+            byDomain.put(domain, signing == key ? new DkimSigner(domain, selector, key)
+                    : new DkimSigner(domain, selector, signing, BOUNCY_CASTLE));
+            PublicKeys.of(signing).ifPresent(pub ->
+                    records.put(domain, KeyGeneration.recordLine(domain, selector, DkimKeyRecord.textFor(pub))));
         }
-        return new DkimKeys(byDomain);
+        return new DkimKeys(byDomain, records);
+    }
+
+    /**
+     * The TXT record to publish for the domain's key ({@code SELECTOR._domainkey.DOMAIN. IN TXT ...}), as
+     * {@code dkim keygen} printed it; empty for a domain without a key, or an RSA key file without its public
+     * exponent (a bare PKCS#1 key always has it).
+     */
+    public Optional<String> record(String domain) {
+        return Optional.ofNullable(records.get(domain.toLowerCase(Locale.ROOT)));
+    }
+
+    /** Every domain's TXT record, for the web page. */
+    public Map<String, String> records() {
+        return records;
     }
 
     /**

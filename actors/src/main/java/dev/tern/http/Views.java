@@ -192,9 +192,15 @@ final class Views {
         for (String domain : domains()) {
             body.append("<h3>").append(escape(domain)).append("</h3><pre>").append(escape(domain))
                     .append(".  IN  MX  10  ").append(escape(settings.hostname())).append(".</pre>");
-            // DKIM: once Tern signs mail, the domain's TXT record (selector._domainkey.DOMAIN) is shown here.
-            body.append("<p class=\"hint\">DKIM: no signing key is configured for ").append(escape(domain))
-                    .append(", so no TXT record is needed yet.</p>");
+            String dkim = settings.dkimRecords().get(domain);
+            if (dkim != null) {
+                body.append("<p class=\"hint\">DKIM: Tern signs this domain's mail; receivers find the public key in "
+                        + "this TXT record (RFC 6376 §3.6.2):</p><pre class=\"dkim\">").append(escape(dkim)).append("</pre>");
+            } else {
+                body.append("<p class=\"hint\">DKIM: no signing key is configured for ").append(escape(domain))
+                        .append(" (<code>./tern dkim keygen</code>, then <code>--dkim-key</code>), so no TXT record "
+                                + "is needed yet.</p>");
+            }
         }
         return body.append("</div>").toString();
     }

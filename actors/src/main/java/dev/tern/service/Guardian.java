@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -216,6 +217,15 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
                 : context.spawn(MessageSigner.create(keys, router, Clock.systemUTC()), "dkim-signer");
     }
 
+    /** The TXT record of each domain's DKIM key, for the web page (the keys were checked at load). */
+    private static Map<String, String> dkimRecords(TernSettings settings) {
+        try {
+            return settings.dkimKeys().records();
+        } catch (UsageException e) {
+            return Map.of();
+        }
+    }
+
     private static SenderPolicy senders(ListenerSpec spec, TernSettings settings, UserDirectory users) {
         return spec.senders() == Senders.ANYONE ? SenderPolicy.ANYONE : new SubmissionSenderPolicy(
                 settings.domains(), users::exists, settings.submission().senders(),
@@ -225,7 +235,8 @@ final class Guardian extends AbstractBehavior<Guardian.Command> {
     private static Administration administration(ActorContext<Command> context, TernSettings settings,
                                                   UserDirectory users, MailboxStore store, QueueStore queue,
                                                   ActorRef<Authenticator.Command> authenticator) {
-        return new Administration(new HttpSettings(settings.admins(), settings.domains(), settings.hostname()),
+        return new Administration(new HttpSettings(settings.admins(), settings.domains(), settings.hostname(),
+                        dkimRecords(settings)),
                 authenticator, context.getSystem().scheduler(), new UserAccounts(users, store), store,
                 queue,
                 new RelayControl(context.getSelf(), context.getSystem().scheduler()), context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()));

@@ -50,6 +50,8 @@ class KeyGenerationTest {
                 .isEqualTo(DkimAlgorithm.RSA_SHA256);
         assertThatThrownBy(() -> KeyGeneration.generate("example.org", "s1", KeyGeneration.Algorithm.RSA, file))
                 .isInstanceOf(FileAlreadyExistsException.class);
+        // the web page shows the record from the loaded key: the same line keygen printed
+        assertThat(DkimKeys.load(List.of("Example.ORG:s1:" + file)).record("example.org")).contains(made.record());
     }
 
     @Test
@@ -60,5 +62,7 @@ class KeyGenerationTest {
         assertThat(DkimKeyRecord.parse(recordText(made.record())).key()).isPresent();
         assertThat(DkimKeys.load(List.of("example.org:e1:" + file)).forDomain("example.org").orElseThrow().algorithm())
                 .isEqualTo(DkimAlgorithm.ED25519_SHA256);
+        assertThat(DkimKeys.load(List.of("example.org:e1:" + file)).records())
+                .containsExactly(java.util.Map.entry("example.org", made.record()));
     }
 }

@@ -25,6 +25,18 @@ class ViewsTest {
     final Html.Viewer admin = new Html.Viewer("root", true, TOKEN);
 
     @Test
+    void theDnsRecordsShowEachDomainsDkimKeyOrHowToMakeOne() {
+        String record = "s1._domainkey.example.test. IN TXT \"v=DKIM1; k=ed25519; p=abc<>\"";
+        Views signing = new Views(new HttpSettings(Set.of("root"), Set.of("example.test", "b.example"), "mx.example.test",
+                java.util.Map.of("example.test", record)), ZoneId.of("UTC"));
+        String page = signing.dnsRecords();
+        assertThat(page).contains("<pre class=\"dkim\">s1._domainkey.example.test. IN TXT &quot;v=DKIM1; k=ed25519; "
+                + "p=abc&lt;&gt;&quot;</pre>");
+        assertThat(page).contains("DKIM: no signing key is configured for b.example")
+                .doesNotContain("no signing key is configured for example.test");
+    }
+
+    @Test
     void escapingCoversMarkupAndBothQuotes() {
         assertThat(Html.escape(ATTACK)).isEqualTo("&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;");
         assertThat(Html.escape("plain text, é")).isEqualTo("plain text, é");
