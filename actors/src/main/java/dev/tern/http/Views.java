@@ -8,6 +8,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
 
 import dev.tern.queue.QueueEntry;
@@ -200,6 +201,13 @@ final class Views {
                 body.append("<p class=\"hint\">DKIM: no signing key is configured for ").append(escape(domain))
                         .append(" (<code>./tern dkim keygen</code>, then <code>--dkim-key</code>), so no TXT record "
                                 + "is needed yet.</p>");
+            }
+        }
+        for (Map.Entry<String, String> signing : new java.util.TreeMap<>(settings.dkimRecords()).entrySet()) {
+            if (!settings.domains().contains(signing.getKey())) { // a From: domain Tern signs for but does not host
+                body.append("<h3>").append(escape(signing.getKey())).append("</h3><p class=\"hint\">DKIM only: Tern "
+                        + "signs this domain's mail but takes none for it.</p><pre class=\"dkim\">")
+                        .append(escape(signing.getValue())).append("</pre>");
             }
         }
         return body.append("</div>").toString();

@@ -13,9 +13,10 @@ import java.nio.file.StandardOpenOption;
  * a journal, inode allocation alone took 16 % of Tern's CPU when relaying; BENCHMARKS.md).
  *
  * <p>Only for a staged file that is not shared yet: the session's own, before the router has
- * linked it anywhere. The first write only extends the file (the last octets, copied past the
- * old end), so when it fails — a full disk — the file is cut back and is as it was. A failure
- * after that leaves it damaged: {@link Damaged}, and the message must not be stored from it.
+ * linked it anywhere. The first step writes only past the old end (what lands there), so when it
+ * fails — a full disk — the file is cut back and is as it was. Every write after that lands in
+ * octets the file already has. A failure then leaves it damaged: {@link Damaged}, and the
+ * message must not be stored from it.
  */
 public final class StagedInsertion {
 
@@ -44,26 +45,40 @@ public final class StagedInsertion {
         long at = staged.relayOffset();
         long size = staged.size();
         int shift = fields.length;
+        long region = size - at;                  // what moves up
+        int inGap = (int) Math.min(shift, region); // the fields' octets that land inside the old length
+        boolean grown = false;
         try (FileChannel file = FileChannel.open(staged.file(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (file.size() != size) {
                 throw new IOException(staged.file() + " is " + file.size() + " octets, not " + size);
             }
-            ByteBuffer block = ByteBuffer.allocate((int) Math.max(1, Math.min(BLOCK, size - at)));
-            // 1. The tail that lands past the old end: nothing of the message is overwritten yet.
-            long tail = Math.min(shift, size - at);
+            ByteBuffer block = ByteBuffer.allocate((int) Math.max(1, Math.min(BLOCK, region)));
+            // 1. Everything that lands past the old end, and only that: the fields' last octets when
+            //    they are longer than what moves (no hole is left to fill later), then the moved tail.
+            long tail = Math.min(shift, region);
             try {
+                write(file, ByteBuffer.wrap(fields, inGap, shift - inGap), at + inGap);
                 moveUp(file, block, size - tail, size, shift);
             } catch (IOException e) {
-                file.truncate(size);
+                try {
+                    file.truncate(size);
+                } catch (IOException cut) {
+                    e.addSuppressed(cut);
+                    throw new Damaged("staged file " + staged.file() + " grown and not cut back", e);
+                }
                 throw e;
             }
+            grown = true;
             // 2. The rest: from the end backwards, each block read before anything overwrites it.
-            try {
-                moveUp(file, block, at, size - tail, shift);
-                write(file, ByteBuffer.wrap(fields), at);
-            } catch (IOException e) {
+            moveUp(file, block, at, size - tail, shift);
+            write(file, ByteBuffer.wrap(fields, 0, inGap), at);
+        } catch (Damaged e) {
+            throw e;
+        } catch (IOException e) {
+            if (grown) { // a write in step 2, or the close after it: the file is not the message any more
                 throw new Damaged("staged file " + staged.file() + " damaged while inserting header fields", e);
             }
+            throw e;
         }
         return new StagedMessage(staged.file(), size + shift, at);
     }

@@ -28,12 +28,15 @@ class ViewsTest {
     void theDnsRecordsShowEachDomainsDkimKeyOrHowToMakeOne() {
         String record = "s1._domainkey.example.test. IN TXT \"v=DKIM1; k=ed25519; p=abc<>\"";
         Views signing = new Views(new HttpSettings(Set.of("root"), Set.of("example.test", "b.example"), "mx.example.test",
-                java.util.Map.of("example.test", record)), ZoneId.of("UTC"));
+                java.util.Map.of("example.test", record, "sender.example", "s2._domainkey.sender.example. IN TXT \"v=DKIM1\"")),
+                ZoneId.of("UTC"));
         String page = signing.dnsRecords();
         assertThat(page).contains("<pre class=\"dkim\">s1._domainkey.example.test. IN TXT &quot;v=DKIM1; k=ed25519; "
                 + "p=abc&lt;&gt;&quot;</pre>");
         assertThat(page).contains("DKIM: no signing key is configured for b.example")
                 .doesNotContain("no signing key is configured for example.test");
+        assertThat(page).contains("<h3>sender.example</h3><p class=\"hint\">DKIM only:")
+                .contains("s2._domainkey.sender.example. IN TXT &quot;v=DKIM1&quot;");
     }
 
     @Test

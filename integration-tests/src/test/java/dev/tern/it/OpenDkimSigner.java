@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * OpenDKIM (Debian's {@code opendkim}, the milter Postfix sites run) signing a message, driven by
@@ -109,7 +110,7 @@ final class OpenDkimSigner implements AutoCloseable {
             if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
                 quoted.append(c);
             } else {
-                quoted.append('\\').append(String.format("%03d", (int) c & 0xff));
+                quoted.append('\\').append(String.format(java.util.Locale.ROOT, "%03d", (int) c & 0xff));
             }
         }
         return quoted.append('"').toString();
@@ -119,8 +120,11 @@ final class OpenDkimSigner implements AutoCloseable {
     public void close() {
         process.destroy();
         try {
-            process.waitFor();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
         } catch (InterruptedException e) {
+            process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
     }
