@@ -15,6 +15,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,15 @@ class MessageSignerTest {
 
     @TempDir
     Path dir;
+
+    private final TestProbe<Router.Command> router = KIT.createTestProbe();
+    private final TestProbe<Router.Outcome> session = KIT.createTestProbe();
+    private ActorRef<MessageSigner.Command> signer;
+
+    @BeforeEach
+    void spawnSigner() throws Exception {
+        signer = KIT.spawn(MessageSigner.create(keys(), router.getRef(), Clock.systemUTC()));
+    }
 
     @AfterAll
     static void stop() {
@@ -57,10 +67,6 @@ class MessageSignerTest {
 
     @Test
     void theRouterGetsTheSignedStagedFileAndAnswersTheSessionItself() throws Exception {
-        TestProbe<Router.Command> router = KIT.createTestProbe();
-        TestProbe<Router.Outcome> session = KIT.createTestProbe();
-        ActorRef<MessageSigner.Command> signer = KIT.spawn(MessageSigner.create(keys(), router.getRef(),
-                Clock.systemUTC()));
         Router.Deliver original = deliver("alice@example.org", session.getRef());
 
         signer.tell(new MessageSigner.Sign(original));
@@ -77,10 +83,6 @@ class MessageSignerTest {
 
     @Test
     void mailFromADomainWithoutAKeyGoesOnAsItCame() throws Exception {
-        TestProbe<Router.Command> router = KIT.createTestProbe();
-        TestProbe<Router.Outcome> session = KIT.createTestProbe();
-        ActorRef<MessageSigner.Command> signer = KIT.spawn(MessageSigner.create(keys(), router.getRef(),
-                Clock.systemUTC()));
         Router.Deliver original = deliver("mallory@elsewhere.example", session.getRef());
         String before = Files.readString(original.message().file(), StandardCharsets.ISO_8859_1);
 
@@ -92,10 +94,6 @@ class MessageSignerTest {
 
     @Test
     void aStagedFileThatIsGoneIsStoredUnsignedForTheRouterToRefuse() throws Exception {
-        TestProbe<Router.Command> router = KIT.createTestProbe();
-        TestProbe<Router.Outcome> session = KIT.createTestProbe();
-        ActorRef<MessageSigner.Command> signer = KIT.spawn(MessageSigner.create(keys(), router.getRef(),
-                Clock.systemUTC()));
         Router.Deliver original = deliver("alice@example.org", session.getRef());
         Files.delete(original.message().file());
 
