@@ -16,10 +16,13 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -80,6 +83,14 @@ class WebPageBrowserTest {
             if (profile != null) {
                 TestDirs.deleteQuietly(profile);
             }
+        }
+    }
+
+    /** Each test starts signed out, whatever the one before it left behind. */
+    @BeforeEach
+    void signedOut() {
+        if (browser.getCurrentUrl().startsWith(tern.httpBase())) { // cookies are per site: nothing to clear elsewhere
+            browser.manage().deleteAllCookies();
         }
     }
 
@@ -227,7 +238,27 @@ class WebPageBrowserTest {
      */
     private static void navigate(WebElement linkOrButton) {
         linkOrButton.click();
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(linkOrButton));
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(driver -> gone(linkOrButton));
+    }
+
+    /**
+     * Whether the element's page has been replaced. Asked mid-navigation, Chrome may answer
+     * "Node with given id does not belong to the document" instead of a stale reference (CI saw
+     * it): the node is detached either way.
+     */
+    private static boolean gone(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (StaleElementReferenceException stale) {
+            return true;
+        } catch (WebDriverException midNavigation) {
+            String message = midNavigation.getMessage();
+            if (message != null && message.contains("does not belong to the document")) {
+                return true;
+            }
+            throw midNavigation;
+        }
     }
 
     private static String text() {
