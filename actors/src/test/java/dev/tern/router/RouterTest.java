@@ -288,16 +288,26 @@ class RouterTest {
         testKit.stop(router);
     }
 
-    @Test
-    void aRelaysBounceIsStoredAndAnsweredInTheRelaysTerms() throws Exception {
-        QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
+    /** A router queueing into {@code spool}, and the bounce door it hands the relays. */
+    private record WithBounces(ActorRef<Router.Command> router, ActorRef<BounceDelivery.Store> bounces) {
+    }
+
+    private WithBounces routerWithBounces(QueueSpool spool) throws Exception {
         CompletableFuture<ActorRef<BounceDelivery.Store>> handedToRelays = new CompletableFuture<>();
         ActorRef<Router.Command> router = testKit.spawn(Router.create(maildir,
                 new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()), bounces -> {
                     handedToRelays.complete(bounces);
                     return Behaviors.ignore();
                 })));
-        ActorRef<BounceDelivery.Store> bounces = handedToRelays.get(10, TimeUnit.SECONDS);
+        return new WithBounces(router, handedToRelays.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aRelaysBounceIsStoredAndAnsweredInTheRelaysTerms() throws Exception {
+        QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
+        WithBounces spawned = routerWithBounces(spool);
+        ActorRef<Router.Command> router = spawned.router();
+        ActorRef<BounceDelivery.Store> bounces = spawned.bounces();
         TestProbe<BounceDelivery.Outcome> answers = testKit.createTestProbe();
         Envelope toAlice = envelope(local("alice@example.org"));
         Envelope toNobody = envelope(remote("x@one.example"));
@@ -319,13 +329,9 @@ class RouterTest {
     void aRequireTlsBounceToARemoteSenderIsQueuedWithRequireTls() throws Exception {
         // RFC 8689 §5: the relay hands over a bounce of a REQUIRETLS message marked REQUIRETLS; the queue keeps it
         QueueSpool spool = new QueueSpool(Files.createDirectories(temp.resolve("queue")));
-        CompletableFuture<ActorRef<BounceDelivery.Store>> handedToRelays = new CompletableFuture<>();
-        ActorRef<Router.Command> router = testKit.spawn(Router.create(maildir,
-                new Router.Remote(QueueWriter.create(spool, Clock.systemUTC()), bounces -> {
-                    handedToRelays.complete(bounces);
-                    return Behaviors.ignore();
-                })));
-        ActorRef<BounceDelivery.Store> bounces = handedToRelays.get(10, TimeUnit.SECONDS);
+        WithBounces spawned = routerWithBounces(spool);
+        ActorRef<Router.Command> router = spawned.router();
+        ActorRef<BounceDelivery.Store> bounces = spawned.bounces();
         TestProbe<BounceDelivery.Outcome> answers = testKit.createTestProbe();
         Envelope bounce = new Envelope("B1", ReversePath.NULL, List.of(remote("alice@sender.example")),
                 MessageEncoding.PLAIN, DsnRequest.NONE, TlsRequirement.REQUIRETLS);
